@@ -1,0 +1,1 @@
+//! Real-client conformance suite (see README).

@@ -1,0 +1,1 @@
+//! Context budget (issue 7).

@@ -1,0 +1,169 @@
+//! The transcript model: the one language every adapter speaks.
+//!
+//! A source adapter turns its agent's store into a [`Transcript`]; a target adapter turns a
+//! [`Transcript`] into its agent's store. Nothing here is specific to one agent: whatever a
+//! same-agent round trip needs beyond this goes into [`Message::extra`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Version of the transcript JSON. Bumped on any change a reader could misread; hosts refuse
+/// transcripts of a newer version than they know.
+pub const IR_VERSION: u32 = 1;
+
+/// One conversation, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub ir_version: u32,
+    pub session: SessionMeta,
+    pub messages: Vec<Message>,
+}
+
+impl Transcript {
+    pub fn new(session: SessionMeta, messages: Vec<Message>) -> Self {
+        Self {
+            ir_version: IR_VERSION,
+            session,
+            messages,
+        }
+    }
+}
+
+/// What is known about the session as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    /// The session id in the source agent's own shape.
+    pub id: String,
+    /// Name of the agent that wrote it (`claude`, `codex`, `opencode`, …).
+    pub agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Project directory the session belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Unix time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_branch: Option<String>,
+    /// Where the source lives (file or database), for notes and reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+    Developer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    /// Unix time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub parts: Vec<Part>,
+    /// Agent-specific data a same-agent round trip may use; other agents ignore it.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra: Map<String, Value>,
+}
+
+impl Message {
+    pub fn new(role: Role, parts: Vec<Part>) -> Self {
+        Self {
+            role,
+            timestamp_ms: None,
+            model: None,
+            parts,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// One piece of a message, in the order the agent produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part {
+    Text {
+        text: String,
+    },
+    /// Model reasoning. `signature` is opaque provider data (Claude's thinking signature,
+    /// Codex's encrypted content) that only the same provider can verify; never forge it.
+    Reasoning {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+        /// Which provider issued `signature` (`anthropic`, `openai`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        call_id: String,
+        #[serde(default)]
+        output: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<Media>,
+        #[serde(default)]
+        is_error: bool,
+    },
+    Image(Media),
+    File(Media),
+    /// The agent compacted its context here: the model saw `summary` instead of what came before.
+    Compaction {
+        summary: String,
+    },
+}
+
+/// An image or attached file: inline bytes (base64) or a path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    pub media_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_serialize_with_a_type_tag() {
+        let message = Message::new(
+            Role::Assistant,
+            vec![
+                Part::Text { text: "hi".into() },
+                Part::ToolCall {
+                    id: "c1".into(),
+                    name: "bash".into(),
+                    input: serde_json::json!({"command": "ls"}),
+                },
+            ],
+        );
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(json["parts"][0]["type"], "text");
+        assert_eq!(json["parts"][1]["type"], "tool_call");
+        assert_eq!(json["parts"][1]["input"]["command"], "ls");
+        assert!(json.get("extra").is_none());
+        let back: Message = serde_json::from_value(json).unwrap();
+        assert_eq!(back, message);
+    }
+}

@@ -1,0 +1,214 @@
+//! Requests and answers of the adapter operations. They cross the ABI as JSON text, so fields can
+//! be added (with serde defaults) without changing the frozen layout.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::model::Transcript;
+
+/// What `info` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    /// Short name used on the command line (`claude`).
+    pub name: String,
+    /// Human name (`Claude Code`).
+    pub display_name: String,
+    /// Version of the adapter.
+    pub version: String,
+    pub capabilities: Capabilities,
+    /// The home the adapter uses when the host passes none (environment already applied).
+    pub default_home: String,
+    /// The command that resumes a session, with `{id}` for its id (`claude --resume {id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_command: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub list: bool,
+    pub extract: bool,
+    pub inject: bool,
+}
+
+/// `list_sessions`: the sessions of one project (`cwd`), or of all when `cwd` is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Newest first; at most this many rows when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// One row of `list_sessions`, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub agent: String,
+    pub session_id: String,
+    #[serde(default)]
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Conversation messages (an estimate is fine; no full parse needed).
+    #[serde(default)]
+    pub messages: usize,
+    /// Unix time in milliseconds of the last change.
+    #[serde(default)]
+    pub updated_ms: Option<i64>,
+    #[serde(default)]
+    pub created_ms: Option<i64>,
+    /// File or database that holds it.
+    pub path: String,
+}
+
+/// `extract`: one session as a transcript. With neither `session_id` nor `path`, the most recent
+/// session of `cwd`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExtractRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// A full id or a unique prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// A session file, when the caller already knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extracted {
+    pub transcript: Transcript,
+    #[serde(default)]
+    pub report: ExtractReport,
+}
+
+/// What the reader passed over, so the host can tell the user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExtractReport {
+    /// Lines or records that could not be parsed and were skipped, as the agent skips them.
+    #[serde(default)]
+    pub skipped_lines: usize,
+    /// Subagent / side conversations that are not part of the main one.
+    #[serde(default)]
+    pub sidechains: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InjectMode {
+    /// Write the session into the agent's store.
+    #[default]
+    Write,
+    /// Decide id and path, write nothing.
+    Plan,
+    /// Write nothing; return the session in the agent's own format in `rendered`.
+    Render,
+}
+
+/// `inject`: write `transcript` as a new session of this agent for project `cwd`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InjectRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+    pub cwd: String,
+    #[serde(default)]
+    pub mode: InjectMode,
+    pub transcript: Transcript,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Injected {
+    /// The new session's id, in the target's own shape.
+    pub session_id: String,
+    /// The file (or database) the session lives in.
+    pub path: String,
+    /// The command that resumes it.
+    #[serde(default)]
+    pub resume_command: String,
+    /// Everything written, so the host can record and undo it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<Written>,
+    /// With [`InjectMode::Render`]: the native bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<String>,
+}
+
+/// One thing an inject wrote: a whole file, or rows of a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Written {
+    File {
+        path: String,
+    },
+    Rows {
+        path: String,
+        table: String,
+        ids: Vec<String>,
+    },
+}
+
+/// How an operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// No such session, or no session for the project.
+    NotFound,
+    /// A session prefix that matches more than one session.
+    Ambiguous,
+    /// The source data cannot be used.
+    InvalidInput,
+    /// The adapter does not do this (yet).
+    Unsupported,
+    /// Reading or writing the store failed.
+    Io,
+    /// The adapter broke (panicked, answered garbage).
+    Internal,
+}
+
+/// An adapter's error: a kind for the exit code and a one-line message naming the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdapterError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl AdapterError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+    /// An IO error, always with the path it concerns.
+    pub fn io(path: impl fmt::Display, err: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Io, format!("{path}: {err}"))
+    }
+}
+
+impl fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AdapterError {}
+
+pub type AdapterResult<T> = Result<T, AdapterError>;

@@ -1,0 +1,7 @@
+//! What every adapter needs and no adapter owns: safe file creation, tolerant JSONL reading, the
+//! shared tool vocabulary and time formatting. Adapters depend on this, never on each other.
+
+pub mod fs;
+pub mod jsonl;
+pub mod time;
+pub mod tools;
