@@ -1,1 +1,9 @@
-//! Real-client conformance suite (see README).
+//! Real-client conformance suite for `handoff`: recording mock model servers, drivers for the
+//! pinned Claude Code / Codex / OpenCode clients, and the scenario every matrix cell checks.
+//! `scripts/conformance` installs the clients and runs it; see `docs/conformance.md`.
+
+pub mod clients;
+pub mod history;
+pub mod mock;
+pub mod scenario;
+pub mod store;

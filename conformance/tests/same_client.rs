@@ -1,0 +1,62 @@
+//! Same-client sanity: each real client writes the scenario session, then resumes its OWN session
+//! against a recording mock, and the mock must see the whole history. This proves the drivers, the
+//! mocks and the history assertion before any handoff cell relies on them.
+
+use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
+use handoff_conformance::mock::MockServer;
+use handoff_conformance::scenario::{self, RESUME_PROMPT, RESUME_REPLY};
+use handoff_conformance::store;
+
+fn resume_own_session(agent: Agent) {
+    let Some(clients) = Clients::discover() else {
+        println!("clients not installed: run scripts/conformance");
+        return;
+    };
+    let sandbox = Sandbox::new().unwrap();
+    let source = scenario::create_session(&clients, &sandbox, agent).unwrap();
+    println!(
+        "{agent}: created {} in {:.1}s",
+        source.id,
+        source.run.elapsed.as_secs_f64()
+    );
+
+    let mock = MockServer::replying(RESUME_REPLY).unwrap();
+    let run = clients::run_client(
+        &clients,
+        &sandbox,
+        agent,
+        &mock.base_url(),
+        &clients::resume_args(agent, &source.id, RESUME_PROMPT),
+    )
+    .unwrap();
+    assert!(run.success(), "{}", run.describe());
+    println!("{agent}: resumed in {:.1}s", run.elapsed.as_secs_f64());
+    let request = mock
+        .agent_requests()
+        .pop()
+        .expect("no agent request on resume");
+    if let Err(problem) = scenario::check_history(&request.history()) {
+        panic!("{agent}: {problem}");
+    }
+    assert!(store::session_contains(&sandbox, agent, &source.id, RESUME_REPLY).unwrap());
+    assert_eq!(
+        store::sessions(&sandbox, agent).unwrap().len(),
+        1,
+        "resume made a new session"
+    );
+}
+
+#[test]
+fn claude_resumes_its_own_session() {
+    resume_own_session(Agent::Claude);
+}
+
+#[test]
+fn codex_resumes_its_own_session() {
+    resume_own_session(Agent::Codex);
+}
+
+#[test]
+fn opencode_resumes_its_own_session() {
+    resume_own_session(Agent::OpenCode);
+}
