@@ -1,10 +1,21 @@
-//! The OpenAI Codex adapter. Its format work is tracked in its own issue; until then every operation
-//! answers a clear "not implemented yet" error.
+//! The OpenAI Codex adapter: reads every rollout generation Codex has written (plain or
+//! `.jsonl.zst`), and writes rollouts Codex 0.169 resumes by id and, through its thread index, by
+//! `resume --last`.
 
+mod list;
+mod paths;
+mod read;
+mod rollout;
+mod state_db;
+mod write;
+
+use handoff_adapter_kit::fs::{expand_tilde, physical};
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectRequest, Injected, ListRequest, SessionSummary, ffi::AdapterModuleRef,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
+    Extracted, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    ffi::AdapterModuleRef,
 };
+use std::path::{Path, PathBuf};
 
 /// The root module the host registers, exactly as it would a plugin file's.
 pub fn module() -> AdapterModuleRef {
@@ -13,10 +24,6 @@ pub fn module() -> AdapterModuleRef {
 
 #[derive(Default)]
 pub struct CodexAdapter;
-
-fn not_yet() -> AdapterError {
-    AdapterError::unsupported("codex: not implemented yet")
-}
 
 impl Adapter for CodexAdapter {
     fn name(&self) -> &str {
@@ -28,21 +35,100 @@ impl Adapter for CodexAdapter {
             name: "codex".into(),
             display_name: "OpenAI Codex".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            capabilities: Capabilities::default(),
-            default_home: String::new(),
-            resume_command: None,
+            capabilities: Capabilities {
+                list: true,
+                extract: true,
+                inject: true,
+            },
+            default_home: paths::home(None).display().to_string(),
+            resume_command: Some("codex resume {id}".into()),
         }
     }
 
-    fn list_sessions(&self, _request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
-        Err(not_yet())
+    fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+        let home = paths::home(request.home.as_deref());
+        let cwd = request.cwd.as_deref().map(expand_tilde);
+        list::sessions(&home, cwd.as_deref(), request.limit)
     }
 
-    fn extract(&self, _request: ExtractRequest) -> AdapterResult<Extracted> {
-        Err(not_yet())
+    fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
+        let home = paths::home(request.home.as_deref());
+        let path = if let Some(path) = &request.path {
+            expand_tilde(path)
+        } else if let Some(id) = &request.session_id {
+            list::find_by_id(&home, id)?
+        } else {
+            let cwd = match &request.cwd {
+                Some(cwd) => physical(&expand_tilde(cwd)),
+                None => std::env::current_dir()
+                    .map(|d| physical(&d))
+                    .map_err(|e| AdapterError::io("current directory", e))?,
+            };
+            list::latest_for(&home, &cwd)?
+        };
+        extract_file(&path)
     }
 
-    fn inject(&self, _request: InjectRequest) -> AdapterResult<Injected> {
-        Err(not_yet())
+    fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
+        write::inject(&request)
     }
+
+    fn call(&self, method: &str, request: serde_json::Value) -> AdapterResult<serde_json::Value> {
+        match method {
+            "remove" => remove(request),
+            _ => Err(AdapterError::unsupported(format!(
+                "codex: unknown method {method:?}"
+            ))),
+        }
+    }
+}
+
+/// One rollout file as a transcript.
+fn extract_file(path: &Path) -> AdapterResult<Extracted> {
+    let bytes = rollout::load(path)?;
+    let parsed = rollout::parse(&bytes);
+    if parsed.records.is_empty() {
+        return Err(AdapterError::invalid(format!(
+            "{}: no Codex rollout line in this file",
+            path.display()
+        )));
+    }
+    let fallback_id = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(paths::id_from_file_name)
+        .unwrap_or_default();
+    let (mut transcript, _) = read::transcript(&parsed, &fallback_id);
+    transcript.session.source_path = Some(path.display().to_string());
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_millis()).ok());
+    transcript.session.updated_ms = modified.or(transcript.session.updated_ms);
+    Ok(Extracted {
+        transcript,
+        report: ExtractReport {
+            skipped_lines: parsed.skipped,
+            ..ExtractReport::default()
+        },
+    })
+}
+
+/// `call("remove", <Injected>)`: deletes the thread rows that inject wrote (the host removes files).
+fn remove(request: serde_json::Value) -> AdapterResult<serde_json::Value> {
+    let injected: Injected = serde_json::from_value(request)
+        .map_err(|e| AdapterError::invalid(format!("codex: remove: bad request: {e}")))?;
+    let mut removed = 0;
+    for written in &injected.written {
+        if let Written::Rows { path, table, ids } = written {
+            if table != state_db::TABLE {
+                return Err(AdapterError::invalid(format!(
+                    "{path}: codex writes no rows to table {table:?}"
+                )));
+            }
+            removed += state_db::remove(&PathBuf::from(path), ids)?;
+        }
+    }
+    Ok(serde_json::json!({ "removed": removed }))
 }
