@@ -1,10 +1,26 @@
-//! The OpenCode adapter. Its format work is tracked in its own issue; until then every operation
-//! answers a clear "not implemented yet" error.
+//! The OpenCode adapter: reads `opencode.db` (OpenCode ≥ 1.2) or the legacy JSON tree, writes
+//! sessions OpenCode resumes (`opencode --session <id>`), in its database, or in the JSON tree for
+//! an old install.
 
+mod config;
+mod db;
+mod ids;
+mod legacy;
+mod paths;
+mod project_id;
+mod read;
+mod write;
+
+use handoff_adapter_kit::fs::physical;
+use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectRequest, Injected, ListRequest, SessionSummary, ffi::AdapterModuleRef,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ErrorKind, ExtractRequest,
+    Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    ffi::AdapterModuleRef,
 };
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The root module the host registers, exactly as it would a plugin file's.
 pub fn module() -> AdapterModuleRef {
@@ -14,8 +30,63 @@ pub fn module() -> AdapterModuleRef {
 #[derive(Default)]
 pub struct OpenCodeAdapter;
 
-fn not_yet() -> AdapterError {
-    AdapterError::unsupported("opencode: not implemented yet")
+/// Where the sessions of a data home are.
+enum Store {
+    Db(PathBuf),
+    Legacy(PathBuf),
+    /// Neither exists: where the database would be.
+    Missing(PathBuf),
+}
+
+impl Store {
+    /// The database wins when both exist.
+    fn locate(home: Option<&str>) -> Self {
+        let db = paths::db_path(home);
+        let data = paths::data_home(home);
+        let storage = paths::storage_dir(&data);
+        if db.is_file() {
+            Store::Db(db)
+        } else if storage.join("session").is_dir() {
+            Store::Legacy(storage)
+        } else {
+            Store::Missing(db)
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Store::Db(path) | Store::Legacy(path) | Store::Missing(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// The project filter of `cwd`: its directory, and its projectID unless that is `global`.
+fn project_filter(cwd: &Path) -> (String, Option<String>) {
+    let dir = physical(cwd);
+    let project = project_id::resolve(&dir);
+    let id = (project.id != project_id::GLOBAL).then_some(project.id);
+    (dir.display().to_string(), id)
+}
+
+fn list_in(store: &Store, cwd: Option<&str>, limit: Option<usize>) -> AdapterResult<Vec<SessionSummary>> {
+    let filter = cwd.map(|cwd| project_filter(Path::new(cwd)));
+    match store {
+        Store::Db(path) => {
+            let conn = db::open_read(path)?;
+            let filter = filter.as_ref().map(|(directory, project_id)| db::Filter {
+                directory,
+                project_id: project_id.as_deref(),
+            });
+            db::list(&conn, path, filter.as_ref(), limit)
+        }
+        Store::Legacy(storage) => Ok(legacy::list(
+            storage,
+            filter.as_ref().map(|f| f.0.as_str()),
+            filter.as_ref().and_then(|f| f.1.as_deref()),
+            limit,
+        )),
+        Store::Missing(..) => Ok(Vec::new()),
+    }
 }
 
 impl Adapter for OpenCodeAdapter {
@@ -28,21 +99,242 @@ impl Adapter for OpenCodeAdapter {
             name: "opencode".into(),
             display_name: "OpenCode".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            capabilities: Capabilities::default(),
-            default_home: String::new(),
-            resume_command: None,
+            capabilities: Capabilities {
+                list: true,
+                extract: true,
+                inject: true,
+            },
+            default_home: paths::data_home(None).display().to_string(),
+            resume_command: Some("opencode --session {id}".into()),
         }
     }
 
-    fn list_sessions(&self, _request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
-        Err(not_yet())
+    fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+        let store = Store::locate(request.home.as_deref());
+        list_in(&store, request.cwd.as_deref(), request.limit)
     }
 
-    fn extract(&self, _request: ExtractRequest) -> AdapterResult<Extracted> {
-        Err(not_yet())
+    fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
+        let mut store = Store::locate(request.home.as_deref());
+        if let Some(path) = request.path.as_deref() {
+            let path = physical(Path::new(path));
+            if path.extension().is_some_and(|e| e == "json") {
+                return extract_legacy_file(&path);
+            }
+            store = Store::Db(path);
+        }
+        let id = match request.session_id.as_deref() {
+            Some(wanted) => resolve_id(&store, wanted)?,
+            None => {
+                let latest = list_in(&store, request.cwd.as_deref(), Some(1))?;
+                match latest.into_iter().next() {
+                    Some(row) => row.session_id,
+                    None => {
+                        let whose = request.cwd.as_deref().unwrap_or("any project");
+                        return Err(AdapterError::not_found(format!(
+                            "no opencode session for {whose} (looked in {})",
+                            store.describe()
+                        )));
+                    }
+                }
+            }
+        };
+        let (session, messages, skipped, source) = match &store {
+            Store::Db(path) => {
+                let conn = db::open_read(path)?;
+                let (session, messages, skipped) = db::load(&conn, path, &id)?;
+                (session, messages, skipped, path.display().to_string())
+            }
+            Store::Legacy(storage) => {
+                let file = legacy::sessions(storage)
+                    .into_iter()
+                    .find(|s| s.info.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                    .ok_or_else(|| AdapterError::not_found(format!("no opencode session {id}")))?;
+                let (session, messages, skipped) = legacy::load(storage, &file);
+                (session, messages, skipped, file.path.display().to_string())
+            }
+            Store::Missing(..) => {
+                return Err(AdapterError::not_found(format!(
+                    "no opencode session {id} (looked in {})",
+                    store.describe()
+                )));
+            }
+        };
+        usable(read::to_extracted(&session, &messages, &source, skipped), &source)
     }
 
-    fn inject(&self, _request: InjectRequest) -> AdapterResult<Injected> {
-        Err(not_yet())
+    fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
+        let directory = physical(Path::new(&request.cwd));
+        let models = config::ModelKnowledge::load(&directory);
+        let directory_text = directory.display().to_string();
+        let target = write::Target {
+            directory: &directory_text,
+            project: project_id::resolve(&directory),
+            models: &models,
+            now_ms: now_ms(),
+        };
+        let session = write::build(&request.transcript, &target)?;
+        let resume_command = format!("opencode --session {}", session.id);
+        let store = Store::locate(request.home.as_deref());
+        let mut injected = Injected {
+            session_id: session.id.clone(),
+            path: store.describe(),
+            resume_command,
+            written: Vec::new(),
+            rendered: None,
+        };
+        if request.mode == InjectMode::Render {
+            let export = serde_json::to_string_pretty(&session.export())
+                .map_err(|e| AdapterError::internal(format!("opencode: cannot encode: {e}")))?;
+            injected.rendered = Some(export);
+            return Ok(injected);
+        }
+        let write_now = request.mode == InjectMode::Write;
+        match store {
+            Store::Db(path) => {
+                if write_now {
+                    injected.written = db::write(&path, &session, db::BUSY_TIMEOUT)?;
+                } else {
+                    db::check_schema(&db::open_read(&path)?, &path)?;
+                }
+            }
+            Store::Legacy(storage) => {
+                require_old_install(&storage)?;
+                injected.path = storage
+                    .join("session")
+                    .join(&session.project.id)
+                    .join(format!("{}.json", session.id))
+                    .display()
+                    .to_string();
+                if write_now {
+                    injected.written = legacy::write(&storage, &session)?;
+                }
+            }
+            Store::Missing(db_path) => return Err(no_database(&db_path)),
+        }
+        Ok(injected)
     }
+
+    fn call(&self, method: &str, request: serde_json::Value) -> AdapterResult<serde_json::Value> {
+        if method != "remove" {
+            return Err(AdapterError::unsupported(format!("opencode: unknown method {method:?}")));
+        }
+        let injected: Injected = serde_json::from_value(request)
+            .map_err(|e| AdapterError::invalid(format!("opencode: remove: bad request: {e}")))?;
+        let mut databases: Vec<&str> = injected
+            .written
+            .iter()
+            .filter_map(|w| match w {
+                Written::Rows { path, .. } => Some(path.as_str()),
+                Written::File { .. } => None,
+            })
+            .collect();
+        databases.sort_unstable();
+        databases.dedup();
+        let mut removed = 0;
+        for path in databases {
+            removed += db::remove(Path::new(path), &injected.written, db::BUSY_TIMEOUT)?;
+        }
+        Ok(serde_json::json!({"removed": removed}))
+    }
+}
+
+fn resolve_id(store: &Store, wanted: &str) -> AdapterResult<String> {
+    let candidates = match store {
+        Store::Db(path) => db::ids_with_prefix(&db::open_read(path)?, path, wanted)?,
+        Store::Legacy(storage) => legacy::sessions(storage)
+            .into_iter()
+            .filter_map(|s| s.info.get("id").and_then(|v| v.as_str()).map(str::to_owned))
+            .filter(|id| id.starts_with(wanted))
+            .collect(),
+        Store::Missing(..) => Vec::new(),
+    };
+    if candidates.iter().any(|c| c == wanted) {
+        return Ok(wanted.to_owned());
+    }
+    match candidates.as_slice() {
+        [] => Err(AdapterError::not_found(format!(
+            "no opencode session {wanted} (looked in {})",
+            store.describe()
+        ))),
+        [only] => Ok(only.clone()),
+        many => Err(AdapterError::new(
+            ErrorKind::Ambiguous,
+            format!("opencode session prefix {wanted} matches {}", many.join(", ")),
+        )),
+    }
+}
+
+fn extract_legacy_file(path: &Path) -> AdapterResult<Extracted> {
+    // storage/session/<projectID>/<sessionID>.json
+    let storage = path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .ok_or_else(|| AdapterError::invalid(format!("{}: not in an OpenCode storage tree", path.display())))?;
+    let file = legacy::sessions(storage)
+        .into_iter()
+        .find(|s| s.path == path)
+        .ok_or_else(|| AdapterError::invalid(format!("{}: not an OpenCode session file", path.display())))?;
+    let (session, messages, skipped) = legacy::load(storage, &file);
+    usable(read::to_extracted(&session, &messages, &path.display().to_string(), skipped), &path.display().to_string())
+}
+
+fn usable(extracted: Extracted, source: &str) -> AdapterResult<Extracted> {
+    if extracted.transcript.messages.is_empty() {
+        return Err(AdapterError::invalid(format!(
+            "{source}: session {} has no usable message ({} unreadable record(s))",
+            extracted.transcript.session.id, extracted.report.skipped_lines
+        )));
+    }
+    Ok(extracted)
+}
+
+fn no_database(db_path: &Path) -> AdapterError {
+    AdapterError::not_found(format!(
+        "{}: no OpenCode database yet; run any `opencode` command once (e.g. `opencode session list`) to create it, then retry",
+        db_path.display()
+    ))
+}
+
+/// The JSON tree is only read by OpenCode < 1.2 (1.2 – 1.15 migrate it once, then ignore it):
+/// write it only when the installed OpenCode is that old.
+fn require_old_install(storage: &Path) -> AdapterResult<()> {
+    let db_path = storage.parent().map(|p| p.join(paths::DB_FILE)).unwrap_or_default();
+    match installed_version() {
+        Some((major, minor)) if major == 0 || (major == 1 && minor < 2) => Ok(()),
+        Some((major, minor)) => Err(AdapterError::not_found(format!(
+            "{}: OpenCode {major}.{minor} keeps sessions in a database that does not exist yet; run any `opencode` command once (e.g. `opencode session list`) to create it, then retry",
+            db_path.display()
+        ))),
+        None => Err(no_database(&db_path)),
+    }
+}
+
+/// `(major, minor)` of `opencode --version`, if it runs within a few seconds.
+fn installed_version() -> Option<(u64, u64)> {
+    let mut child = Command::new("opencode")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let output = child.wait_with_output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    let mut numbers = version.split('.').map(|n| n.parse::<u64>().ok());
+    Some((numbers.next()??, numbers.next()??))
 }

@@ -1,0 +1,397 @@
+//! `opencode.db` (OpenCode ≥ 1.2): reading read-only while OpenCode may be running, writing one
+//! session in one transaction, removing exactly what was written.
+
+use handoff_plugin_api::{AdapterError, ErrorKind, SessionSummary, Written};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::read::{RawMessage, RawSession};
+use crate::write::NativeSession;
+
+/// OpenCode opens its database with the same timeout.
+pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// The schema migrations of opencode-ai 1.18.33 (`SELECT id FROM migration`). A database with any
+/// other migration has a schema this writer has not been checked against.
+const KNOWN_MIGRATIONS: [&str; 38] = [
+    "20260127222353_familiar_lady_ursula",
+    "20260211171708_add_project_commands",
+    "20260213144116_wakeful_the_professor",
+    "20260225215848_workspace",
+    "20260227213759_add_session_workspace_id",
+    "20260228203230_blue_harpoon",
+    "20260303231226_add_workspace_fields",
+    "20260309230000_move_org_to_state",
+    "20260312043431_session_message_cursor",
+    "20260323234822_events",
+    "20260410174513_workspace-name",
+    "20260413175956_chief_energizer",
+    "20260423070820_add_icon_url_override",
+    "20260427172553_slow_nightmare",
+    "20260428004200_add_session_path",
+    "20260501142318_next_venus",
+    "20260504145000_add_sync_owner",
+    "20260507164347_add_workspace_time",
+    "20260510033149_session_usage",
+    "20260511000411_data_migration_state",
+    "20260511173437_session-metadata",
+    "20260601010001_normalize_storage_paths",
+    "20260601202201_amazing_prowler",
+    "20260602002951_lowly_union_jack",
+    "20260602182828_add_project_directories",
+    "20260603001617_session_message_projection_indexes",
+    "20260603040000_session_message_projection_order",
+    "20260603141458_session_input_inbox",
+    "20260603160727_jittery_ezekiel_stane",
+    "20260604172448_event_sourced_session_input",
+    "20260605003541_add_session_context_snapshot",
+    "20260605042240_add_context_epoch_agent",
+    "20260611035744_credential",
+    "20260611192811_lush_chimera",
+    "20260612174303_project_dir_strategy",
+    "20260622142730_simplify_session_context_epoch",
+    "20260622170816_reset_v2_session_state",
+    "20260622202450_simplify_session_input",
+];
+
+/// The columns the writer fills; an older schema must have them all.
+const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
+    ("project", &["id", "worktree", "vcs", "time_created", "time_updated", "sandboxes"]),
+    (
+        "session",
+        &["id", "project_id", "slug", "directory", "title", "version", "time_created", "time_updated"],
+    ),
+    ("message", &["id", "session_id", "time_created", "time_updated", "data"]),
+    ("part", &["id", "message_id", "session_id", "time_created", "time_updated", "data"]),
+];
+
+fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
+    AdapterError::io(path.display(), e)
+}
+
+/// Opens the database read-only. WAL readers see committed data while OpenCode writes.
+pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql_error(path, e))?;
+    Ok(conn)
+}
+
+/// Which sessions `list` shows: all, or one project's (its directory, or its projectID unless
+/// that is the shared `global`).
+pub struct Filter<'a> {
+    pub directory: &'a str,
+    pub project_id: Option<&'a str>,
+}
+
+/// Root sessions (not subagents), newest first, with their message counts.
+pub fn list(
+    conn: &Connection,
+    path: &Path,
+    filter: Option<&Filter<'_>>,
+    limit: Option<usize>,
+) -> Result<Vec<SessionSummary>, AdapterError> {
+    let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let (directory, project_id) = match filter {
+        Some(f) => (Some(f.directory), f.project_id),
+        None => (None, None),
+    };
+    let mut statement = conn
+        .prepare(
+            "SELECT s.id, s.directory, s.title, s.time_created, s.time_updated,
+                    (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id)
+             FROM session s
+             WHERE s.parent_id IS NULL
+               AND (?1 IS NULL OR s.directory = ?1 OR (?2 IS NOT NULL AND s.project_id = ?2))
+             ORDER BY s.time_updated DESC, s.id
+             LIMIT ?3",
+        )
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map(params![directory, project_id, limit], |row| {
+            Ok(SessionSummary {
+                agent: "opencode".into(),
+                session_id: row.get(0)?,
+                cwd: row.get(1)?,
+                title: row.get(2)?,
+                created_ms: row.get(3)?,
+                updated_ms: row.get(4)?,
+                messages: usize::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
+                path: path.display().to_string(),
+            })
+        })
+        .map_err(|e| sql_error(path, e))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| sql_error(path, e))
+}
+
+/// Session ids starting with `prefix`.
+pub fn ids_with_prefix(conn: &Connection, path: &Path, prefix: &str) -> Result<Vec<String>, AdapterError> {
+    let mut statement = conn
+        .prepare("SELECT id FROM session WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 20")
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map([prefix], |row| row.get(0))
+        .map_err(|e| sql_error(path, e))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(|e| sql_error(path, e))
+}
+
+/// One session with its messages (ordered by `(time_created, id)`) and parts (by `id`); rows
+/// whose JSON does not parse are skipped and counted.
+pub fn load(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<(RawSession, Vec<RawMessage>, usize), AdapterError> {
+    let session = conn
+        .query_row(
+            "SELECT id, directory, title, time_created, time_updated, model,
+                    (SELECT COUNT(*) FROM session c WHERE c.parent_id = s.id)
+             FROM session s WHERE id = ?1",
+            [id],
+            |row| {
+                Ok(RawSession {
+                    id: row.get(0)?,
+                    directory: row.get(1)?,
+                    title: row.get(2)?,
+                    created_ms: row.get(3)?,
+                    updated_ms: row.get(4)?,
+                    model: row
+                        .get::<_, Option<String>>(5)?
+                        .and_then(|m| serde_json::from_str(&m).ok()),
+                    children: usize::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| sql_error(path, e))?
+        .ok_or_else(|| {
+            AdapterError::not_found(format!("no opencode session {id} in {}", path.display()))
+        })?;
+
+    let mut skipped = 0;
+    let mut messages = Vec::new();
+    let mut statement = conn
+        .prepare("SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id")
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .map_err(|e| sql_error(path, e))?;
+    for row in rows {
+        let (message_id, data) = row.map_err(|e| sql_error(path, e))?;
+        match serde_json::from_str::<Value>(&data) {
+            Ok(info @ Value::Object(_)) => messages.push(RawMessage {
+                id: message_id,
+                info,
+                parts: Vec::new(),
+            }),
+            _ => skipped += 1,
+        }
+    }
+
+    let mut statement = conn
+        .prepare("SELECT message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id")
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .map_err(|e| sql_error(path, e))?;
+    let index: std::collections::HashMap<String, usize> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.clone(), i))
+        .collect();
+    for row in rows {
+        let (message_id, data) = row.map_err(|e| sql_error(path, e))?;
+        let Some(message) = index.get(&message_id).and_then(|&i| messages.get_mut(i)) else {
+            continue;
+        };
+        match serde_json::from_str::<Value>(&data) {
+            Ok(part @ Value::Object(_)) => message.parts.push(part),
+            _ => skipped += 1,
+        }
+    }
+    Ok((session, messages, skipped))
+}
+
+/// Refuses a schema this writer does not know: migrations it has not seen, or a missing column.
+pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
+    let applied: Vec<String> = conn
+        .prepare("SELECT id FROM migration")
+        .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+        .map_err(|e| {
+            AdapterError::invalid(format!(
+                "{}: not an OpenCode database this handoff can write ({e})",
+                path.display()
+            ))
+        })?;
+    let known: BTreeSet<&str> = KNOWN_MIGRATIONS.into_iter().collect();
+    let unknown: Vec<&str> = applied
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !known.contains(id))
+        .collect();
+    if let Some(first) = unknown.first() {
+        return Err(AdapterError::unsupported(format!(
+            "{}: schema is newer than the OpenCode {} handoff knows ({} unknown migration(s), e.g. {first}); \
+             refusing to write. Update handoff, or use --format json to get an `opencode import` file",
+            path.display(),
+            crate::write::OPENCODE_VERSION,
+            unknown.len()
+        )));
+    }
+    for (table, columns) in REQUIRED_COLUMNS {
+        let present: BTreeSet<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+            .map_err(|e| sql_error(path, e))?;
+        if let Some(missing) = columns.iter().find(|c| !present.contains(**c)) {
+            return Err(AdapterError::unsupported(format!(
+                "{}: table {table} has no column {missing}; refusing to write into an unknown schema",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Opens the database for writing, the way OpenCode does (WAL stays as it is; foreign keys on).
+pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
+    conn.busy_timeout(busy).map_err(|e| sql_error(path, e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| sql_error(path, e))?;
+    Ok(conn)
+}
+
+/// Writes the session in one transaction: the project if new, the session, its messages and
+/// parts. Waits up to `busy` for a running OpenCode to release its write lock; on failure nothing
+/// is written. Returns every row written.
+pub fn write(path: &Path, session: &NativeSession, busy: Duration) -> Result<Vec<Written>, AdapterError> {
+    let mut conn = open_write(path, busy)?;
+    check_schema(&conn, path)?;
+    let locked = |e: rusqlite::Error| locked_error(path, e);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(locked)?;
+    let project = &session.project;
+    let new_project = tx
+        .execute(
+            "INSERT OR IGNORE INTO project (id, worktree, vcs, time_created, time_updated, sandboxes)
+             VALUES (?1, ?2, ?3, ?4, ?4, '[]')",
+            params![project.id, project.worktree, project.vcs, session.created_ms],
+        )
+        .map_err(locked)?
+        == 1;
+    tx.execute(
+        "INSERT INTO session (id, project_id, slug, directory, title, version, time_created, time_updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            session.id,
+            project.id,
+            session.slug,
+            session.directory,
+            session.title,
+            crate::write::OPENCODE_VERSION,
+            session.created_ms,
+            session.updated_ms
+        ],
+    )
+    .map_err(locked)?;
+    let mut message_ids = Vec::new();
+    let mut part_ids = Vec::new();
+    {
+        let mut insert_message = tx
+            .prepare(
+                "INSERT INTO message (id, session_id, time_created, time_updated, data)
+                 VALUES (?1, ?2, ?3, ?3, ?4)",
+            )
+            .map_err(locked)?;
+        let mut insert_part = tx
+            .prepare(
+                "INSERT INTO part (id, message_id, session_id, time_created, time_updated, data)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+            )
+            .map_err(locked)?;
+        for message in &session.messages {
+            let data = Value::Object(message.info.clone()).to_string();
+            insert_message
+                .execute(params![message.id, session.id, message.created_ms, data])
+                .map_err(locked)?;
+            message_ids.push(message.id.clone());
+            for part in &message.parts {
+                let data = Value::Object(part.data.clone()).to_string();
+                insert_part
+                    .execute(params![part.id, message.id, session.id, part.created_ms, data])
+                    .map_err(locked)?;
+                part_ids.push(part.id.clone());
+            }
+        }
+    }
+    tx.commit().map_err(locked)?;
+
+    let rows = |table: &str, ids: Vec<String>| Written::Rows {
+        path: path.display().to_string(),
+        table: table.into(),
+        ids,
+    };
+    let mut written = Vec::new();
+    if new_project {
+        written.push(rows("project", vec![project.id.clone()]));
+    }
+    written.push(rows("session", vec![session.id.clone()]));
+    written.push(rows("message", message_ids));
+    written.push(rows("part", part_ids));
+    Ok(written)
+}
+
+fn locked_error(path: &Path, e: rusqlite::Error) -> AdapterError {
+    let busy = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    if busy {
+        AdapterError::new(
+            ErrorKind::Io,
+            format!(
+                "{}: database is locked by another process (is OpenCode busy?); nothing was written, try again",
+                path.display()
+            ),
+        )
+    } else {
+        sql_error(path, e)
+    }
+}
+
+/// Deletes exactly the rows an inject wrote, children first, in one transaction. A project row
+/// is only removed while no other session uses it.
+pub fn remove(path: &Path, written: &[Written], busy: Duration) -> Result<usize, AdapterError> {
+    let mut conn = open_write(path, busy)?;
+    let locked = |e: rusqlite::Error| locked_error(path, e);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(locked)?;
+    let mut removed = 0;
+    for table in ["part", "message", "session", "project"] {
+        let ids = written.iter().filter_map(|w| match w {
+            Written::Rows { path: p, table: t, ids } if t == table && Path::new(p) == path => Some(ids),
+            _ => None,
+        });
+        let sql = match table {
+            "project" => {
+                "DELETE FROM project WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM session WHERE project_id = ?1)"
+            }
+            "session" => "DELETE FROM session WHERE id = ?1",
+            "message" => "DELETE FROM message WHERE id = ?1",
+            _ => "DELETE FROM part WHERE id = ?1",
+        };
+        let mut delete = tx.prepare(sql).map_err(locked)?;
+        for id in ids.flatten() {
+            removed += delete.execute([id]).map_err(locked)?;
+        }
+    }
+    tx.commit().map_err(locked)?;
+    Ok(removed)
+}
