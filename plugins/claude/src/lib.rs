@@ -1,10 +1,18 @@
-//! The Claude Code adapter. Its format work is tracked in its own issue; until then every operation
-//! answers a clear "not implemented yet" error.
+//! The Claude Code adapter: sessions are `<home>/projects/<key(cwd)>/<uuid>.jsonl` files.
+//! See `shared/formats/claude-code.md` for what the real client reads.
 
+pub mod list;
+pub mod paths;
+pub mod read;
+pub mod write;
+
+use handoff_adapter_kit::fs::{physical, write_new_file};
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectRequest, Injected, ListRequest, SessionSummary, ffi::AdapterModuleRef,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    ffi::AdapterModuleRef,
 };
+use std::path::{Path, PathBuf};
 
 /// The root module the host registers, exactly as it would a plugin file's.
 pub fn module() -> AdapterModuleRef {
@@ -14,8 +22,9 @@ pub fn module() -> AdapterModuleRef {
 #[derive(Default)]
 pub struct ClaudeAdapter;
 
-fn not_yet() -> AdapterError {
-    AdapterError::unsupported("claude: not implemented yet")
+/// The project directory as the client keys it: physical (symlinks resolved).
+fn project_cwd(cwd: &str) -> String {
+    physical(Path::new(cwd)).display().to_string()
 }
 
 impl Adapter for ClaudeAdapter {
@@ -28,21 +37,72 @@ impl Adapter for ClaudeAdapter {
             name: "claude".into(),
             display_name: "Claude Code".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            capabilities: Capabilities::default(),
-            default_home: String::new(),
-            resume_command: None,
+            capabilities: Capabilities {
+                list: true,
+                extract: true,
+                inject: true,
+            },
+            default_home: paths::default_home().display().to_string(),
+            resume_command: Some("claude --resume {id}".into()),
         }
     }
 
-    fn list_sessions(&self, _request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
-        Err(not_yet())
+    fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+        let home = paths::home(request.home.as_deref());
+        let cwd = request.cwd.as_deref().map(project_cwd);
+        Ok(list::list(&home, cwd.as_deref(), request.limit))
     }
 
-    fn extract(&self, _request: ExtractRequest) -> AdapterResult<Extracted> {
-        Err(not_yet())
+    fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
+        let home = paths::home(request.home.as_deref());
+        let path = match (&request.path, &request.session_id, &request.cwd) {
+            (Some(path), _, _) => PathBuf::from(path),
+            (None, Some(id), _) => list::find_by_id(&home, id)?,
+            (None, None, Some(cwd)) => list::latest_for(&home, &project_cwd(cwd))?,
+            (None, None, None) => {
+                return Err(AdapterError::invalid(
+                    "claude: extract needs a session id, a path or a project directory",
+                ));
+            }
+        };
+        let bytes = std::fs::read(&path).map_err(|e| AdapterError::io(path.display(), e))?;
+        let session_id = paths::session_id_of(&path).unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        read::parse_session(&bytes, &path, &session_id)
     }
 
-    fn inject(&self, _request: InjectRequest) -> AdapterResult<Injected> {
-        Err(not_yet())
+    fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
+        let home = paths::home(request.home.as_deref());
+        let cwd = project_cwd(&request.cwd);
+        let session_id = uuid::Uuid::new_v4().to_string();
+        let path = paths::new_session_path(&home, &cwd, &session_id);
+        let mut injected = Injected {
+            resume_command: format!("claude --resume {session_id}"),
+            path: path.display().to_string(),
+            session_id,
+            written: Vec::new(),
+            rendered: None,
+        };
+        match request.mode {
+            InjectMode::Plan => {}
+            InjectMode::Render => {
+                injected.rendered = Some(write::render(
+                    &request.transcript,
+                    &injected.session_id,
+                    &cwd,
+                ));
+            }
+            InjectMode::Write => {
+                let text = write::render(&request.transcript, &injected.session_id, &cwd);
+                write_new_file(&path, text.as_bytes())?;
+                injected.written.push(Written::File {
+                    path: injected.path.clone(),
+                });
+            }
+        }
+        Ok(injected)
     }
 }

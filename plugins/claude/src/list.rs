@@ -1,0 +1,264 @@
+//! Listing and locating sessions without parsing whole files: one streaming pass per file that
+//! only looks at a window of each line, parsing just the few lines a row needs.
+
+use crate::paths;
+use crate::read::{Titles, is_injected, title_from_text};
+use handoff_adapter_kit::time::parse_rfc3339_ms;
+use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
+use memchr::memmem;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// Lines up to this size are searched whole; longer ones only at their head and tail, where
+/// Claude Code puts the row's envelope (`type`, `isSidechain`, `isMeta`, `cwd`).
+const WHOLE_LINE: usize = 8 * 1024;
+const WINDOW: usize = 2 * 1024;
+/// The first user text is looked for in this much of the file, as the client's picker does.
+const FIRST_TEXT_SPAN: u64 = 64 * 1024;
+
+/// A session file with its modification time.
+pub struct SessionFile {
+    pub path: PathBuf,
+    pub id: String,
+    pub mtime_ms: i64,
+}
+
+fn session_file(path: PathBuf) -> Option<SessionFile> {
+    let id = paths::session_id_of(&path)?;
+    let mtime_ms = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .unwrap_or(0);
+    Some(SessionFile { path, id, mtime_ms })
+}
+
+/// The session files of `cwd` (or of every project), newest first.
+pub fn session_files(home: &Path, cwd: Option<&str>) -> Vec<SessionFile> {
+    let dirs = match cwd {
+        Some(cwd) => paths::project_dirs(home, cwd),
+        None => paths::all_project_dirs(home),
+    };
+    let key = cwd.map(paths::project_key);
+    let key = key.as_deref();
+    let mut files: Vec<SessionFile> = dirs
+        .iter()
+        .flat_map(|dir| {
+            // A folder found by the cut-key prefix counts only for sessions of the same cwd key.
+            let exact = key.is_none_or(|k| dir.ends_with(k));
+            paths::session_files(dir)
+                .into_iter()
+                .filter(move |p| exact || belongs_to(p, key))
+        })
+        .filter_map(session_file)
+        .collect();
+    files.sort_by(|a, b| b.mtime_ms.cmp(&a.mtime_ms).then_with(|| a.id.cmp(&b.id)));
+    files
+}
+
+fn belongs_to(path: &Path, key: Option<&str>) -> bool {
+    let Some(key) = key else { return true };
+    scan(path).is_ok_and(|s| s.cwd.as_deref().map(paths::project_key).as_deref() == Some(key))
+}
+
+/// `list_sessions`: newest first, at most `limit`.
+pub fn list(home: &Path, cwd: Option<&str>, limit: Option<usize>) -> Vec<SessionSummary> {
+    let files = session_files(home, cwd);
+    let mut rows = Vec::new();
+    for file in files {
+        if limit.is_some_and(|l| rows.len() >= l) {
+            break;
+        }
+        // A file that cannot be read, or holds no conversation, is not a session to offer.
+        let Ok(scan) = scan(&file.path) else { continue };
+        if scan.messages == 0 {
+            continue;
+        }
+        rows.push(SessionSummary {
+            agent: "claude".into(),
+            session_id: file.id,
+            cwd: scan.cwd,
+            title: scan.titles.best(scan.first_user_text),
+            messages: scan.messages,
+            updated_ms: Some(file.mtime_ms),
+            created_ms: scan.created_ms,
+            path: file.path.display().to_string(),
+        });
+    }
+    rows
+}
+
+/// Finds a session by full id or unique prefix, in every project.
+pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
+    let mut matches: Vec<SessionFile> = session_files(home, None)
+        .into_iter()
+        .filter(|f| f.id.starts_with(id))
+        .collect();
+    if let Some(exact) = matches.iter().position(|f| f.id == id) {
+        return Ok(matches.swap_remove(exact).path);
+    }
+    match matches.len() {
+        0 => Err(AdapterError::not_found(format!(
+            "no claude session with id {id} (looked in {})",
+            paths::projects_dir(home).display()
+        ))),
+        1 => Ok(matches.swap_remove(0).path),
+        _ => {
+            let ids: Vec<&str> = matches.iter().map(|f| f.id.as_str()).collect();
+            Err(AdapterError::new(
+                handoff_plugin_api::ErrorKind::Ambiguous,
+                format!("claude session id {id} is ambiguous: {}", ids.join(", ")),
+            ))
+        }
+    }
+}
+
+/// The most recently changed session of `cwd` that holds a conversation.
+pub fn latest_for(home: &Path, cwd: &str) -> AdapterResult<PathBuf> {
+    session_files(home, Some(cwd))
+        .into_iter()
+        .find(|f| scan(&f.path).is_ok_and(|s| s.messages > 0))
+        .map(|f| f.path)
+        .ok_or_else(|| {
+            AdapterError::not_found(format!(
+                "no claude session for {cwd} (looked in {})",
+                paths::projects_dir(home)
+                    .join(paths::project_key(cwd))
+                    .display()
+            ))
+        })
+}
+
+/// What one pass over a file tells a list row.
+#[derive(Default)]
+pub struct Scan {
+    pub cwd: Option<String>,
+    pub titles: Titles,
+    pub first_user_text: Option<String>,
+    /// Messages as the API sees them: runs of user or assistant rows count once.
+    pub messages: usize,
+    pub created_ms: Option<i64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Turn {
+    User,
+    Assistant,
+}
+
+struct Needles {
+    user: memmem::Finder<'static>,
+    assistant: memmem::Finder<'static>,
+    sidechain: memmem::Finder<'static>,
+    meta: memmem::Finder<'static>,
+    title_rows: [memmem::Finder<'static>; 3],
+    cwd: memmem::Finder<'static>,
+}
+
+impl Needles {
+    fn new() -> Self {
+        Self {
+            user: memmem::Finder::new(br#""type":"user""#),
+            assistant: memmem::Finder::new(br#""type":"assistant""#),
+            sidechain: memmem::Finder::new(br#""isSidechain":true"#),
+            meta: memmem::Finder::new(br#""isMeta":true"#),
+            title_rows: [
+                memmem::Finder::new(br#""type":"custom-title""#),
+                memmem::Finder::new(br#""type":"ai-title""#),
+                memmem::Finder::new(br#""type":"summary""#),
+            ],
+            cwd: memmem::Finder::new(br#""cwd":""#),
+        }
+    }
+}
+
+/// Whether `finder` occurs in the line's envelope window (whole line when short).
+fn in_window(finder: &memmem::Finder, line: &[u8]) -> bool {
+    if line.len() <= WHOLE_LINE {
+        return finder.find(line).is_some();
+    }
+    let head = line.get(..WINDOW).unwrap_or(line);
+    let tail = line
+        .get(line.len().saturating_sub(WINDOW)..)
+        .unwrap_or(line);
+    finder.find(head).is_some() || finder.find(tail).is_some()
+}
+
+/// One streaming pass over a session file.
+pub fn scan(path: &Path) -> std::io::Result<Scan> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let needles = Needles::new();
+    let mut scan = Scan::default();
+    let mut line = Vec::new();
+    let mut offset: u64 = 0;
+    let mut last_turn = None;
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        let start = offset;
+        offset += read as u64;
+        let row = line.strip_suffix(b"\n").unwrap_or(&line);
+
+        if row.len() <= WHOLE_LINE && needles.title_rows.iter().any(|f| f.find(row).is_some()) {
+            if let Ok(value) = serde_json::from_slice::<Value>(row) {
+                scan.titles.observe(&value);
+            }
+            continue;
+        }
+        let turn = if in_window(&needles.assistant, row) {
+            Turn::Assistant
+        } else if in_window(&needles.user, row) {
+            Turn::User
+        } else {
+            continue;
+        };
+        if in_window(&needles.sidechain, row) || in_window(&needles.meta, row) {
+            continue;
+        }
+        if last_turn != Some(turn) {
+            scan.messages += 1;
+            last_turn = Some(turn);
+        }
+        let wants_text =
+            turn == Turn::User && scan.first_user_text.is_none() && start < FIRST_TEXT_SPAN;
+        let wants_head = scan.cwd.is_none() && in_window(&needles.cwd, row);
+        if wants_text || wants_head {
+            if let Ok(value) = serde_json::from_slice::<Value>(row) {
+                if scan.cwd.is_none() {
+                    scan.cwd = value.get("cwd").and_then(Value::as_str).map(str::to_owned);
+                }
+                if scan.created_ms.is_none() {
+                    scan.created_ms = value
+                        .get("timestamp")
+                        .and_then(Value::as_str)
+                        .and_then(parse_rfc3339_ms);
+                }
+                if wants_text && value.get("isCompactSummary").is_none() {
+                    scan.first_user_text = first_text(&value);
+                }
+            }
+        }
+    }
+    Ok(scan)
+}
+
+/// The first text the user typed in a user row, if any.
+fn first_text(row: &Value) -> Option<String> {
+    match row.pointer("/message/content")? {
+        Value::String(text) if !is_injected(text) => title_from_text(text),
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .find(|t| !is_injected(t))
+            .and_then(title_from_text),
+        _ => None,
+    }
+}
