@@ -3,6 +3,7 @@
 //! `scripts/conformance` installs the clients and runs it; see `docs/conformance.md`.
 
 pub mod clients;
+pub mod fixtures;
 pub mod history;
 pub mod mock;
 pub mod scenario;

@@ -46,6 +46,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// Parsed JSON body, or `Value::String` with the raw text when it is not JSON.
     pub body: Value,
+    /// When the request arrived (for timing diagnostics).
+    pub received: Instant,
 }
 
 impl Recorded {
@@ -255,6 +257,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Rec
         path,
         headers,
         body,
+        received: Instant::now(),
     }))
 }
 

@@ -1,0 +1,34 @@
+//! Regenerates the real-client fixtures under `plugins/<agent>/tests/fixtures/real/`.
+//! Usage: `make-fixtures [claude|codex|opencode]...` (no argument: all three).
+
+use handoff_conformance::clients::{Agent, Clients};
+use handoff_conformance::fixtures;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let Some(clients) = Clients::discover() else {
+        eprintln!("clients not installed: run scripts/conformance");
+        return ExitCode::FAILURE;
+    };
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut failed = false;
+    for agent in Agent::ALL {
+        if !wanted.is_empty() && !wanted.iter().any(|name| name == agent.name()) {
+            continue;
+        }
+        match fixtures::make(&clients, &repo_root, agent) {
+            Ok(dir) => eprintln!("{agent}: wrote {}", dir.display()),
+            Err(error) => {
+                eprintln!("{agent}: {error}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

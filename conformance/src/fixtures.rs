@@ -1,0 +1,247 @@
+//! Real-client fixtures: each pinned client writes the scenario session (see `scenario`) and the
+//! files it wrote are copied to `plugins/<agent>/tests/fixtures/real/` with a README saying which
+//! client wrote them and how to regenerate them (`cargo run -p handoff-conformance --bin
+//! make-fixtures`).
+
+use crate::clients::{Agent, Clients, Sandbox};
+use crate::scenario::{self, SourceSession};
+use crate::store;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Databases bigger than this are described (schema) instead of copied.
+const MAX_DB_FIXTURE_BYTES: u64 = 512 * 1024;
+
+/// Writes the fixtures of `agent` under `repo_root`; returns the directory.
+pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf, String> {
+    let sandbox = Sandbox::new().map_err(|error| error.to_string())?;
+    let source = scenario::create_session(clients, &sandbox, agent)?;
+    let out = repo_root
+        .join("plugins")
+        .join(agent.name())
+        .join("tests/fixtures/real");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+    let notes = match agent {
+        Agent::Claude => claude(&source, &out)?,
+        Agent::Codex => codex(&sandbox, &source, &out)?,
+        Agent::OpenCode => opencode(&sandbox, &source, &out)?,
+    };
+    let readme = readme(clients, &sandbox, &source, &notes);
+    write(&out.join("README.md"), readme.as_bytes())?;
+    Ok(out)
+}
+
+fn claude(source: &SourceSession, out: &Path) -> Result<String, String> {
+    copy(&source.path, &out.join(file_name(&source.path)))?;
+    // Subagent transcripts live in <session id>/subagents/ next to the file.
+    let sidecar = source.path.with_extension("");
+    let mut notes = String::new();
+    if sidecar.is_dir() {
+        copy_tree(&sidecar, &out.join(&source.id))?;
+        let _ = writeln!(
+            notes,
+            "- `{}/`: the session's sidecar directory (subagents).",
+            source.id
+        );
+    }
+    let text = read(&source.path)?;
+    let entrypoints = distinct_field(&text, "entrypoint");
+    let types = distinct_field(&text, "type");
+    let _ = writeln!(
+        notes,
+        "- `{}`: the session, written by `claude -p` (non-interactive).\n\
+         - `entrypoint` values in it: {entrypoints:?}. Sessions of every entrypoint must be \
+         listed and extracted (the picker hides `sdk-*` ones, handoff must not).\n\
+         - row `type` values in it: {types:?}.",
+        file_name(&source.path)
+    );
+    Ok(notes)
+}
+
+fn codex(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
+    copy(&source.path, &out.join(file_name(&source.path)))?;
+    let text = read(&source.path)?;
+    let meta: serde_json::Value = text
+        .lines()
+        .next()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_default();
+    let payload = &meta["payload"];
+    let relative = source
+        .path
+        .strip_prefix(sandbox.codex_home())
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    let mut notes = format!(
+        "- `{}`: the rollout, written by `codex exec` (it lived at `$CODEX_HOME/{relative}`).\n\
+         - `session_meta.payload`: `source` = {}, `originator` = {}, `cli_version` = {}, \
+         `model_provider` = {}, `history_mode` = {}. Sessions of every source must be listed.\n\
+         - line `type` values in it: {:?}.\n",
+        file_name(&source.path),
+        payload["source"],
+        payload["originator"],
+        payload["cli_version"],
+        payload["model_provider"],
+        payload["history_mode"],
+        distinct_field(&text, "type"),
+    );
+    let state = std::fs::read_dir(sandbox.codex_home())
+        .map_err(|error| error.to_string())?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            let name = file_name(path);
+            name.starts_with("state_") && name.ends_with(".sqlite")
+        });
+    if let Some(state) = state {
+        let name = file_name(&state);
+        let copy = out.join(&name);
+        vacuum_into(&state, &copy)?;
+        let schema = schema(&copy, "threads")?;
+        let size = std::fs::metadata(&copy).map(|meta| meta.len()).unwrap_or(0);
+        if size > MAX_DB_FIXTURE_BYTES {
+            std::fs::remove_file(&copy).map_err(|error| error.to_string())?;
+            let _ = writeln!(
+                notes,
+                "- `{name}` ({size} bytes, not kept) table `threads`:\n```sql\n{schema}\n```"
+            );
+        } else {
+            let _ = writeln!(
+                notes,
+                "- `{name}`: the thread index (`VACUUM INTO` copy, no WAL), table `threads`:\n```sql\n{schema}\n```"
+            );
+        }
+    }
+    Ok(notes)
+}
+
+fn opencode(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
+    let copy = out.join("opencode.db");
+    vacuum_into(&sandbox.opencode_db(), &copy)?;
+    let connection = store::open(&copy)?;
+    let count = |table: &str| -> i64 {
+        connection
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap_or(-1)
+    };
+    let migrations = count("migration");
+    let (messages, parts) = (count("message"), count("part"));
+    let part_types: Vec<String> = connection
+        .prepare("SELECT DISTINCT json_extract(data, '$.type') FROM part ORDER BY 1")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|error| error.to_string())?;
+    let size = std::fs::metadata(&copy).map(|meta| meta.len()).unwrap_or(0);
+    Ok(format!(
+        "- `opencode.db`: the database after `opencode run` (`VACUUM INTO` copy, {size} bytes, no \
+         WAL). Session `{}` ({messages} messages, {parts} parts; part types {part_types:?}); \
+         {migrations} rows in `migration`.\n\
+         - Open a copy, never this file, when a test writes.\n",
+        source.id
+    ))
+}
+
+fn readme(clients: &Clients, sandbox: &Sandbox, source: &SourceSession, notes: &str) -> String {
+    let agent = source.agent;
+    format!(
+        "# Real {agent} fixtures\n\n\
+         Written by the real client **{version}** (pinned in `conformance/pins`) driven by the \
+         conformance suite's scripted mock model, not by hand. Session id `{id}`; project dir (cwd) \
+         `{project}`, a git repo.\n\n\
+         The conversation (markers from `conformance/src/scenario.rs`): user prompt `{user}`; \
+         assistant text `{assistant}` then a shell tool call whose command contains `{arg}` and whose \
+         output is `{output}`; a failing read of `{error_file}` (error result); final reply `{final_}`.\n\n\
+         {notes}\n\
+         Regenerate (needs the clients: `scripts/conformance` installs them):\n\n\
+         ```sh\ncargo run -p handoff-conformance --bin make-fixtures -- {agent}\n```\n",
+        version = clients.version(agent),
+        id = source.id,
+        project = sandbox.project.display(),
+        user = scenario::USER,
+        assistant = scenario::ASSISTANT,
+        arg = scenario::TOOL_ARG,
+        output = scenario::TOOL_OUTPUT,
+        error_file = scenario::ERROR_FILE,
+        final_ = scenario::FINAL,
+    )
+}
+
+/// Distinct values of a top-level string field over the JSONL lines, in first-seen order.
+fn distinct_field(text: &str, field: &str) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let value = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|row| {
+                row.get(field)
+                    .and_then(|value| value.as_str())
+                    .map(str::to_owned)
+            });
+        if let Some(value) = value {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+    }
+    values
+}
+
+fn vacuum_into(db: &Path, copy: &Path) -> Result<(), String> {
+    let connection = store::open(db)?;
+    connection
+        .execute("VACUUM INTO ?1", [copy.to_string_lossy()])
+        .map_err(|error| format!("{}: VACUUM INTO: {error}", db.display()))?;
+    Ok(())
+}
+
+fn schema(db: &Path, table: &str) -> Result<String, String> {
+    store::open(db)?
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = ?1",
+            [table],
+            |row| row.get(0),
+        )
+        .map_err(|error| format!("{}: schema of {table}: {error}", db.display()))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to)
+        .map(drop)
+        .map_err(|error| format!("copy {} -> {}: {error}", from.display(), to.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|error| format!("{}: {error}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|error| format!("{}: {error}", from.display()))? {
+        let path = entry.map_err(|error| error.to_string())?.path();
+        let target = to.join(file_name(&path));
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
