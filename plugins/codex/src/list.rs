@@ -26,7 +26,7 @@ pub fn sessions(
     limit: Option<usize>,
 ) -> AdapterResult<Vec<SessionSummary>> {
     let mut files = paths::rollout_files(&paths::sessions_dir(home));
-    files.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms));
+    files.sort_by_key(|f| std::cmp::Reverse(f.modified_ms));
     let index = state_db::find(home)
         .and_then(|db| state_db::thread_rows(&db))
         .unwrap_or_default();
@@ -183,7 +183,7 @@ pub fn find_by_id(home: &Path, prefix: &str) -> AdapterResult<PathBuf> {
             .into_iter()
             .filter(|f| f.id.starts_with(&prefix))
             .collect();
-        matches.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms));
+        matches.sort_by_key(|f| std::cmp::Reverse(f.modified_ms));
         let mut ids: Vec<&str> = matches.iter().map(|f| f.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();

@@ -23,21 +23,19 @@ impl Header {
     pub fn observe(&mut self, record: &Record) {
         let payload = &record.payload;
         match record.kind {
-            Kind::SessionMeta => {
-                // Forks and resumes may repeat meta lines: the first one is the session's own.
-                if self.id.is_none() {
-                    self.id = str_field(payload, "id").map(str::to_owned);
-                    self.created_ms = str_field(payload, "timestamp")
-                        .and_then(parse_rfc3339_ms)
-                        .or(record.timestamp_ms);
-                    self.source = payload.get("source").map(source_name);
-                    self.git_branch = payload
-                        .get("git")
-                        .and_then(|g| str_field(g, "branch"))
-                        .map(str::to_owned);
-                    if self.cwd.is_none() {
-                        self.cwd = str_field(payload, "cwd").map(str::to_owned);
-                    }
+            // Forks and resumes may repeat meta lines: the first one is the session's own.
+            Kind::SessionMeta if self.id.is_none() => {
+                self.id = str_field(payload, "id").map(str::to_owned);
+                self.created_ms = str_field(payload, "timestamp")
+                    .and_then(parse_rfc3339_ms)
+                    .or(record.timestamp_ms);
+                self.source = payload.get("source").map(source_name);
+                self.git_branch = payload
+                    .get("git")
+                    .and_then(|g| str_field(g, "branch"))
+                    .map(str::to_owned);
+                if self.cwd.is_none() {
+                    self.cwd = str_field(payload, "cwd").map(str::to_owned);
                 }
             }
             Kind::TurnContext => {
