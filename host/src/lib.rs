@@ -2,4 +2,12 @@
 //! extract → redact → budget → inject → verify.
 
 pub mod budget;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod history;
+pub mod pipeline;
 pub mod redact;
+pub mod registry;
+pub mod render;
+pub mod ui;

@@ -1,0 +1,63 @@
+//! `handoff agents`: registered adapters, built-in and plugin.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::Context;
+use crate::registry::Origin;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A JSON array on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
+    ctx.load_plugins();
+    let rows: Vec<_> = ctx
+        .registry
+        .agents()
+        .iter()
+        .map(|agent| {
+            let (origin, path) = match &agent.origin {
+                Origin::Builtin => ("builtin", None),
+                Origin::Plugin(path) => ("plugin", Some(path.display().to_string())),
+            };
+            let home = ctx
+                .config
+                .agent_home(agent.name())
+                .unwrap_or_else(|| agent.info.default_home.clone());
+            json!({
+                "name": agent.info.name,
+                "display_name": agent.info.display_name,
+                "origin": origin,
+                "path": path,
+                "version": agent.info.version,
+                "home": home,
+                "list": agent.info.capabilities.list,
+                "extract": agent.info.capabilities.extract,
+                "inject": agent.info.capabilities.inject,
+            })
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    let mark = |v: &serde_json::Value| if v.as_bool() == Some(true) { "✓" } else { "-" };
+    println!("{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH", "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT");
+    for row in &rows {
+        let place = row["path"].as_str().or(row["home"].as_str()).unwrap_or("");
+        println!(
+            "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} {place}",
+            row["name"].as_str().unwrap_or(""),
+            row["display_name"].as_str().unwrap_or(""),
+            row["origin"].as_str().unwrap_or(""),
+            row["version"].as_str().unwrap_or(""),
+            mark(&row["extract"]),
+            mark(&row["inject"]),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! The transfer pipeline: extract → redact → budget → inject → verify. Data flows one way; each
+//! step only sees what the previous one produced.
+
+use anyhow::{Context, Result, anyhow};
+use handoff_plugin_api::{
+    ExtractRequest, Extracted, InjectMode, InjectRequest, Injected, Part, Role, Transcript,
+    Written,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::budget::{self, BudgetReport};
+use crate::redact::{RedactionCounts, Redactor};
+use crate::registry::Agent;
+
+/// What the source step found.
+pub struct Source {
+    pub extracted: Extracted,
+}
+
+/// Extracts the chosen (or latest) session of `cwd` from `agent`.
+pub fn extract(
+    agent: &Agent,
+    home: Option<String>,
+    cwd: &str,
+    session_id: Option<String>,
+) -> Result<Source> {
+    let extracted = agent.extract(&ExtractRequest {
+        home,
+        cwd: Some(cwd.to_owned()),
+        session_id,
+        path: None,
+    })?;
+    if extracted.transcript.messages.is_empty() {
+        return Err(anyhow!(
+            "{}: the session has no messages to hand off",
+            extracted
+                .transcript
+                .session
+                .source_path
+                .as_deref()
+                .unwrap_or(&extracted.transcript.session.id)
+        ));
+    }
+    Ok(Source { extracted })
+}
+
+/// Redacts every text of the transcript in place.
+pub fn redact(transcript: &mut Transcript, patterns: &[String]) -> Result<RedactionCounts> {
+    let redactor = Redactor::new(patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
+    Ok(redactor.redact_transcript(transcript))
+}
+
+/// Fits the transcript into `max_tokens` (None: no budget).
+pub fn fit(transcript: &mut Transcript, max_tokens: Option<usize>) -> BudgetReport {
+    match max_tokens {
+        Some(max) => budget::apply(transcript, max),
+        None => {
+            let tokens = budget::estimate_tokens(transcript);
+            BudgetReport {
+                tokens_before: tokens,
+                tokens_after: tokens,
+                ..BudgetReport::default()
+            }
+        }
+    }
+}
+
+pub fn inject(
+    agent: &Agent,
+    home: Option<String>,
+    cwd: &str,
+    mode: InjectMode,
+    transcript: &Transcript,
+) -> Result<Injected> {
+    Ok(agent.inject(&InjectRequest {
+        home,
+        cwd: cwd.to_owned(),
+        mode,
+        transcript: transcript.clone(),
+    })?)
+}
+
+/// What a check of the written session compares: the conversation's texts in order and how many
+/// tool calls and results it holds. Targets may merge or split messages and rename tools, so
+/// texts are compared as an ordered sequence inside the read-back stream, not message by message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fingerprint {
+    pub tool_calls: usize,
+    pub tool_results: usize,
+    #[serde(skip)]
+    texts: Vec<String>,
+    pub text_sha256: String,
+}
+
+impl Fingerprint {
+    pub fn of(transcript: &Transcript) -> Self {
+        let mut texts = Vec::new();
+        let (mut tool_calls, mut tool_results) = (0, 0);
+        for message in &transcript.messages {
+            if !matches!(message.role, Role::User | Role::Assistant) {
+                continue;
+            }
+            for part in &message.parts {
+                match part {
+                    Part::Text { text } | Part::Compaction { summary: text } => {
+                        let text = text.trim();
+                        if !text.is_empty() {
+                            texts.push(text.to_owned());
+                        }
+                    }
+                    Part::ToolCall { .. } => tool_calls += 1,
+                    Part::ToolResult { .. } => tool_results += 1,
+                    _ => {}
+                }
+            }
+        }
+        let mut hasher = Sha256::new();
+        for text in &texts {
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        Self {
+            tool_calls,
+            tool_results,
+            texts,
+            text_sha256: hex(&hasher.finalize()),
+        }
+    }
+
+    /// Why `written` (read back) does not hold what `self` (meant) does, if it does not.
+    pub fn mismatch(&self, written: &Fingerprint) -> Option<String> {
+        if written.tool_calls != self.tool_calls {
+            return Some(format!(
+                "{} tool calls written, {} read back",
+                self.tool_calls, written.tool_calls
+            ));
+        }
+        // Every call gets exactly one result in the target, even an interrupted one.
+        if written.tool_results < self.tool_results.min(self.tool_calls) {
+            return Some(format!(
+                "{} tool results written, {} read back",
+                self.tool_results, written.tool_results
+            ));
+        }
+        let stream = written.texts.join("\n");
+        let mut from = 0;
+        for text in &self.texts {
+            match stream[from..].find(text.as_str()) {
+                Some(at) => from += at + text.len(),
+                None => {
+                    return Some(format!(
+                        "text not found in order: {:?}",
+                        crate::ui::one_line(text, 60)
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Reads the new session back through the target's own reader and compares it with what was
+/// meant to be written.
+pub fn verify(
+    agent: &Agent,
+    home: Option<String>,
+    cwd: &str,
+    injected: &Injected,
+    meant: &Transcript,
+) -> Result<()> {
+    let back = agent
+        .extract(&ExtractRequest {
+            home,
+            cwd: Some(cwd.to_owned()),
+            session_id: Some(injected.session_id.clone()),
+            path: None,
+        })
+        .with_context(|| format!("cannot read back {}", injected.path))?;
+    match Fingerprint::of(meant).mismatch(&Fingerprint::of(&back.transcript)) {
+        None => Ok(()),
+        Some(why) => Err(anyhow!("{}: {why}", injected.path)),
+    }
+}
+
+/// Removes what an inject wrote: files here, database rows by the adapter that wrote them.
+pub fn remove_written(agent: &Agent, injected: &Injected) -> Result<()> {
+    if injected
+        .written
+        .iter()
+        .any(|w| matches!(w, Written::Rows { .. }))
+    {
+        let _: serde_json::Value = agent.call("remove", injected)?;
+    }
+    for written in &injected.written {
+        if let Written::File { path } = written {
+            match std::fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("cannot remove {path}")),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn sha256_file(path: &str) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handoff_plugin_api::{Message, SessionMeta};
+
+    fn transcript(parts: Vec<Vec<Part>>) -> Transcript {
+        let messages = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, parts)| {
+                let role = if i % 2 == 0 { Role::User } else { Role::Assistant };
+                Message::new(role, parts)
+            })
+            .collect();
+        Transcript::new(SessionMeta::default(), messages)
+    }
+
+    fn text(t: &str) -> Part {
+        Part::Text { text: t.into() }
+    }
+
+    #[test]
+    fn merged_messages_still_match() {
+        let meant = transcript(vec![vec![text("a")], vec![text("b")], vec![text("c")]]);
+        let back = transcript(vec![vec![text("a")], vec![text("b\n\nc")]]);
+        assert_eq!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&back)), None);
+    }
+
+    #[test]
+    fn lost_or_reordered_text_is_a_mismatch() {
+        let meant = transcript(vec![vec![text("a")], vec![text("b")]]);
+        let reordered = transcript(vec![vec![text("b")], vec![text("a")]]);
+        let lost = transcript(vec![vec![text("a")]]);
+        assert!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&reordered)).is_some());
+        assert!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&lost)).is_some());
+    }
+
+    #[test]
+    fn a_lost_tool_call_is_a_mismatch() {
+        let call = Part::ToolCall {
+            id: "1".into(),
+            name: "bash".into(),
+            input: serde_json::json!({}),
+        };
+        let meant = transcript(vec![vec![text("a")], vec![call]]);
+        let back = transcript(vec![vec![text("a")]]);
+        let why = Fingerprint::of(&meant).mismatch(&Fingerprint::of(&back)).unwrap();
+        assert!(why.contains("tool calls"), "{why}");
+    }
+}

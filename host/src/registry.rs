@@ -1,0 +1,316 @@
+//! The agent registry: built-in adapters and `cdylib` plugins, both through the same root module.
+//!
+//! Built-ins hand over their `AdapterModuleRef` as a value; plugin files are loaded with
+//! `plugin-api`'s loader. From then on both are an [`Agent`]: typed JSON calls over the ABI.
+
+use anyhow::{Context, Result, anyhow, bail};
+use handoff_plugin_api::ffi::{AdapterBox, AdapterModuleRef, load_module};
+use handoff_plugin_api::{
+    AdapterError, AgentInfo, ErrorKind, ExtractRequest, Extracted, IR_VERSION, InjectRequest,
+    Injected, ListRequest, SessionSummary, decode_error,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+/// Where an adapter came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Plugin(PathBuf),
+}
+
+/// One registered agent.
+pub struct Agent {
+    pub info: AgentInfo,
+    pub origin: Origin,
+    adapter: Arc<AdapterBox>,
+    timeout: Duration,
+}
+
+/// An adapter's failure, with its kind kept for exit codes and wording.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AgentError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Agent {
+    fn from_module(module: AdapterModuleRef, origin: Origin, timeout: Duration) -> Result<Self> {
+        let adapter = module.new_adapter()();
+        let info_json = adapter.info();
+        let info: AgentInfo = serde_json::from_str(info_json.as_str())
+            .map_err(|e| anyhow!("its info() is not valid JSON: {e}"))?;
+        if info.name.is_empty() || info.name != adapter.name().as_str() {
+            bail!("its name() and info().name disagree or are empty");
+        }
+        Ok(Self {
+            info,
+            origin,
+            adapter: Arc::new(adapter),
+            timeout,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// How errors name this adapter: plugins by file, built-ins by name.
+    fn who(&self) -> String {
+        match &self.origin {
+            Origin::Builtin => self.info.name.clone(),
+            Origin::Plugin(path) => format!("plugin {} ({})", self.info.name, path.display()),
+        }
+    }
+
+    pub fn list_sessions(&self, request: &ListRequest) -> Result<Vec<SessionSummary>, AgentError> {
+        self.invoke("list_sessions", request)
+    }
+
+    pub fn extract(&self, request: &ExtractRequest) -> Result<Extracted, AgentError> {
+        let extracted: Extracted = self.invoke("extract", request)?;
+        let version = extracted.transcript.ir_version;
+        if version > IR_VERSION {
+            return Err(AgentError {
+                kind: ErrorKind::Internal,
+                message: format!(
+                    "{}: answered transcript version {version}, this handoff knows up to {IR_VERSION}; upgrade handoff",
+                    self.who()
+                ),
+            });
+        }
+        Ok(extracted)
+    }
+
+    pub fn inject(&self, request: &InjectRequest) -> Result<Injected, AgentError> {
+        self.invoke("inject", request)
+    }
+
+    /// A method added after the ABI froze (`remove`, …).
+    pub fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        method: &str,
+        request: &Req,
+    ) -> Result<Resp, AgentError> {
+        self.invoke(method, request)
+    }
+
+    /// Runs one operation on a worker thread so a plugin that hangs becomes an error after the
+    /// configured time limit instead of hanging handoff.
+    fn invoke<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        op: &str,
+        request: &Req,
+    ) -> Result<Resp, AgentError> {
+        let json = serde_json::to_string(request).map_err(|e| AgentError {
+            kind: ErrorKind::Internal,
+            message: format!("cannot encode request: {e}"),
+        })?;
+        let adapter = Arc::clone(&self.adapter);
+        let method = op.to_owned();
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name(format!("{}-{op}", self.info.name))
+            .spawn(move || {
+                let answer = match method.as_str() {
+                    "list_sessions" => adapter.list_sessions(json.as_str().into()),
+                    "extract" => adapter.extract(json.as_str().into()),
+                    "inject" => adapter.inject(json.as_str().into()),
+                    other => adapter.call(other.into(), json.as_str().into()),
+                };
+                // The receiver is gone only after a timeout; nothing is left to tell then.
+                let _ = tx.send(answer.into_result().map(String::from).map_err(String::from));
+            });
+        if let Err(e) = spawned {
+            return Err(AgentError {
+                kind: ErrorKind::Internal,
+                message: format!("cannot start a thread for {}: {e}", self.who()),
+            });
+        }
+        let answer = match rx.recv_timeout(self.timeout) {
+            Ok(answer) => answer,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(AgentError {
+                    kind: ErrorKind::Internal,
+                    message: format!(
+                        "{}: {op} did not answer within {}s (plugin_timeout_secs in config)",
+                        self.who(),
+                        self.timeout.as_secs()
+                    ),
+                });
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(AgentError {
+                    kind: ErrorKind::Internal,
+                    message: format!("{}: {op} died without an answer", self.who()),
+                });
+            }
+        };
+        match answer {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| AgentError {
+                kind: ErrorKind::Internal,
+                message: format!("{}: {op} answered invalid JSON: {e}", self.who()),
+            }),
+            Err(text) => {
+                let AdapterError { kind, message } = decode_error(&text);
+                let message = match kind {
+                    ErrorKind::Internal => format!("{}: {message}", self.who()),
+                    _ => message,
+                };
+                Err(AgentError { kind, message })
+            }
+        }
+    }
+}
+
+/// A plugin that was passed over, with a one-line reason and the full detail for `-v`.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+pub struct Registry {
+    agents: Vec<Agent>,
+    pub skipped: Vec<Skipped>,
+    plugins_scanned: bool,
+    plugins_dir: PathBuf,
+    timeout: Duration,
+}
+
+impl Registry {
+    /// The built-in adapters only; plugins are scanned on first need ([`Registry::load_plugins`]).
+    pub fn new(plugins_dir: PathBuf, timeout: Duration) -> Result<Self> {
+        let mut registry = Self {
+            agents: Vec::new(),
+            skipped: Vec::new(),
+            plugins_scanned: false,
+            plugins_dir,
+            timeout,
+        };
+        for module in [
+            handoff_claude::module(),
+            handoff_codex::module(),
+            handoff_opencode::module(),
+        ] {
+            let agent = Agent::from_module(module, Origin::Builtin, timeout)
+                .context("a built-in adapter failed to start")?;
+            registry.agents.push(agent);
+        }
+        Ok(registry)
+    }
+
+    pub fn agents(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.agents.iter().map(Agent::name).collect()
+    }
+
+    /// An agent by name among those registered so far (see [`Registry::load_plugins`]).
+    pub fn get(&self, name: &str) -> Result<&Agent> {
+        match self.agents.iter().find(|a| a.name() == name) {
+            Some(agent) => Ok(agent),
+            None => bail!(
+                "unknown agent '{name}' (known: {}; plugins go in {})",
+                self.names().join(", "),
+                self.plugins_dir.display()
+            ),
+        }
+    }
+
+    /// Scans the plugin directory once. Nothing in it can stop the other agents from working:
+    /// every problem becomes an entry in `skipped`.
+    pub fn load_plugins(&mut self) {
+        if std::mem::replace(&mut self.plugins_scanned, true) {
+            return;
+        }
+        let dir = self.plugins_dir.clone();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                self.skip(&dir, format!("cannot read the plugin directory: {e}"));
+                return;
+            }
+        };
+        if let Err(reason) = check_private(&dir) {
+            self.skip(&dir, reason);
+            return;
+        }
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| is_library(path))
+            .collect();
+        files.sort();
+        for path in files {
+            if let Err(reason) = self.load_plugin(&path) {
+                self.skip(&path, reason);
+            }
+        }
+    }
+
+    fn load_plugin(&mut self, path: &Path) -> Result<(), String> {
+        check_private(path)?;
+        let module = load_module(path).map_err(|e| format!("not a handoff plugin: {e}"))?;
+        let agent = Agent::from_module(module, Origin::Plugin(path.to_path_buf()), self.timeout)
+            .map_err(|e| format!("{e:#}"))?;
+        if let Some(existing) = self.agents.iter().find(|a| a.name() == agent.name()) {
+            let from = match &existing.origin {
+                Origin::Builtin => String::from("a built-in"),
+                Origin::Plugin(p) => p.display().to_string(),
+            };
+            return Err(format!(
+                "agent name '{}' is already taken by {from}",
+                agent.name()
+            ));
+        }
+        self.agents.push(agent);
+        Ok(())
+    }
+
+    fn skip(&mut self, path: &Path, reason: String) {
+        self.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
+}
+
+fn is_library(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.starts_with("lib") && name.ends_with(".so"))
+        || name.ends_with(".dylib")
+        || name.ends_with(".dll")
+}
+
+/// Plugins run with the user's rights, so only the user may be able to change them.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot stat: {e}"))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!(
+            "refused: owned by uid {}, not by you (uid {me})",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "refused: group- or world-writable (mode {:o}); run chmod go-w",
+            meta.mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), String> {
+    Ok(())
+}
