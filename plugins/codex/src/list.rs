@@ -140,8 +140,9 @@ fn latest_turn_cwd(path: &Path) -> Option<String> {
         .find_map(|r| rollout::str_field(&r.payload, "cwd").map(str::to_owned))
 }
 
-/// An estimate of the conversation's messages without parsing: message lines of the user (not
-/// injected context) and of the assistant.
+/// An estimate of the transcript's message count without parsing, counted as `extract` groups
+/// them: each real user message is one, and each run of assistant-side items (text, reasoning,
+/// calls) between them is one.
 fn count_messages(path: &Path) -> usize {
     let Ok(bytes) = rollout::load(path) else {
         return 0;
@@ -153,22 +154,36 @@ fn count_messages(path: &Path) -> usize {
     let kinds = memmem::Finder::new(br#""content_item_kinds""#);
     let injected = memmem::Finder::new(br#"<environment_context>"#);
     let instructions = memmem::Finder::new(br#"instructions"#);
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|line| message.find(line).is_some())
-        .filter(|line| {
-            if assistant.find(line).is_some() {
-                return true;
+    let calls = [
+        memmem::Finder::new(br#""type":"function_call""#),
+        memmem::Finder::new(br#""type":"custom_tool_call""#),
+        memmem::Finder::new(br#""type":"local_shell_call""#),
+    ];
+    let reasoning = memmem::Finder::new(br#""type":"reasoning""#);
+    let mut count = 0;
+    let mut in_assistant_run = false;
+    for line in bytes.split(|b| *b == b'\n') {
+        let is_message = message.find(line).is_some();
+        if is_message && user.find(line).is_some() {
+            let real = if kinds.find(line).is_some() {
+                user_kind.find(line).is_some()
+            } else {
+                injected.find(line).is_none() && instructions.find(line).is_none()
+            };
+            if real {
+                count += 1;
+                in_assistant_run = false;
             }
-            if user.find(line).is_none() {
-                return false;
-            }
-            if kinds.find(line).is_some() {
-                return user_kind.find(line).is_some();
-            }
-            injected.find(line).is_none() && instructions.find(line).is_none()
-        })
-        .count()
+        } else if !in_assistant_run
+            && ((is_message && assistant.find(line).is_some())
+                || calls.iter().any(|c| c.find(line).is_some())
+                || reasoning.find(line).is_some())
+        {
+            count += 1;
+            in_assistant_run = true;
+        }
+    }
+    count
 }
 
 /// The rollout of `id` (full or unique prefix), in `sessions/` or else `archived_sessions/`.

@@ -515,7 +515,7 @@ fn zstd_rollouts_are_decoded_and_fake_ones_refused() {
         })
         .unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].messages, 3);
+    assert_eq!(listed[0].messages, 2);
     assert_eq!(
         listed[0].title.as_deref(),
         Some("HANDOFF_USER_1: please list the files in this project")
@@ -1047,4 +1047,165 @@ fn a_file_resumed_by_the_real_client_reads_back_with_both_turns() {
     );
     assert_eq!(t.session.cwd.as_deref(), Some("/tmp/cx/proj2"));
     assert_eq!(texts(t.messages.last().unwrap()), ["MOCK_REPLY_1"]);
+}
+
+const REAL_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
+
+/// A home holding the conformance suite's real `codex exec` rollout and a copy of its real index.
+fn real_home() -> (Home, PathBuf, PathBuf) {
+    let home = Home::new();
+    let name = format!("real/rollout-2026-11-24T01-22-10-{REAL_ID}.jsonl");
+    let path = home.add("2026/11/24", REAL_ID, &fixture(&name));
+    let db = home.codex().join("state_5.sqlite");
+    std::fs::copy(Path::new(FIXTURES).join("real/state_5.sqlite"), &db).unwrap();
+    (home, path, db)
+}
+
+#[test]
+fn real_client_exec_rollout_reads_with_its_markers() {
+    let (home, path, _) = real_home();
+    let extracted = home.extract_path(&path);
+    let t = &extracted.transcript;
+    assert_eq!(extracted.report.skipped_lines, 0);
+    assert_eq!(t.session.id, REAL_ID);
+    assert_eq!(
+        t.session.cwd.as_deref(),
+        Some("/tmp/handoff-conf-qEfdJ5/work/project")
+    );
+    assert_eq!(t.messages.len(), 2);
+    assert_eq!(
+        texts(&t.messages[0]),
+        ["HOK_USER_PROMPT_a41c: run the marker command, then read the missing file"]
+    );
+    let results: Vec<(&str, bool)> = t.messages[1]
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::ToolResult {
+                output, is_error, ..
+            } => Some((output.as_str(), *is_error)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results.len(), 2);
+    assert!(results[0].0.contains("HOK_OUT_42") && !results[0].1);
+    assert!(results[1].0.contains("HOK_ERR_FILE_9d07") && results[1].1);
+    let said = texts(&t.messages[1]);
+    assert!(said[0].starts_with("HOK_ASSISTANT_TEXT_5be2"));
+    assert!(said[1].starts_with("HOK_FINAL_REPLY_c3f8"));
+}
+
+#[test]
+fn real_index_lists_exec_sessions_and_takes_injected_threads_first() {
+    let (home, path, db) = real_home();
+    set_mtime(&path, 1_000);
+    // The index row points at the conformance run's path, not here: the file itself is read.
+    let listed = CodexAdapter
+        .list_sessions(ListRequest {
+            home: home.home_arg(),
+            cwd: Some("/tmp/handoff-conf-qEfdJ5/work/project".into()),
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].session_id, REAL_ID);
+    assert_eq!(listed[0].messages, 2);
+    assert_eq!(
+        listed[0].title.as_deref(),
+        Some("HOK_USER_PROMPT_a41c: run the marker command, then read the missing file")
+    );
+
+    // Injecting into the real schema fills it and lists first.
+    let injected = CodexAdapter
+        .inject(InjectRequest {
+            home: home.home_arg(),
+            cwd: home.project().display().to_string(),
+            mode: InjectMode::Write,
+            transcript: foreign_transcript(),
+        })
+        .unwrap();
+    assert_eq!(injected.written.len(), 2, "{:?}", injected.written);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (history_mode, updated_ms, first): (String, i64, String) = conn
+        .query_row(
+            "SELECT history_mode, updated_at_ms, first_user_message FROM threads WHERE id = ?1",
+            [&injected.session_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(history_mode, "legacy");
+    assert!(updated_ms > 1_000_000);
+    assert_eq!(first, "please run the tests");
+    let all = CodexAdapter
+        .list_sessions(ListRequest {
+            home: home.home_arg(),
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|s| s.session_id.as_str()).collect();
+    assert_eq!(ids, [injected.session_id.as_str(), REAL_ID]);
+    assert_eq!(all[0].title.as_deref(), Some("please run the tests"));
+}
+
+#[test]
+fn listed_message_counts_match_extract() {
+    let injected_only_tools = Home::new();
+    let tools_only = Transcript::new(
+        SessionMeta {
+            id: "x".into(),
+            agent: "claude".into(),
+            ..Default::default()
+        },
+        vec![
+            Message::new(Role::User, vec![Part::Text { text: "go".into() }]),
+            Message::new(
+                Role::Assistant,
+                vec![Part::ToolCall {
+                    id: "t1".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "ls"}),
+                }],
+            ),
+            Message::new(
+                Role::User,
+                vec![Part::Text {
+                    text: "again".into(),
+                }],
+            ),
+        ],
+    );
+    let written = CodexAdapter
+        .inject(InjectRequest {
+            home: injected_only_tools.home_arg(),
+            cwd: injected_only_tools.project().display().to_string(),
+            mode: InjectMode::Write,
+            transcript: tools_only,
+        })
+        .unwrap();
+    let mut cases = vec![(injected_only_tools, PathBuf::from(written.path))];
+    for name in [
+        "samples/resumes-ok-recommended.jsonl",
+        "captured-0.169/exec-failing-tool.jsonl",
+        "captured-0.169/injected-then-resumed.jsonl",
+        &format!("real/rollout-2026-11-24T01-22-10-{REAL_ID}.jsonl"),
+    ] {
+        let home = Home::new();
+        let path = home.add("2025/10/01", REAL_ID, &fixture(name));
+        cases.push((home, path));
+    }
+    for (home, path) in cases {
+        let listed = CodexAdapter
+            .list_sessions(ListRequest {
+                home: home.home_arg(),
+                ..Default::default()
+            })
+            .unwrap();
+        let extracted = home.extract_path(&path);
+        assert_eq!(
+            listed[0].messages,
+            extracted.transcript.messages.len(),
+            "{}",
+            path.display()
+        );
+    }
 }
