@@ -123,8 +123,13 @@ impl<'a> Writer<'a> {
 
     fn write_item(&mut self, index: usize, item: &Item, items: &[Item]) {
         match (item.part, item.role) {
-            (Part::ToolResult { .. }, _) => {
-                self.write_assistant();
+            (Part::ToolResult { call_id, .. }, _) => {
+                if self.open_calls.contains_key(call_id) {
+                    self.write_assistant();
+                } else {
+                    // Turned into text below: the waiting calls get their results first.
+                    self.close_assistant(items, index);
+                }
                 self.write_result(item);
             }
             (Part::Compaction { summary }, _) => {
