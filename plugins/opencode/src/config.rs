@@ -89,7 +89,11 @@ impl ModelKnowledge {
                 }
             }
             for key in ["model", "small_model"] {
-                if let Some(model) = config.get(key).and_then(Value::as_str).and_then(ModelRef::parse) {
+                if let Some(model) = config
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .and_then(ModelRef::parse)
+                {
                     knowledge.known.insert(model.clone());
                     if key == "model" {
                         knowledge.default = Some(model);
@@ -238,9 +242,15 @@ mod tests {
         });
         let knowledge = ModelKnowledge::from_configs(&[config]);
         let mock = ModelRef::parse("mock/mock-model").unwrap();
-        assert_eq!(knowledge.choose(Some("mock/mock-model")), Some(mock.clone()));
         assert_eq!(
-            knowledge.choose(Some("claude-sonnet-4-5")).unwrap().display(),
+            knowledge.choose(Some("mock/mock-model")),
+            Some(mock.clone())
+        );
+        assert_eq!(
+            knowledge
+                .choose(Some("claude-sonnet-4-5"))
+                .unwrap()
+                .display(),
             "anthropic/claude-sonnet-4-5"
         );
         assert_eq!(knowledge.choose(Some("gpt-5-codex")), Some(mock.clone()));

@@ -59,13 +59,45 @@ const KNOWN_MIGRATIONS: [&str; 38] = [
 
 /// The columns the writer fills; an older schema must have them all.
 const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
-    ("project", &["id", "worktree", "vcs", "time_created", "time_updated", "sandboxes"]),
+    (
+        "project",
+        &[
+            "id",
+            "worktree",
+            "vcs",
+            "time_created",
+            "time_updated",
+            "sandboxes",
+        ],
+    ),
     (
         "session",
-        &["id", "project_id", "slug", "directory", "title", "version", "time_created", "time_updated"],
+        &[
+            "id",
+            "project_id",
+            "slug",
+            "directory",
+            "title",
+            "version",
+            "time_created",
+            "time_updated",
+        ],
     ),
-    ("message", &["id", "session_id", "time_created", "time_updated", "data"]),
-    ("part", &["id", "message_id", "session_id", "time_created", "time_updated", "data"]),
+    (
+        "message",
+        &["id", "session_id", "time_created", "time_updated", "data"],
+    ),
+    (
+        "part",
+        &[
+            "id",
+            "message_id",
+            "session_id",
+            "time_created",
+            "time_updated",
+            "data",
+        ],
+    ),
 ];
 
 fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
@@ -76,7 +108,8 @@ fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
 pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_error(path, e))?;
     Ok(conn)
 }
 
@@ -124,18 +157,24 @@ pub fn list(
             })
         })
         .map_err(|e| sql_error(path, e))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(|e| sql_error(path, e))
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sql_error(path, e))
 }
 
 /// Session ids starting with `prefix`.
-pub fn ids_with_prefix(conn: &Connection, path: &Path, prefix: &str) -> Result<Vec<String>, AdapterError> {
+pub fn ids_with_prefix(
+    conn: &Connection,
+    path: &Path,
+    prefix: &str,
+) -> Result<Vec<String>, AdapterError> {
     let mut statement = conn
         .prepare("SELECT id FROM session WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 20")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
         .query_map([prefix], |row| row.get(0))
         .map_err(|e| sql_error(path, e))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(|e| sql_error(path, e))
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sql_error(path, e))
 }
 
 /// One session with its messages (ordered by `(time_created, id)`) and parts (by `id`); rows
@@ -177,7 +216,9 @@ pub fn load(
         .prepare("SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
-        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(|e| sql_error(path, e))?;
     for row in rows {
         let (message_id, data) = row.map_err(|e| sql_error(path, e))?;
@@ -195,7 +236,9 @@ pub fn load(
         .prepare("SELECT message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
-        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(|e| sql_error(path, e))?;
     let index: std::collections::HashMap<String, usize> = messages
         .iter()
@@ -269,7 +312,11 @@ pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterErro
 /// Writes the session in one transaction: the project if new, the session, its messages and
 /// parts. Waits up to `busy` for a running OpenCode to release its write lock; on failure nothing
 /// is written. Returns every row written.
-pub fn write(path: &Path, session: &NativeSession, busy: Duration) -> Result<Vec<Written>, AdapterError> {
+pub fn write(
+    path: &Path,
+    session: &NativeSession,
+    busy: Duration,
+) -> Result<Vec<Written>, AdapterError> {
     let mut conn = open_write(path, busy)?;
     check_schema(&conn, path)?;
     let locked = |e: rusqlite::Error| locked_error(path, e);
@@ -324,7 +371,13 @@ pub fn write(path: &Path, session: &NativeSession, busy: Duration) -> Result<Vec
             for part in &message.parts {
                 let data = Value::Object(part.data.clone()).to_string();
                 insert_part
-                    .execute(params![part.id, message.id, session.id, part.created_ms, data])
+                    .execute(params![
+                        part.id,
+                        message.id,
+                        session.id,
+                        part.created_ms,
+                        data
+                    ])
                     .map_err(locked)?;
                 part_ids.push(part.id.clone());
             }
@@ -376,7 +429,11 @@ pub fn remove(path: &Path, written: &[Written], busy: Duration) -> Result<usize,
     let mut removed = 0;
     for table in ["part", "message", "session", "project"] {
         let ids = written.iter().filter_map(|w| match w {
-            Written::Rows { path: p, table: t, ids } if t == table && Path::new(p) == path => Some(ids),
+            Written::Rows {
+                path: p,
+                table: t,
+                ids,
+            } if t == table && Path::new(p) == path => Some(ids),
             _ => None,
         });
         let sql = match table {

@@ -31,7 +31,10 @@ impl IdGen {
     }
 
     fn next_value(&mut self, ms: i64) -> u64 {
-        let base = u64::try_from(ms).unwrap_or(0).wrapping_mul(4096).wrapping_add(1);
+        let base = u64::try_from(ms)
+            .unwrap_or(0)
+            .wrapping_mul(4096)
+            .wrapping_add(1);
         self.last = base.max(self.last.wrapping_add(1));
         self.last
     }
@@ -78,7 +81,10 @@ mod tests {
         let mut previous = String::new();
         for ms in [5_000, 5_000, 5_000, 4_000, 5_001, 5_001] {
             let id = ids.ascending("prt", ms).unwrap();
-            assert!(id[..16] > previous[..previous.len().min(16)], "{id} after {previous}");
+            assert!(
+                id[..16] > previous[..previous.len().min(16)],
+                "{id} after {previous}"
+            );
             previous = id;
         }
     }

@@ -22,7 +22,10 @@ impl SessionFile {
     }
 
     fn updated_ms(&self) -> Option<i64> {
-        self.info.get("time").and_then(|t| t.get("updated")).and_then(Value::as_i64)
+        self.info
+            .get("time")
+            .and_then(|t| t.get("updated"))
+            .and_then(Value::as_i64)
     }
 
     pub fn raw(&self, children: usize) -> RawSession {
@@ -30,7 +33,11 @@ impl SessionFile {
             id: self.id().unwrap_or_default().to_owned(),
             directory: str_at(&self.info, "directory").map(str::to_owned),
             title: str_at(&self.info, "title").map(str::to_owned),
-            created_ms: self.info.get("time").and_then(|t| t.get("created")).and_then(Value::as_i64),
+            created_ms: self
+                .info
+                .get("time")
+                .and_then(|t| t.get("created"))
+                .and_then(Value::as_i64),
             updated_ms: self.updated_ms(),
             model: self.info.get("model").cloned(),
             children,
@@ -50,7 +57,11 @@ pub fn sessions(storage: &Path) -> Vec<SessionFile> {
             }
         }
     }
-    out.sort_by(|a, b| b.updated_ms().cmp(&a.updated_ms()).then_with(|| a.id().cmp(&b.id())));
+    out.sort_by(|a, b| {
+        b.updated_ms()
+            .cmp(&a.updated_ms())
+            .then_with(|| a.id().cmp(&b.id()))
+    });
     out
 }
 
@@ -78,7 +89,11 @@ pub fn list(
                 agent: "opencode".into(),
                 cwd: str_at(&s.info, "directory").map(str::to_owned),
                 title: str_at(&s.info, "title").map(str::to_owned),
-                created_ms: s.info.get("time").and_then(|t| t.get("created")).and_then(Value::as_i64),
+                created_ms: s
+                    .info
+                    .get("time")
+                    .and_then(|t| t.get("created"))
+                    .and_then(Value::as_i64),
                 updated_ms: s.updated_ms(),
                 messages,
                 path: s.path.display().to_string(),
@@ -102,7 +117,9 @@ pub fn load(storage: &Path, file: &SessionFile) -> (RawSession, Vec<RawMessage>,
         match read_json(&path) {
             Some(info) => {
                 let message_id = str_at(&info, "id").map(str::to_owned).unwrap_or_else(|| {
-                    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+                    path.file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default()
                 });
                 messages.push(RawMessage {
                     id: message_id,
@@ -113,7 +130,12 @@ pub fn load(storage: &Path, file: &SessionFile) -> (RawSession, Vec<RawMessage>,
             None => skipped += 1,
         }
     }
-    let created = |m: &RawMessage| m.info.get("time").and_then(|t| t.get("created")).and_then(Value::as_i64);
+    let created = |m: &RawMessage| {
+        m.info
+            .get("time")
+            .and_then(|t| t.get("created"))
+            .and_then(Value::as_i64)
+    };
     messages.sort_by(|a, b| created(a).cmp(&created(b)).then_with(|| a.id.cmp(&b.id)));
     for message in &mut messages {
         let mut parts: Vec<(String, Value)> = Vec::new();
@@ -160,13 +182,22 @@ pub fn write(storage: &Path, session: &NativeSession) -> Result<Vec<Written>, Ad
     // Messages and parts first, the session last: a reader never finds a session half there.
     for message in &session.messages {
         for part in &message.parts {
-            let path = storage.join("part").join(&message.id).join(format!("{}.json", part.id));
+            let path = storage
+                .join("part")
+                .join(&message.id)
+                .join(format!("{}.json", part.id));
             put(path, &session.part_json(message, part))?;
         }
-        let path = storage.join("message").join(&session.id).join(format!("{}.json", message.id));
+        let path = storage
+            .join("message")
+            .join(&session.id)
+            .join(format!("{}.json", message.id));
         put(path, &session.message_json(message))?;
     }
-    let path = storage.join("session").join(&project.id).join(format!("{}.json", session.id));
+    let path = storage
+        .join("session")
+        .join(&project.id)
+        .join(format!("{}.json", session.id));
     put(path, &session.info_json())?;
     Ok(written)
 }

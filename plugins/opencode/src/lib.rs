@@ -55,7 +55,9 @@ impl Store {
 
     fn describe(&self) -> String {
         match self {
-            Store::Db(path) | Store::Legacy(path) | Store::Missing(path) => path.display().to_string(),
+            Store::Db(path) | Store::Legacy(path) | Store::Missing(path) => {
+                path.display().to_string()
+            }
         }
     }
 }
@@ -68,7 +70,11 @@ fn project_filter(cwd: &Path) -> (String, Option<String>) {
     (dir.display().to_string(), id)
 }
 
-fn list_in(store: &Store, cwd: Option<&str>, limit: Option<usize>) -> AdapterResult<Vec<SessionSummary>> {
+fn list_in(
+    store: &Store,
+    cwd: Option<&str>,
+    limit: Option<usize>,
+) -> AdapterResult<Vec<SessionSummary>> {
     let filter = cwd.map(|cwd| project_filter(Path::new(cwd)));
     match store {
         Store::Db(path) => {
@@ -160,7 +166,10 @@ impl Adapter for OpenCodeAdapter {
                 )));
             }
         };
-        usable(read::to_extracted(&session, &messages, &source, skipped), &source)
+        usable(
+            read::to_extracted(&session, &messages, &source, skipped),
+            &source,
+        )
     }
 
     fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
@@ -217,7 +226,9 @@ impl Adapter for OpenCodeAdapter {
 
     fn call(&self, method: &str, request: serde_json::Value) -> AdapterResult<serde_json::Value> {
         if method != "remove" {
-            return Err(AdapterError::unsupported(format!("opencode: unknown method {method:?}")));
+            return Err(AdapterError::unsupported(format!(
+                "opencode: unknown method {method:?}"
+            )));
         }
         let injected: Injected = serde_json::from_value(request)
             .map_err(|e| AdapterError::invalid(format!("opencode: remove: bad request: {e}")))?;
@@ -260,7 +271,10 @@ fn resolve_id(store: &Store, wanted: &str) -> AdapterResult<String> {
         [only] => Ok(only.clone()),
         many => Err(AdapterError::new(
             ErrorKind::Ambiguous,
-            format!("opencode session prefix {wanted} matches {}", many.join(", ")),
+            format!(
+                "opencode session prefix {wanted} matches {}",
+                many.join(", ")
+            ),
         )),
     }
 }
@@ -271,13 +285,23 @@ fn extract_legacy_file(path: &Path) -> AdapterResult<Extracted> {
         .parent()
         .and_then(Path::parent)
         .and_then(Path::parent)
-        .ok_or_else(|| AdapterError::invalid(format!("{}: not in an OpenCode storage tree", path.display())))?;
+        .ok_or_else(|| {
+            AdapterError::invalid(format!(
+                "{}: not in an OpenCode storage tree",
+                path.display()
+            ))
+        })?;
     let file = legacy::sessions(storage)
         .into_iter()
         .find(|s| s.path == path)
-        .ok_or_else(|| AdapterError::invalid(format!("{}: not an OpenCode session file", path.display())))?;
+        .ok_or_else(|| {
+            AdapterError::invalid(format!("{}: not an OpenCode session file", path.display()))
+        })?;
     let (session, messages, skipped) = legacy::load(storage, &file);
-    usable(read::to_extracted(&session, &messages, &path.display().to_string(), skipped), &path.display().to_string())
+    usable(
+        read::to_extracted(&session, &messages, &path.display().to_string(), skipped),
+        &path.display().to_string(),
+    )
 }
 
 fn usable(extracted: Extracted, source: &str) -> AdapterResult<Extracted> {
@@ -300,7 +324,10 @@ fn no_database(db_path: &Path) -> AdapterError {
 /// The JSON tree is only read by OpenCode < 1.2 (1.2 – 1.15 migrate it once, then ignore it):
 /// write it only when the installed OpenCode is that old.
 fn require_old_install(storage: &Path) -> AdapterResult<()> {
-    let db_path = storage.parent().map(|p| p.join(paths::DB_FILE)).unwrap_or_default();
+    let db_path = storage
+        .parent()
+        .map(|p| p.join(paths::DB_FILE))
+        .unwrap_or_default();
     match installed_version() {
         Some((major, minor)) if major == 0 || (major == 1 && minor < 2) => Ok(()),
         Some((major, minor)) => Err(AdapterError::not_found(format!(
@@ -334,7 +361,9 @@ fn installed_version() -> Option<(u64, u64)> {
     }
     let output = child.wait_with_output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let version = text.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    let version = text
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
     let mut numbers = version.split('.').map(|n| n.parse::<u64>().ok());
     Some((numbers.next()??, numbers.next()??))
 }

@@ -61,6 +61,9 @@ mod tests {
     fn configured_home_wins_over_the_environment() {
         assert_eq!(data_home(Some("/x/oc")), PathBuf::from("/x/oc"));
         assert_eq!(db_path(Some("/x/oc")), PathBuf::from("/x/oc/opencode.db"));
-        assert_eq!(storage_dir(Path::new("/x/oc")), PathBuf::from("/x/oc/storage"));
+        assert_eq!(
+            storage_dir(Path::new("/x/oc")),
+            PathBuf::from("/x/oc/storage")
+        );
     }
 }

@@ -83,7 +83,11 @@ fn cached_id(common_dir: &Path) -> Option<String> {
 
 fn root_commit(dir: &Path) -> Option<String> {
     let out = git(dir, &["rev-list", "--max-parents=0", "HEAD"])?;
-    let mut roots: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut roots: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     roots.sort_unstable();
     roots.first().map(|root| (*root).to_owned())
 }
@@ -193,10 +197,22 @@ mod tests {
     #[test]
     fn remotes_normalize_like_opencode() {
         let cases = [
-            ("git@github.com:Owner/Repo.git", Some("github.com/Owner/Repo")),
-            ("https://GitHub.com/Owner/Repo.git", Some("github.com/Owner/Repo")),
-            ("https://github.com/Owner/Repo/", Some("github.com/Owner/Repo")),
-            ("ssh://git@Host.example:2222/a/b.git", Some("host.example/a/b")),
+            (
+                "git@github.com:Owner/Repo.git",
+                Some("github.com/Owner/Repo"),
+            ),
+            (
+                "https://GitHub.com/Owner/Repo.git",
+                Some("github.com/Owner/Repo"),
+            ),
+            (
+                "https://github.com/Owner/Repo/",
+                Some("github.com/Owner/Repo"),
+            ),
+            (
+                "ssh://git@Host.example:2222/a/b.git",
+                Some("host.example/a/b"),
+            ),
             ("https://user:pw@gitlab.com/g/p", Some("gitlab.com/g/p")),
             ("file:///srv/repo.git", None),
             ("/srv/repo.git", None),
@@ -221,7 +237,14 @@ mod tests {
         let status = Command::new("git")
             .arg("-C")
             .arg(dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -253,7 +276,10 @@ mod tests {
         std::fs::write(dir.join(".git/opencode"), "cached-id\n").unwrap();
         assert_eq!(resolve(&dir).id, "cached-id");
         // The remote wins over everything.
-        run_git(&dir, &["remote", "add", "origin", "git@github.com:Owner/Repo.git"]);
+        run_git(
+            &dir,
+            &["remote", "add", "origin", "git@github.com:Owner/Repo.git"],
+        );
         assert_eq!(resolve(&dir).id, "11f3c80b242022192a49fbe6fa3d06af97909468");
     }
 }

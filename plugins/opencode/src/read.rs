@@ -49,7 +49,11 @@ pub fn to_extracted(
     for (index, message) in messages.iter().enumerate() {
         match str_at(&message.info, "role") {
             Some("user") => {
-                if let Some(m) = user_message(message, messages.get(index + 1..).unwrap_or_default(), &mut report) {
+                if let Some(m) = user_message(
+                    message,
+                    messages.get(index + 1..).unwrap_or_default(),
+                    &mut report,
+                ) {
                     out.push(m);
                 }
             }
@@ -99,7 +103,9 @@ fn user_message(
                 let hidden = part.get("synthetic").and_then(Value::as_bool) == Some(true)
                     || part.get("ignored").and_then(Value::as_bool) == Some(true);
                 if let (false, Some(text)) = (hidden, str_at(part, "text")) {
-                    parts.push(Part::Text { text: text.to_owned() });
+                    parts.push(Part::Text {
+                        text: text.to_owned(),
+                    });
                 }
             }
             Some("file") => parts.extend(file_part(part)),
@@ -114,7 +120,12 @@ fn user_message(
             _ => {}
         }
     }
-    finish(Role::User, message, parts, message.info.get("model").and_then(model_of_user))
+    finish(
+        Role::User,
+        message,
+        parts,
+        message.info.get("model").and_then(model_of_user),
+    )
 }
 
 fn assistant_message(message: &RawMessage) -> Option<Message> {
@@ -131,7 +142,9 @@ fn assistant_message(message: &RawMessage) -> Option<Message> {
         match str_at(part, "type") {
             Some("text") => {
                 if let Some(text) = str_at(part, "text").filter(|t| !t.is_empty()) {
-                    parts.push(Part::Text { text: text.to_owned() });
+                    parts.push(Part::Text {
+                        text: text.to_owned(),
+                    });
                 }
             }
             Some("reasoning") => {
@@ -152,7 +165,12 @@ fn assistant_message(message: &RawMessage) -> Option<Message> {
     finish(Role::Assistant, message, parts, model)
 }
 
-fn finish(role: Role, message: &RawMessage, parts: Vec<Part>, model: Option<String>) -> Option<Message> {
+fn finish(
+    role: Role,
+    message: &RawMessage,
+    parts: Vec<Part>,
+    model: Option<String>,
+) -> Option<Message> {
     if parts.is_empty() {
         return None;
     }
@@ -162,7 +180,11 @@ fn finish(role: Role, message: &RawMessage, parts: Vec<Part>, model: Option<Stri
     }
     Some(Message {
         role,
-        timestamp_ms: message.info.get("time").and_then(|t| t.get("created")).and_then(Value::as_i64),
+        timestamp_ms: message
+            .info
+            .get("time")
+            .and_then(|t| t.get("created"))
+            .and_then(Value::as_i64),
         model,
         parts,
         extra,
@@ -212,9 +234,17 @@ fn tool(part: &Value) -> Vec<Part> {
                 .flatten()
                 .filter_map(media_of)
                 .collect();
-            (str_at(state, "output").unwrap_or("").to_owned(), images, false)
+            (
+                str_at(state, "output").unwrap_or("").to_owned(),
+                images,
+                false,
+            )
         }
-        Some("error") => (str_at(state, "error").unwrap_or("").to_owned(), Vec::new(), true),
+        Some("error") => (
+            str_at(state, "error").unwrap_or("").to_owned(),
+            Vec::new(),
+            true,
+        ),
         // pending / running: the call never finished.
         _ => (INTERRUPTED.to_owned(), Vec::new(), true),
     };

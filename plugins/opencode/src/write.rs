@@ -6,8 +6,8 @@
 //! `error` with `time.start/end`), and the next step in a new assistant message. Part order is kept
 //! exactly: text that follows a tool call starts a new step.
 
-use handoff_plugin_api::{AdapterError, Media, Message, Part, Role, Transcript};
 use handoff_adapter_kit::tools::{self, ToolKind};
+use handoff_plugin_api::{AdapterError, Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
@@ -111,7 +111,11 @@ pub fn build(transcript: &Transcript, target: &Target<'_>) -> Result<NativeSessi
     let mut ids = IdGen::default();
     let session_id = ids.descending("ses", target.now_ms)?;
     let source_model = transcript.session.model.clone().or_else(|| {
-        transcript.messages.iter().rev().find_map(|m| m.model.clone())
+        transcript
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| m.model.clone())
     });
     let chosen = target.models.choose(source_model.as_deref());
     let assistant_model = chosen.clone().unwrap_or_else(|| ModelRef {
@@ -258,7 +262,10 @@ impl Builder<'_> {
                 // OpenCode reasoning is unsigned: any provider's reasoning is written as is.
                 let index = self.step_for_content()?;
                 let time = json!({"start": self.clock, "end": self.clock});
-                self.push_part(index, json!({"type": "reasoning", "text": text, "time": time}))?;
+                self.push_part(
+                    index,
+                    json!({"type": "reasoning", "text": text, "time": time}),
+                )?;
                 Ok(())
             }
             Part::ToolCall { id, name, input } => {
@@ -267,7 +274,11 @@ impl Builder<'_> {
                 let state = json!({"status": "pending", "input": input, "raw": ""});
                 let data = json!({"type": "tool", "callID": id, "tool": tool, "state": state});
                 let part = self.push_part(index, data)?;
-                let call = Call { message: index, part, start: self.clock };
+                let call = Call {
+                    message: index,
+                    part,
+                    start: self.clock,
+                };
                 self.calls.insert(id.clone(), call);
                 Ok(())
             }
@@ -338,6 +349,10 @@ impl Builder<'_> {
             state
         };
         tool.insert("state".into(), state);
+        // Results come after the model's response: whatever the model does next is a new step.
+        if self.open_step == Some(call.message) {
+            self.close_step()?;
+        }
         Ok(())
     }
 
@@ -374,7 +389,10 @@ impl Builder<'_> {
     }
 
     fn message_id(&self, index: usize) -> String {
-        self.messages.get(index).map(|m| m.id.clone()).unwrap_or_default()
+        self.messages
+            .get(index)
+            .map(|m| m.id.clone())
+            .unwrap_or_default()
     }
 
     /// OpenCode's compaction: a user message holding a `compaction` part, answered by an
@@ -412,7 +430,9 @@ impl Builder<'_> {
 
     fn step_has_tools(&self, index: usize) -> bool {
         self.messages.get(index).is_some_and(|m| {
-            m.parts.iter().any(|p| p.data.get("type") == Some(&json!("tool")))
+            m.parts
+                .iter()
+                .any(|p| p.data.get("type") == Some(&json!("tool")))
         })
     }
 
@@ -430,7 +450,11 @@ impl Builder<'_> {
         };
         let id = self.ids.ascending("msg", self.clock)?;
         let root = self.target.project.worktree.clone();
-        let root = if root == "/" { self.target.directory.to_owned() } else { root };
+        let root = if root == "/" {
+            self.target.directory.to_owned()
+        } else {
+            root
+        };
         let info = json!({
             "role": "assistant",
             "time": {"created": self.clock},
@@ -459,8 +483,13 @@ impl Builder<'_> {
         let Some(index) = self.open_step.take() else {
             return Ok(());
         };
-        let reason = if self.step_has_tools(index) { "tool-calls" } else { "stop" };
-        let finish = json!({"type": "step-finish", "reason": reason, "cost": 0, "tokens": zero_tokens()});
+        let reason = if self.step_has_tools(index) {
+            "tool-calls"
+        } else {
+            "stop"
+        };
+        let finish =
+            json!({"type": "step-finish", "reason": reason, "cost": 0, "tokens": zero_tokens()});
         self.push_part(index, finish)?;
         let clock = self.clock;
         if let Some(info) = self.messages.get_mut(index).map(|m| &mut m.info) {
@@ -528,7 +557,11 @@ fn file_part(media: &Media) -> Option<Map<String, Value>> {
     };
     let mut data = json!({"type": "file", "mime": media.media_type, "url": url});
     if let Some(name) = media.name.clone().or_else(|| {
-        media.path.as_deref().and_then(|p| p.rsplit('/').next()).map(str::to_owned)
+        media
+            .path
+            .as_deref()
+            .and_then(|p| p.rsplit('/').next())
+            .map(str::to_owned)
     }) {
         data["filename"] = json!(name);
     }
@@ -639,7 +672,11 @@ pub fn map_tool(name: &str, input: &Value) -> (String, Value) {
 fn summarize(command: &str) -> String {
     let first = command.lines().next().unwrap_or("").trim();
     let short: String = first.chars().take(60).collect();
-    if short.is_empty() { "Run a command".into() } else { short }
+    if short.is_empty() {
+        "Run a command".into()
+    } else {
+        short
+    }
 }
 
 fn tool_title(tool: Option<&str>, input: &Value) -> String {
