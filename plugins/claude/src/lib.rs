@@ -86,17 +86,15 @@ impl Adapter for ClaudeAdapter {
             written: Vec::new(),
             rendered: None,
         };
+        if request.mode == InjectMode::Plan {
+            return Ok(injected);
+        }
+        let text = write::render(&request.transcript, &injected.session_id, &cwd)
+            .ok_or_else(|| AdapterError::invalid("claude: the transcript has nothing to write"))?;
         match request.mode {
             InjectMode::Plan => {}
-            InjectMode::Render => {
-                injected.rendered = Some(write::render(
-                    &request.transcript,
-                    &injected.session_id,
-                    &cwd,
-                ));
-            }
+            InjectMode::Render => injected.rendered = Some(text),
             InjectMode::Write => {
-                let text = write::render(&request.transcript, &injected.session_id, &cwd);
                 write_new_file(&path, text.as_bytes())?;
                 injected.written.push(Written::File {
                     path: injected.path.clone(),

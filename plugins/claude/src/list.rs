@@ -120,7 +120,7 @@ pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
 pub fn latest_for(home: &Path, cwd: &str) -> AdapterResult<PathBuf> {
     session_files(home, Some(cwd))
         .into_iter()
-        .find(|f| scan(&f.path).is_ok_and(|s| s.messages > 0))
+        .find(|f| has_conversation(&f.path))
         .map(|f| f.path)
         .ok_or_else(|| {
             AdapterError::not_found(format!(
@@ -130,6 +130,27 @@ pub fn latest_for(home: &Path, cwd: &str) -> AdapterResult<PathBuf> {
                     .display()
             ))
         })
+}
+
+/// Whether a file holds at least one user or assistant row (stops at the first).
+fn has_conversation(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let needles = Needles::new();
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {
+                if in_window(&needles.user, &line) || in_window(&needles.assistant, &line) {
+                    return true;
+                }
+            }
+        }
+    }
 }
 
 /// What one pass over a file tells a list row.

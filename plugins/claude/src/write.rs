@@ -20,10 +20,14 @@ struct Item<'a> {
     part_index: usize,
 }
 
-/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`.
-pub fn render(transcript: &Transcript, session_id: &str, cwd: &str) -> String {
+/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`; `None` when
+/// nothing in it would reach the model (the client cannot resume a session without rows).
+pub fn render(transcript: &Transcript, session_id: &str, cwd: &str) -> Option<String> {
     let mut writer = Writer::new(session_id, cwd);
     writer.write_all(transcript);
+    if writer.rows.is_empty() {
+        return None;
+    }
     let mut out = String::new();
     for row in &writer.rows {
         out.push_str(&row.to_string());
@@ -44,7 +48,7 @@ pub fn render(transcript: &Transcript, session_id: &str, cwd: &str) -> String {
         out.push_str(&row.to_string());
         out.push('\n');
     }
-    out
+    Some(out)
 }
 
 fn first_user_text(transcript: &Transcript) -> Option<String> {

@@ -389,3 +389,30 @@ fn uuid_of(id: &str) {
     assert_eq!(id.len(), 36);
     assert_eq!(id.as_bytes()[14], b'4', "uuid v4: {id}");
 }
+
+#[test]
+fn a_transcript_with_nothing_for_the_model_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let only_reasoning = Transcript::new(
+        SessionMeta::default(),
+        vec![message(
+            Role::Assistant,
+            None,
+            vec![Part::Reasoning {
+                text: "unsigned".into(),
+                signature: None,
+                provider: None,
+            }],
+        )],
+    );
+    let err = ClaudeAdapter
+        .inject(InjectRequest {
+            home: Some(home.path().display().to_string()),
+            cwd: "/home/dev/proj".into(),
+            mode: InjectMode::Write,
+            transcript: only_reasoning,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, handoff_plugin_api::ErrorKind::InvalidInput);
+    assert!(!home.path().join("projects").exists());
+}
