@@ -40,6 +40,10 @@ pub fn sessions(
         let Some(known) = describe(&file, index.get(&file.id)) else {
             continue;
         };
+        // A subagent's thread is a side conversation of its parent, not a session to hand off.
+        if known.subagent {
+            continue;
+        }
         if let Some(wanted) = &wanted {
             let Some(session_cwd) = &known.cwd else {
                 continue;
@@ -67,6 +71,7 @@ pub fn sessions(
 
 struct Known {
     id: String,
+    subagent: bool,
     cwd: Option<String>,
     title: Option<String>,
     created_ms: Option<i64>,
@@ -84,6 +89,7 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
     }) {
         return Some(Known {
             id: file.id.clone(),
+            subagent: is_subagent(&row.source),
             cwd: Some(row.cwd.clone()),
             title: Some(read::title_of(&row.title)),
             created_ms: None,
@@ -107,10 +113,16 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
     }
     Some(Known {
         id: file.id.clone(),
+        subagent: header.source.as_deref().is_some_and(is_subagent),
         cwd: header.cwd,
         title,
         created_ms: header.created_ms,
     })
+}
+
+/// Codex records a subagent's source as an object (`{"subagent": …}`), in the index as its JSON.
+fn is_subagent(source: &str) -> bool {
+    source.to_ascii_lowercase().contains("subagent")
 }
 
 /// The cwd of the last `turn_context` in the file's tail (plain files only: a zstd stream cannot

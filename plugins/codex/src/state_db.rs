@@ -66,6 +66,8 @@ pub struct ThreadRow {
     pub title: String,
     pub updated_ms: Option<i64>,
     pub archived: bool,
+    /// `cli`, `exec`, … or a serialized subagent source.
+    pub source: String,
 }
 
 /// Every thread of the index by id; `None` when there is no usable index.
@@ -78,7 +80,7 @@ pub fn thread_rows(path: &Path) -> Option<HashMap<String, ThreadRow>> {
     }
     let pick = |name: &'static str, fallback: &'static str| if has(name) { name } else { fallback };
     let sql = format!(
-        "SELECT id, rollout_path, cwd, {title}, {updated}, {archived} FROM {TABLE}",
+        "SELECT id, rollout_path, cwd, {title}, {updated}, {archived}, {source} FROM {TABLE}",
         title = pick("title", "''"),
         updated = if has("updated_at_ms") {
             "updated_at_ms"
@@ -88,6 +90,7 @@ pub fn thread_rows(path: &Path) -> Option<HashMap<String, ThreadRow>> {
             "NULL"
         },
         archived = pick("archived", "0"),
+        source = pick("source", "''"),
     );
     let mut statement = conn.prepare(&sql).ok()?;
     let rows = statement
@@ -100,6 +103,7 @@ pub fn thread_rows(path: &Path) -> Option<HashMap<String, ThreadRow>> {
                     title: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     updated_ms: row.get(4)?,
                     archived: row.get::<_, Option<i64>>(5)?.unwrap_or(0) != 0,
+                    source: row.get::<_, Option<String>>(6)?.unwrap_or_default(),
                 },
             ))
         })

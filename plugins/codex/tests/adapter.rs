@@ -1209,3 +1209,38 @@ fn listed_message_counts_match_extract() {
         );
     }
 }
+
+#[test]
+fn subagent_threads_are_not_listed_as_sessions() {
+    let home = Home::new();
+    let project = home.project().display().to_string();
+    let parent = "0199a213-0000-7000-8000-0000000000aa";
+    let child = "0199a213-0000-7000-8000-0000000000bb";
+    let parent_path = home.add(
+        "2025/10/01",
+        parent,
+        &[meta_line(parent, &project, "cli"), user_line("main task")].join("\n"),
+    );
+    let child_meta = line(
+        "2025-10-01T10:00:00.000Z",
+        "session_meta",
+        json!({"id": child, "timestamp": "2025-10-01T10:00:00.000Z", "cwd": project,
+               "originator": "codex_cli_rs", "cli_version": "0.169.0",
+               "source": {"subagent": {"thread_spawn": {"parent_thread_id": parent, "depth": 1}}}}),
+    );
+    let child_path = home.add(
+        "2025/10/01",
+        child,
+        &[child_meta, user_line("sub task")].join("\n"),
+    );
+    set_mtime(&parent_path, 1_000);
+    set_mtime(&child_path, 2_000);
+    let latest = CodexAdapter
+        .extract(ExtractRequest {
+            home: home.home_arg(),
+            cwd: Some(project),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(latest.transcript.session.id, parent);
+}
