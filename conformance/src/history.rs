@@ -45,7 +45,7 @@ pub fn items(protocol: Protocol, body: &Value) -> Vec<Item> {
     }
 }
 
-fn array<'a>(value: Option<&'a Value>) -> &'a [Value] {
+fn array(value: Option<&Value>) -> &[Value] {
     value
         .and_then(Value::as_array)
         .map(Vec::as_slice)

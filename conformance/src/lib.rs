@@ -5,6 +5,7 @@
 pub mod clients;
 pub mod fixtures;
 pub mod history;
+pub mod matrix;
 pub mod mock;
 pub mod scenario;
 pub mod store;

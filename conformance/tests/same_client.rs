@@ -2,6 +2,8 @@
 //! against a recording mock, and the mock must see the whole history. This proves the drivers, the
 //! mocks and the history assertion before any handoff cell relies on them.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup step should panic loudly
+
 use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
 use handoff_conformance::mock::MockServer;
 use handoff_conformance::scenario::{self, RESUME_PROMPT, RESUME_REPLY};

@@ -1,0 +1,376 @@
+//! The 9-cell matrix: for every source S and target T, the real S client writes the scenario
+//! session, `handoff S T --json` moves it, and the real T client resumes it against a recording
+//! mock that must receive the whole conversation, natively, in order.
+
+use crate::clients::{self, Agent, Clients, Run, Sandbox};
+use crate::mock::MockServer;
+use crate::scenario::{self, RESUME_PROMPT, RESUME_REPLY, USER};
+use crate::store;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    /// The adapter answered "not implemented yet".
+    Pending(String),
+    Fail(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct CellResult {
+    pub source: Agent,
+    pub target: Agent,
+    pub outcome: Outcome,
+    pub elapsed: Duration,
+}
+
+impl CellResult {
+    pub fn label(&self) -> String {
+        format!("{} -> {}", self.source, self.target)
+    }
+}
+
+const HANDOFF_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs every cell, `parallelism` at a time; results in matrix order (source, then target).
+pub fn run_matrix(clients: &Clients, handoff: &Path, parallelism: usize) -> Vec<CellResult> {
+    let cells: Vec<(Agent, Agent)> = Agent::ALL
+        .iter()
+        .flat_map(|source| Agent::ALL.iter().map(move |target| (*source, *target)))
+        .collect();
+    let queue = Mutex::new(cells.clone().into_iter());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..parallelism.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut queue| queue.next());
+                    let Some((source, target)) = next else { break };
+                    let result = run_cell(clients, handoff, source, target);
+                    println!("{:<22} {}", result.label(), summary(&result));
+                    if let Ok(mut results) = results.lock() {
+                        results.push(result);
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|result| {
+        cells
+            .iter()
+            .position(|cell| *cell == (result.source, result.target))
+    });
+    results
+}
+
+/// One line: PASS / PENDING / FAIL with the time and the reason's first line.
+pub fn summary(result: &CellResult) -> String {
+    let seconds = result.elapsed.as_secs_f64();
+    match &result.outcome {
+        Outcome::Pass => format!("PASS     ({seconds:.1}s)"),
+        Outcome::Pending(reason) => format!("PENDING  ({seconds:.1}s) {}", first_line(reason)),
+        Outcome::Fail(reason) => format!("FAIL     ({seconds:.1}s) {}", first_line(reason)),
+    }
+}
+
+pub fn run_cell(clients: &Clients, handoff: &Path, source: Agent, target: Agent) -> CellResult {
+    let started = Instant::now();
+    let outcome = match check_cell(clients, handoff, source, target) {
+        Ok(outcome) => outcome,
+        Err(reason) => Outcome::Fail(reason),
+    };
+    CellResult {
+        source,
+        target,
+        outcome,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn check_cell(
+    clients: &Clients,
+    handoff: &Path,
+    source: Agent,
+    target: Agent,
+) -> Result<Outcome, String> {
+    let sandbox = Sandbox::new().map_err(|error| format!("sandbox: {error}"))?;
+    let created = scenario::create_session(clients, &sandbox, source)
+        .map_err(|error| format!("source session: {error}"))?;
+    let mock = MockServer::replying(RESUME_REPLY).map_err(|error| format!("mock: {error}"))?;
+    let env = sandbox
+        .configure(clients, &mock.base_url())
+        .map_err(|error| format!("configure: {error}"))?;
+
+    if target == Agent::OpenCode && source != Agent::OpenCode {
+        // A user handing off to OpenCode has run it before; its first run creates opencode.db.
+        let warm = clients::run(
+            &clients.binary(target),
+            &["session".into(), "list".into()],
+            &sandbox.project,
+            &env,
+            clients::CLIENT_TIMEOUT,
+        )
+        .map_err(|error| error.to_string())?;
+        expect_success(&warm, "opencode first run")?;
+    }
+
+    let run = clients::run(
+        handoff,
+        &[source.name().into(), target.name().into(), "--json".into()],
+        &sandbox.project,
+        &env,
+        HANDOFF_TIMEOUT,
+    )
+    .map_err(|error| format!("handoff: {error}"))?;
+    if !run.success() {
+        if run.code == Some(1) && run.stderr.contains("not implemented yet") {
+            return Ok(Outcome::Pending(run.stderr.trim().to_owned()));
+        }
+        return Err(format!("handoff failed: {}", run.describe()));
+    }
+    let report: Value = serde_json::from_str(run.stdout.trim()).map_err(|error| {
+        format!(
+            "handoff --json printed no JSON object ({error}): {}",
+            run.describe()
+        )
+    })?;
+    let picked = report.pointer("/source/session_id").and_then(Value::as_str);
+    if picked != Some(created.id.as_str()) {
+        return Err(format!(
+            "handoff took source session {picked:?}, the project's latest {source} session is {}",
+            created.id
+        ));
+    }
+    let target_id = report
+        .pointer("/target/session_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("no target.session_id in {report}"))?
+        .to_owned();
+
+    if target == Agent::Claude {
+        check_claude_listing(&sandbox, &target_id)?;
+    }
+    let sessions_before = store::sessions(&sandbox, target)?.len();
+
+    let resume = clients::run(
+        &clients.binary(target),
+        &clients::resume_args(target, &target_id, RESUME_PROMPT),
+        &sandbox.project,
+        &env,
+        clients::CLIENT_TIMEOUT,
+    )
+    .map_err(|error| error.to_string())?;
+    expect_success(&resume, &format!("{target} resume of {target_id}"))?;
+    let request = mock.agent_requests().pop().ok_or_else(|| {
+        format!(
+            "{target} resumed without asking the model: {}",
+            resume.describe()
+        )
+    })?;
+    scenario::check_history(&request.history())
+        .map_err(|problem| format!("{target} resume of {target_id}: {problem}"))?;
+    if !store::session_contains(&sandbox, target, &target_id, RESUME_REPLY)? {
+        return Err(format!(
+            "{target} did not append the resumed reply to session {target_id}"
+        ));
+    }
+    let sessions_after = store::sessions(&sandbox, target)?.len();
+    if sessions_after != sessions_before {
+        return Err(format!(
+            "{target} resume created a new session ({sessions_before} -> {sessions_after} sessions)"
+        ));
+    }
+
+    match target {
+        Agent::Codex => check_codex_last(clients, &sandbox, &target_id)?,
+        Agent::OpenCode => check_opencode_listing(&sandbox, &env, clients, &target_id)?,
+        Agent::Claude => {}
+    }
+    Ok(Outcome::Pass)
+}
+
+fn expect_success(run: &Run, what: &str) -> Result<(), String> {
+    if run.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed: {}", run.describe()))
+    }
+}
+
+/// Claude's picker lists `projects/<key(cwd)>/*.jsonl` with a title: the file must be in the
+/// project's folder and carry a title row.
+fn check_claude_listing(sandbox: &Sandbox, id: &str) -> Result<(), String> {
+    let key: String = sandbox
+        .project
+        .to_string_lossy()
+        .encode_utf16()
+        .map(|unit| match char::from_u32(u32::from(unit)) {
+            Some(c) if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        })
+        .collect();
+    let file = sandbox
+        .claude_home()
+        .join("projects")
+        .join(key)
+        .join(format!("{id}.jsonl"));
+    let text = std::fs::read_to_string(&file).map_err(|error| {
+        format!(
+            "claude session not in the project folder: {}: {error}",
+            file.display()
+        )
+    })?;
+    let has_title = text.lines().any(|line| {
+        serde_json::from_str::<Value>(line).ok().is_some_and(|row| {
+            matches!(
+                row.get("type").and_then(Value::as_str),
+                Some("custom-title" | "ai-title" | "summary" | "last-prompt")
+            )
+        })
+    });
+    if has_title {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: no title row (custom-title / ai-title / summary / last-prompt)",
+            file.display()
+        ))
+    }
+}
+
+/// `codex exec resume --last` in the project must find the session.
+fn check_codex_last(clients: &Clients, sandbox: &Sandbox, id: &str) -> Result<(), String> {
+    const LAST_REPLY: &str = "HOK_RESUMED_LAST_71fe";
+    let mock = MockServer::replying(LAST_REPLY).map_err(|error| error.to_string())?;
+    let args = [
+        "exec",
+        "resume",
+        "--last",
+        "--skip-git-repo-check",
+        RESUME_PROMPT,
+    ]
+    .map(str::to_owned);
+    let run = clients::run_client(clients, sandbox, Agent::Codex, &mock.base_url(), &args)
+        .map_err(|error| error.to_string())?;
+    expect_success(&run, "codex exec resume --last")?;
+    let sees_history = mock.agent_requests().pop().is_some_and(|request| {
+        request
+            .history()
+            .iter()
+            .any(|item| item.text().contains(USER))
+    });
+    if !sees_history || !store::session_contains(sandbox, Agent::Codex, id, LAST_REPLY)? {
+        return Err(format!(
+            "codex exec resume --last did not resume {id}: {}",
+            run.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// `opencode session list --format json` in the project must list the session.
+fn check_opencode_listing(
+    sandbox: &Sandbox,
+    env: &[(String, String)],
+    clients: &Clients,
+    id: &str,
+) -> Result<(), String> {
+    let args = ["session", "list", "--format", "json"].map(str::to_owned);
+    let run = clients::run(
+        &clients.binary(Agent::OpenCode),
+        &args,
+        &sandbox.project,
+        env,
+        clients::CLIENT_TIMEOUT,
+    )
+    .map_err(|error| error.to_string())?;
+    expect_success(&run, "opencode session list")?;
+    let listed: Value = serde_json::from_str(run.stdout.trim()).map_err(|error| {
+        format!(
+            "opencode session list printed no JSON ({error}): {}",
+            run.describe()
+        )
+    })?;
+    let found = listed.as_array().is_some_and(|sessions| {
+        sessions
+            .iter()
+            .any(|session| session.get("id").and_then(Value::as_str) == Some(id))
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "opencode session list in the project does not list {id}: {}",
+            run.stdout.trim()
+        ))
+    }
+}
+
+/// `docs/conformance.md`: the matrix with the client versions.
+pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
+    let mut out = String::from(
+        "# Real-client conformance\n\n\
+         Generated by `scripts/conformance` (`host/tests/conformance.rs`); do not edit.\n\n\
+         Each cell: the real source client writes a session (user text, assistant text, a shell tool \
+         call and its output, a failing tool call, a final reply; each with a marker), `handoff S T` \
+         moves it, the real target client resumes it non-interactively against a recording mock \
+         model, and every marker must reach the model in order, with tool calls and results as the \
+         target's native items; the client must exit 0 and append to the same session. Extra \
+         checks: Claude's file sits in the project folder with a title row; `codex exec resume \
+         --last` finds the session; `opencode session list` in the project lists it.\n\n\
+         Clients:\n\n",
+    );
+    for agent in Agent::ALL {
+        let _ = writeln!(out, "- {agent}: `{}`", clients.version(agent));
+    }
+    out.push_str("\n| source \\ target |");
+    for target in Agent::ALL {
+        let _ = write!(out, " {target} |");
+    }
+    out.push_str("\n|---|");
+    for _ in Agent::ALL {
+        out.push_str("---|");
+    }
+    for source in Agent::ALL {
+        let _ = write!(out, "\n| **{source}** |");
+        for target in Agent::ALL {
+            let cell = results
+                .iter()
+                .find(|result| result.source == source && result.target == target);
+            let text = match cell.map(|result| &result.outcome) {
+                Some(Outcome::Pass) => "pass",
+                Some(Outcome::Pending(_)) => "pending",
+                Some(Outcome::Fail(_)) => "**fail**",
+                None => "not run",
+            };
+            let _ = write!(out, " {text} |");
+        }
+    }
+    out.push('\n');
+    let notes: Vec<String> = results
+        .iter()
+        .filter_map(|result| match &result.outcome {
+            Outcome::Pass => None,
+            Outcome::Pending(reason) | Outcome::Fail(reason) => Some(format!(
+                "- {}: {}",
+                result.label(),
+                first_line(reason).replace('|', "\\|")
+            )),
+        })
+        .collect();
+    if !notes.is_empty() {
+        out.push_str("\nNot passing:\n\n");
+        out.push_str(&notes.join("\n"));
+        out.push('\n');
+    }
+    out
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
