@@ -293,3 +293,25 @@ fn a_file_without_conversation_is_an_error_naming_it() {
     assert!(err.message.contains(&path.display().to_string()), "{err}");
     assert!(!err.message.contains('\n'));
 }
+
+#[test]
+fn compaction_written_by_the_client() {
+    let extracted = extract_path(&fixture("client-written/compaction.jsonl"));
+    let messages = &extracted.transcript.messages;
+    let text = all_text(messages);
+    let marker = messages
+        .iter()
+        .position(|m| matches!(m.parts.first(), Some(Part::Compaction { summary }) if summary.contains("continued from a previous conversation")))
+        .unwrap();
+    let before = text.find("HOK_FINAL_REPLY_c3f8").unwrap();
+    let compaction = text.find("\"compaction\"").unwrap();
+    assert!(before < compaction);
+    assert_eq!(
+        texts(&messages[marker + 1..], Role::User),
+        ["AFTER-COMPACT-PROMPT"]
+    );
+    for injected in ["/compact", "local-command", "Compacted (ctrl+o"] {
+        assert!(!text.contains(injected), "{injected}");
+    }
+    assert_eq!(extracted.report.skipped_lines, 0);
+}

@@ -262,3 +262,38 @@ fn client_keys_project_folders_like_project_key_and_print_mode_sessions_are_list
         assert_eq!(rows[0].cwd.as_deref(), Some(cwd.as_str()));
     }
 }
+
+#[test]
+fn compaction_written_by_the_client_is_read_as_a_marker_after_the_history() {
+    let Some(clients) = Clients::discover() else {
+        println!("clients not installed: run scripts/conformance");
+        return;
+    };
+    let sandbox = Sandbox::new().unwrap();
+    let source =
+        handoff_conformance::scenario::create_session(&clients, &sandbox, Agent::Claude).unwrap();
+    let mock = MockServer::replying("COMPACT-SUMMARY-91ab").unwrap();
+    for prompt in ["/compact", "AFTER-COMPACT-PROMPT"] {
+        let run = clients::run_client(
+            &clients,
+            &sandbox,
+            Agent::Claude,
+            &mock.base_url(),
+            &clients::resume_args(Agent::Claude, &source.id, prompt),
+        )
+        .unwrap();
+        assert!(run.success(), "{}", run.describe());
+    }
+    let raw = std::fs::read_to_string(&source.path).unwrap();
+    assert!(
+        raw.contains("compact_boundary"),
+        "the client did not compact"
+    );
+    let extracted = extract_path(&source.path);
+    let text = all_text(&extracted.transcript.messages);
+    let compaction = text.find("\"compaction\"").expect("no compaction marker");
+    let before = text.find("HOK_FINAL_REPLY_c3f8").unwrap();
+    let after = text.find("AFTER-COMPACT-PROMPT").unwrap();
+    assert!(before < compaction && compaction < after, "{text}");
+    assert!(text.contains("COMPACT-SUMMARY-91ab"));
+}

@@ -154,7 +154,14 @@ fn round_trip_sources() -> Vec<PathBuf> {
         sample("written-by-claude-2.1.330.jsonl"),
         sample("resumes-ok-recommended.jsonl"),
     ];
-    for name in ["compaction", "sidechain", "images", "parallel", "errors"] {
+    for name in [
+        "compaction",
+        "sidechain",
+        "images",
+        "parallel",
+        "errors",
+        "client-written/compaction",
+    ] {
         files.push(fixture(&format!("{name}.jsonl")));
     }
     files.extend(real_fixtures());
