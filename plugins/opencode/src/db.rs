@@ -452,3 +452,78 @@ pub fn remove(path: &Path, written: &[Written], busy: Duration) -> Result<usize,
     tx.commit().map_err(locked)?;
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ModelKnowledge;
+    use crate::project_id::ProjectRef;
+    use crate::write::{Target, build};
+    use handoff_plugin_api::{Message, Part, Role, SessionMeta, Transcript};
+    use std::path::PathBuf;
+
+    fn real_db_copy(dir: &Path) -> PathBuf {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/opencode.db");
+        let db = dir.join("opencode.db");
+        std::fs::copy(fixture, &db).unwrap();
+        db
+    }
+
+    #[test]
+    fn known_migrations_are_those_of_the_real_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_read(&real_db_copy(dir.path())).unwrap();
+        let mut applied: Vec<String> = conn
+            .prepare("SELECT id FROM migration")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        applied.sort();
+        assert_eq!(applied, KNOWN_MIGRATIONS.map(str::to_owned));
+    }
+
+    #[test]
+    fn a_lock_held_past_the_timeout_fails_cleanly_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = real_db_copy(dir.path());
+        let models = ModelKnowledge::default();
+        let target = Target {
+            directory: "/p",
+            project: ProjectRef::global(),
+            models: &models,
+            now_ms: 1_800_000_000_000,
+        };
+        let transcript = Transcript::new(
+            SessionMeta::default(),
+            vec![Message::new(
+                Role::User,
+                vec![Part::Text { text: "hi".into() }],
+            )],
+        );
+        let session = build(&transcript, &target).unwrap();
+
+        let holder = Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let err = write(&db, &session, Duration::from_millis(300)).unwrap_err();
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "it waited first"
+        );
+        assert_eq!(err.kind, ErrorKind::Io);
+        assert!(
+            err.message.contains("locked") && err.message.contains("nothing was written"),
+            "{err}"
+        );
+        holder.execute_batch("ROLLBACK").unwrap();
+
+        let sessions: i64 = holder
+            .query_row("SELECT count(*) FROM session", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sessions, 1, "only the real session");
+        // Once the lock is gone the same write goes through.
+        write(&db, &session, Duration::from_millis(300)).unwrap();
+    }
+}

@@ -836,3 +836,222 @@ fn plan_decides_without_writing() {
         .unwrap();
     assert_eq!(all.len(), 1);
 }
+
+#[test]
+fn compaction_and_images_use_opencodes_own_records() {
+    let home = schema_home();
+    let (_dir, cwd) = project_dir();
+    let png = "iVBORw0KGgo=";
+    let image = handoff_plugin_api::Media {
+        media_type: "image/png".into(),
+        data_base64: Some(png.into()),
+        path: None,
+        name: Some("shot.png".into()),
+    };
+    let transcript = Transcript::new(
+        SessionMeta {
+            agent: "codex".into(),
+            ..SessionMeta::default()
+        },
+        vec![
+            message(
+                Role::User,
+                1_000,
+                vec![text("look at this"), Part::Image(image.clone())],
+            ),
+            message(
+                Role::Assistant,
+                2_000,
+                vec![Part::ToolCall {
+                    id: "c1".into(),
+                    name: "view".into(),
+                    input: json!({"path": "/a.png"}),
+                }],
+            ),
+            message(
+                Role::User,
+                3_000,
+                vec![Part::ToolResult {
+                    call_id: "c1".into(),
+                    output: "an image".into(),
+                    images: vec![image.clone()],
+                    is_error: false,
+                }],
+            ),
+            message(
+                Role::User,
+                4_000,
+                vec![Part::Compaction {
+                    summary: "SUMMARY_OF_BEFORE".into(),
+                }],
+            ),
+            message(Role::User, 5_000, vec![text("AFTER_COMPACTION")]),
+            message(Role::Assistant, 6_000, vec![text("DONE")]),
+        ],
+    );
+    let injected = inject(&home, &cwd, InjectMode::Write, transcript);
+    let conn = Connection::open(home.path().join("opencode.db")).unwrap();
+    let messages = rows(
+        &conn,
+        "SELECT id, time_created, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
+        &injected.session_id,
+    );
+    let parts_of = |i: usize| -> Vec<Value> {
+        rows(
+            &conn,
+            "SELECT id, time_created, data FROM part WHERE message_id = ?1 ORDER BY id",
+            &messages[i].0,
+        )
+        .into_iter()
+        .map(|(_, _, d)| d)
+        .collect()
+    };
+    // user [text, file], assistant [read + attachment], user [compaction], assistant summary, user, assistant
+    assert_eq!(messages.len(), 6);
+    let first = parts_of(0);
+    assert_eq!(first[1]["type"], "file");
+    assert_eq!(first[1]["mime"], "image/png");
+    assert_eq!(first[1]["url"], format!("data:image/png;base64,{png}"));
+    let tool = &parts_of(1)[1];
+    assert_eq!(tool["tool"], "read");
+    assert_eq!(tool["state"]["input"], json!({"filePath": "/a.png"}));
+    let attachment = &tool["state"]["attachments"][0];
+    assert_eq!(attachment["url"], format!("data:image/png;base64,{png}"));
+    assert_eq!(attachment["messageID"], messages[1].0.as_str());
+    assert!(attachment["id"].as_str().unwrap().starts_with("prt_"));
+    assert_eq!(parts_of(2)[0], json!({"type": "compaction", "auto": true}));
+    let summary = &messages[3].2;
+    assert_eq!(summary["summary"], true);
+    assert_eq!(summary["parentID"], messages[2].0.as_str());
+    assert_eq!(summary["finish"], "stop");
+    assert_eq!(parts_of(3)[1]["text"], "SUMMARY_OF_BEFORE");
+
+    let back = extract(&home, &injected.session_id).transcript;
+    let flat: Vec<&Part> = back.messages.iter().flat_map(|m| &m.parts).collect();
+    assert!(flat.contains(&&Part::Image(image.clone())));
+    assert!(flat.iter().any(|p| matches!(p, Part::ToolResult { images, .. } if images.len() == 1 && images[0].data_base64.as_deref() == Some(png))));
+    assert!(flat.contains(&&Part::Compaction {
+        summary: "SUMMARY_OF_BEFORE".into()
+    }));
+    assert!(
+        !flat.contains(&&text("SUMMARY_OF_BEFORE")),
+        "the summary is not also a reply"
+    );
+    assert_eq!(back.messages.last().unwrap().parts, vec![text("DONE")]);
+}
+
+#[test]
+fn hidden_user_text_is_not_user_text_and_subagents_are_sidechains() {
+    let home = real_home();
+    let conn = Connection::open(home.path().join("opencode.db")).unwrap();
+    let user: String = conn
+        .query_row(
+            "SELECT id FROM message WHERE session_id = ?1 ORDER BY time_created, id LIMIT 1",
+            [REAL_SESSION],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let insert = |id: &str, data: Value| {
+        conn.execute(
+            "INSERT INTO part (id, message_id, session_id, time_created, time_updated, data) VALUES (?1, ?2, ?3, 1, 1, ?4)",
+            rusqlite::params![id, user, REAL_SESSION, data.to_string()],
+        )
+        .unwrap();
+    };
+    insert(
+        "prt_20b252ce7002aaaaaaaaaaaaaa",
+        json!({"type": "text", "text": "INJECTED_FILE_CONTENT", "synthetic": true}),
+    );
+    insert(
+        "prt_20b252ce7003aaaaaaaaaaaaaa",
+        json!({"type": "text", "text": "IGNORED_TEXT", "ignored": true}),
+    );
+    insert(
+        "prt_20b252ce7004aaaaaaaaaaaaaa",
+        json!({"type": "subtask", "prompt": "p", "description": "d", "agent": "general"}),
+    );
+    // A broken row is skipped and counted, not fatal.
+    insert("prt_20b252ce7005aaaaaaaaaaaaaa", json!("not an object"));
+    conn.execute(
+        "INSERT INTO session (id, project_id, parent_id, slug, directory, title, version, time_created, time_updated)
+         SELECT 'ses_child', project_id, id, 's', directory, 'child', version, time_created, time_updated FROM session WHERE id = ?1",
+        [REAL_SESSION],
+    )
+    .unwrap();
+
+    let extracted = extract(&home, REAL_SESSION);
+    let user_texts: Vec<&Part> = extracted.transcript.messages[0].parts.iter().collect();
+    assert_eq!(user_texts.len(), 1, "{user_texts:?}");
+    assert_eq!(
+        extracted.report.sidechains, 2,
+        "the subtask part and the child session"
+    );
+    assert_eq!(extracted.report.skipped_lines, 1);
+    // Child sessions are not listed as conversations of their own.
+    let listed = OpenCodeAdapter
+        .list_sessions(ListRequest {
+            home: home_of(&home),
+            ..ListRequest::default()
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+}
+
+#[test]
+fn list_for_a_git_project_matches_its_project_id_too() {
+    let home = schema_home();
+    let (repo_dir, repo) = project_dir();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "root"]);
+    let sub = repo_dir.path().join("crates/app");
+    std::fs::create_dir_all(&sub).unwrap();
+    let sub = std::fs::canonicalize(sub).unwrap().display().to_string();
+    let injected = inject(&home, &sub, InjectMode::Write, foreign_transcript());
+
+    let conn = Connection::open(home.path().join("opencode.db")).unwrap();
+    let (project_id, worktree): (String, String) = conn
+        .query_row("SELECT id, worktree FROM project", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(project_id.len(), 40, "the root commit");
+    assert_eq!(worktree, repo);
+    let from_root = OpenCodeAdapter
+        .list_sessions(ListRequest {
+            home: home_of(&home),
+            cwd: Some(repo.clone()),
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(from_root.len(), 1);
+    assert_eq!(from_root[0].session_id, injected.session_id);
+    assert_eq!(from_root[0].cwd.as_deref(), Some(sub.as_str()));
+    let (_other, elsewhere) = project_dir();
+    let listed = OpenCodeAdapter
+        .list_sessions(ListRequest {
+            home: home_of(&home),
+            cwd: Some(elsewhere),
+            limit: None,
+        })
+        .unwrap();
+    assert!(listed.is_empty());
+}
