@@ -265,9 +265,12 @@ mod tests {
 
     #[test]
     fn wrong_types_name_file_line_and_key() {
-        let err = Config::parse("[defaults]\nauto_inject = \"yes\"\n", Path::new("/h/c.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            "[defaults]\nauto_inject = \"yes\"\n",
+            Path::new("/h/c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("/h/c.toml:2: "), "{err}");
         assert!(!err.contains('\n'), "{err}");
         let err = Config::parse("[agents]\nclaude = \"/x\"\n", Path::new("c.toml"))

@@ -3,8 +3,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use handoff_plugin_api::{
-    ExtractRequest, Extracted, InjectMode, InjectRequest, Injected, Part, Role, Transcript,
-    Written,
+    ExtractRequest, Extracted, InjectMode, InjectRequest, Injected, Part, Role, Transcript, Written,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -223,7 +222,11 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(i, parts)| {
-                let role = if i % 2 == 0 { Role::User } else { Role::Assistant };
+                let role = if i % 2 == 0 {
+                    Role::User
+                } else {
+                    Role::Assistant
+                };
                 Message::new(role, parts)
             })
             .collect();
@@ -238,7 +241,10 @@ mod tests {
     fn merged_messages_still_match() {
         let meant = transcript(vec![vec![text("a")], vec![text("b")], vec![text("c")]]);
         let back = transcript(vec![vec![text("a")], vec![text("b\n\nc")]]);
-        assert_eq!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&back)), None);
+        assert_eq!(
+            Fingerprint::of(&meant).mismatch(&Fingerprint::of(&back)),
+            None
+        );
     }
 
     #[test]
@@ -246,8 +252,16 @@ mod tests {
         let meant = transcript(vec![vec![text("a")], vec![text("b")]]);
         let reordered = transcript(vec![vec![text("b")], vec![text("a")]]);
         let lost = transcript(vec![vec![text("a")]]);
-        assert!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&reordered)).is_some());
-        assert!(Fingerprint::of(&meant).mismatch(&Fingerprint::of(&lost)).is_some());
+        assert!(
+            Fingerprint::of(&meant)
+                .mismatch(&Fingerprint::of(&reordered))
+                .is_some()
+        );
+        assert!(
+            Fingerprint::of(&meant)
+                .mismatch(&Fingerprint::of(&lost))
+                .is_some()
+        );
     }
 
     #[test]
@@ -259,7 +273,9 @@ mod tests {
         };
         let meant = transcript(vec![vec![text("a")], vec![call]]);
         let back = transcript(vec![vec![text("a")]]);
-        let why = Fingerprint::of(&meant).mismatch(&Fingerprint::of(&back)).unwrap();
+        let why = Fingerprint::of(&meant)
+            .mismatch(&Fingerprint::of(&back))
+            .unwrap();
         assert!(why.contains("tool calls"), "{why}");
     }
 }

@@ -54,7 +54,11 @@ fn write_part(out: &mut String, part: &Part) {
             images,
             is_error,
         } => {
-            let label = if *is_error { "Tool error" } else { "Tool result" };
+            let label = if *is_error {
+                "Tool error"
+            } else {
+                "Tool result"
+            };
             let _ = writeln!(out, "**{label}** ({call_id})\n");
             fenced(out, "", output);
             for image in images {
@@ -86,11 +90,7 @@ fn media(out: &mut String, label: &str, media: &Media) {
 
 /// A fence longer than any backtick run inside, so content can never close it early.
 fn fenced(out: &mut String, lang: &str, content: &str) {
-    let longest = content
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}{lang}\n{}\n{fence}\n", content.trim_end());
 }
@@ -109,7 +109,12 @@ mod tests {
                 ..SessionMeta::default()
             },
             vec![
-                Message::new(Role::User, vec![Part::Text { text: "list files".into() }]),
+                Message::new(
+                    Role::User,
+                    vec![Part::Text {
+                        text: "list files".into(),
+                    }],
+                ),
                 Message::new(
                     Role::Assistant,
                     vec![
@@ -130,7 +135,13 @@ mod tests {
         );
         let md = markdown(&transcript);
         assert!(md.contains("## User\n\nlist files\n"), "{md}");
-        assert!(md.contains("**Tool call** `shell` (c1)\n\n```json\n"), "{md}");
-        assert!(md.contains("**Tool error** (c1)\n\n````\na\n```\nb\n````"), "{md}");
+        assert!(
+            md.contains("**Tool call** `shell` (c1)\n\n```json\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**Tool error** (c1)\n\n````\na\n```\nb\n````"),
+            "{md}"
+        );
     }
 }

@@ -43,7 +43,10 @@ fn first_run_creates_a_private_config_with_defaults() {
 #[test]
 fn agents_json_lists_the_builtins() {
     let home = tempfile::tempdir().unwrap();
-    let output = handoff(home.path()).args(["agents", "--json"]).output().unwrap();
+    let output = handoff(home.path())
+        .args(["agents", "--json"])
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
     let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     let names: Vec<&str> = agents.iter().map(|a| a["name"].as_str().unwrap()).collect();
@@ -62,7 +65,10 @@ fn usage_errors_exit_2_and_errors_exit_1() {
     let home = tempfile::tempdir().unwrap();
     let usage = handoff(home.path()).arg("codex").output().unwrap();
     assert_eq!(usage.status.code(), Some(2), "{}", stderr_of(&usage));
-    let unknown = handoff(home.path()).args(["nope", "claude"]).output().unwrap();
+    let unknown = handoff(home.path())
+        .args(["nope", "claude"])
+        .output()
+        .unwrap();
     assert_eq!(unknown.status.code(), Some(1));
     let err = stderr_of(&unknown);
     assert!(err.starts_with("error: unknown agent 'nope'"), "{err}");
@@ -90,16 +96,25 @@ fn an_invalid_config_names_the_file_and_line() {
 fn completion_scripts_and_install_lines() {
     let home = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let script = handoff(home.path()).args(["completion", shell]).output().unwrap();
+        let script = handoff(home.path())
+            .args(["completion", shell])
+            .output()
+            .unwrap();
         assert!(script.status.success());
         let text = String::from_utf8_lossy(&script.stdout);
-        assert!(text.contains("handoff") && text.contains("dry-run"), "{shell}");
+        assert!(
+            text.contains("handoff") && text.contains("dry-run"),
+            "{shell}"
+        );
         let install = handoff(home.path())
             .args(["completion", shell, "--install"])
             .output()
             .unwrap();
         let line = String::from_utf8_lossy(&install.stdout);
-        assert!(line.contains(&format!("handoff completion {shell}")), "{line}");
+        assert!(
+            line.contains(&format!("handoff completion {shell}")),
+            "{line}"
+        );
     }
 }
 
@@ -120,10 +135,16 @@ fn broken_plugins_are_warnings_and_the_builtins_still_work() {
         )
         .unwrap();
     }
-    let output = handoff(home.path()).args(["agents", "--json"]).output().unwrap();
+    let output = handoff(home.path())
+        .args(["agents", "--json"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let err = stderr_of(&output);
-    assert!(err.contains("skipped plugin") && err.contains("libgarbage.so"), "{err}");
+    assert!(
+        err.contains("skipped plugin") && err.contains("libgarbage.so"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
@@ -147,6 +168,9 @@ fn a_world_writable_plugin_dir_is_refused() {
 #[test]
 fn no_color_escape_codes_when_not_a_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let output = handoff(home.path()).args(["nope", "claude"]).output().unwrap();
+    let output = handoff(home.path())
+        .args(["nope", "claude"])
+        .output()
+        .unwrap();
     assert!(!stderr_of(&output).contains('\x1b'));
 }

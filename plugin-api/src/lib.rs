@@ -53,11 +53,13 @@ pub fn root_module<A: Adapter + Default>() -> AdapterModuleRef {
 
 extern "C" fn new_adapter<A: Adapter + Default>() -> AdapterBox {
     // Constructing the adapter runs author code too: a panic here must not unwind across the ABI.
-    let adapter = guarded(A::default).map(|a| Wrapped(Ok(a))).unwrap_or_else(|message| {
-        Wrapped(Err(AdapterError::internal(format!(
-            "adapter constructor panicked: {message}"
-        ))))
-    });
+    let adapter = guarded(A::default)
+        .map(|a| Wrapped(Ok(a)))
+        .unwrap_or_else(|message| {
+            Wrapped(Err(AdapterError::internal(format!(
+                "adapter constructor crashed: {message}"
+            ))))
+        });
     AdapterFfi_TO::from_value(adapter, TD_Opaque)
 }
 
@@ -83,7 +85,7 @@ impl<A: Adapter> Wrapped<A> {
             serde_json::to_string(&response)
                 .map_err(|e| AdapterError::internal(format!("cannot encode answer: {e}")))
         })
-        .unwrap_or_else(|message| Err(AdapterError::internal(format!("panicked: {message}"))));
+        .unwrap_or_else(|message| Err(AdapterError::internal(format!("crashed: {message}"))));
         match answer {
             Ok(json) => RResult::ROk(json.into()),
             Err(error) => RResult::RErr(encode_error(&error).into()),
@@ -101,7 +103,8 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
             Ok(adapter) => adapter.name().to_owned(),
             Err(_) => String::from("(broken adapter)"),
         });
-        name.unwrap_or_else(|_| String::from("(broken adapter)")).into()
+        name.unwrap_or_else(|_| String::from("(broken adapter)"))
+            .into()
     }
 
     fn info(&self) -> RString {

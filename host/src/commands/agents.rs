@@ -45,8 +45,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
-    let mark = |v: &serde_json::Value| if v.as_bool() == Some(true) { "✓" } else { "-" };
-    println!("{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH", "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT");
+    let mark = |v: &serde_json::Value| {
+        if v.as_bool() == Some(true) {
+            "✓"
+        } else {
+            "-"
+        }
+    };
+    println!(
+        "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH",
+        "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT"
+    );
     for row in &rows {
         let place = row["path"].as_str().or(row["home"].as_str()).unwrap_or("");
         println!(

@@ -38,8 +38,8 @@ pub fn run(args: Args, ui: &Ui) -> Result<()> {
         ui.step(&format!("{} is valid", path.display()));
         return Ok(());
     }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     eprintln!("# {}", path.display());
     print!("{text}");
     Ok(())

@@ -74,7 +74,11 @@ pub fn collect(
         Some(name) => vec![ctx.agent(name)?.name().to_owned()],
         None => {
             ctx.load_plugins();
-            ctx.registry.names().iter().map(|n| (*n).to_owned()).collect()
+            ctx.registry
+                .names()
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect()
         }
     };
     let mut rows = Vec::new();
@@ -97,7 +101,7 @@ pub fn collect(
             Err(e) => ctx.ui.warn(&format!("{name}: {e}")),
         }
     }
-    rows.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.updated_ms));
     Ok(rows)
 }
 

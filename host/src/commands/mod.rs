@@ -47,8 +47,10 @@ impl Context {
             } else {
                 crate::ui::one_line(&skipped.reason, 160)
             };
-            self.ui
-                .warn(&format!("skipped plugin {}: {reason}", skipped.path.display()));
+            self.ui.warn(&format!(
+                "skipped plugin {}: {reason}",
+                skipped.path.display()
+            ));
         }
     }
 
@@ -68,7 +70,7 @@ pub fn project_dir(cwd: Option<&Path>) -> Result<String> {
         Some(dir) => dir.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    let physical =
-        std::fs::canonicalize(&dir).with_context(|| format!("{}: no such directory", dir.display()))?;
+    let physical = std::fs::canonicalize(&dir)
+        .with_context(|| format!("{}: no such directory", dir.display()))?;
     Ok(physical.to_string_lossy().into_owned())
 }

@@ -75,7 +75,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             (None, None) => String::from("no session for this project"),
         };
         println!("  {:<14} {what}", info.display_name);
-        println!("  {:<14} home {}", "", crate::ui::tilde(std::path::Path::new(home)));
+        println!(
+            "  {:<14} home {}",
+            "",
+            crate::ui::tilde(std::path::Path::new(home))
+        );
     }
     Ok(())
 }

@@ -145,7 +145,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             &injected,
         )?;
         if let Err(e) = history::append(&record) {
-            ctx.ui.warn(&format!("{e:#} (undo will not know this transfer)"));
+            ctx.ui
+                .warn(&format!("{e:#} (undo will not know this transfer)"));
         }
     }
 
@@ -177,7 +178,10 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     }
     let ui = &ctx.ui;
     if args.dry_run {
-        ui.line(&format!("Would create {target_name} session: {}", injected.session_id));
+        ui.line(&format!(
+            "Would create {target_name} session: {}",
+            injected.session_id
+        ));
         ui.line(&format!("  {}", tilde(Path::new(&injected.path))));
         let (users, assistants) = role_counts(transcript);
         ui.line(&format!(
@@ -186,7 +190,10 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         ));
         return Ok(());
     }
-    ui.step(&format!("Created {target_name} session: {}", injected.session_id));
+    ui.step(&format!(
+        "Created {target_name} session: {}",
+        injected.session_id
+    ));
     ui.line(&tilde(Path::new(&injected.path)));
     ui.line(&format!("Resume with: {}", resume_line(&cwd, &injected)));
     ui.line("Ready to continue!");
@@ -213,16 +220,18 @@ fn shell_quote(text: &str) -> String {
 }
 
 fn short_id(id: &str) -> &str {
-    let end = id
-        .char_indices()
-        .nth(8)
-        .map(|(i, _)| i)
-        .unwrap_or(id.len());
+    let end = id.char_indices().nth(8).map(|(i, _)| i).unwrap_or(id.len());
     id.get(..end).unwrap_or(id)
 }
 
 fn role_counts(transcript: &handoff_plugin_api::Transcript) -> (usize, usize) {
-    let count = |role| transcript.messages.iter().filter(|m| m.role == role).count();
+    let count = |role| {
+        transcript
+            .messages
+            .iter()
+            .filter(|m| m.role == role)
+            .count()
+    };
     (count(Role::User), count(Role::Assistant))
 }
 
@@ -238,7 +247,10 @@ fn extract_notes(redactions: &RedactionCounts, budget: &BudgetReport, skipped: u
         notes.push(String::from("started at the last compaction"));
     }
     if budget.elided_bytes > 0 {
-        notes.push(format!("{} bytes of tool output elided", budget.elided_bytes));
+        notes.push(format!(
+            "{} bytes of tool output elided",
+            budget.elided_bytes
+        ));
     }
     if budget.dropped_turns > 0 {
         notes.push(format!("{} oldest turns dropped", budget.dropped_turns));

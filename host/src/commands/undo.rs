@@ -59,7 +59,10 @@ fn pick<'a>(records: &'a [Record], id: Option<&str>) -> Result<&'a Record> {
         [] => bail!("no transfer {id} in {}", history::path().display()),
         many => bail!(
             "transfer prefix {id} is ambiguous: {}",
-            many.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

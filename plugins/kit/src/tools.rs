@@ -49,7 +49,13 @@ pub fn shell_command(input: &Value) -> Option<String> {
                 [shell, flag, script] if is_shell(shell) && flag.starts_with('-') => {
                     Some((*script).to_owned())
                 }
-                _ => Some(words.iter().map(|w| quote_word(w)).collect::<Vec<_>>().join(" ")),
+                _ => Some(
+                    words
+                        .iter()
+                        .map(|w| quote_word(w))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
             }
         }
         _ => None,
@@ -97,7 +103,10 @@ mod tests {
 
     #[test]
     fn shell_command_reads_every_shape() {
-        assert_eq!(shell_command(&json!({"command": "ls -1"})).unwrap(), "ls -1");
+        assert_eq!(
+            shell_command(&json!({"command": "ls -1"})).unwrap(),
+            "ls -1"
+        );
         assert_eq!(
             shell_command(&json!({"command": ["bash", "-lc", "cargo test"]})).unwrap(),
             "cargo test"
