@@ -57,7 +57,9 @@ impl RedactionCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
     None,
-    /// Looks machine-generated: letters and digits mixed.
+    /// A vendor-shaped token, unless it is a placeholder (`ghp_xxxx…`, `sk_test_0000…`).
+    Token,
+    /// A token, and it looks machine-generated: letters and digits mixed.
     Random,
     /// The value of a `name = value` assignment: not a placeholder, a type or an expression.
     AssignedValue,
@@ -77,7 +79,7 @@ type RuleSpec = (&'static str, String, &'static [&'static str], Check);
 
 /// Names whose value is a secret, as the end of an identifier (`DB_PASSWORD`, `githubToken`,
 /// `client_secret`, `x-api-key`), shared by the assignment rule and JSON keys.
-const SECRET_NAME: &str = r"(?i-u:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
+const SECRET_NAME: &str = r"(?i-u:password|passwd|passphrase|secret|token|credentials?|(?:api|access|secret|private|signing|encryption|master)[_-]?key)";
 
 /// `:`, `=`, `:=`, `=>`, after an optional closing quote (also JSON-escaped, `\"`).
 const ASSIGN: &str = r#"(?:\\?["'])?[ \t]*(?::=|=>|[:=])[ \t]*"#;
@@ -99,7 +101,7 @@ fn builtin_rules() -> Vec<RuleSpec> {
             "anthropic_api_key",
             r"\bsk-ant-[A-Za-z0-9_-]{20,}".to_owned(),
             &["sk-ant-"],
-            Check::None,
+            Check::Token,
         ),
         (
             "openai_api_key",
@@ -111,19 +113,19 @@ fn builtin_rules() -> Vec<RuleSpec> {
             "github_token",
             r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{40,255})\b".to_owned(),
             &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-            Check::None,
+            Check::Token,
         ),
         (
             "gitlab_token",
             r"\bglpat-[A-Za-z0-9_-]{20,}".to_owned(),
             &["glpat-"],
-            Check::None,
+            Check::Token,
         ),
         (
             "aws_access_key_id",
             r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b".to_owned(),
             &["AKIA", "ASIA", "ABIA", "ACCA"],
-            Check::None,
+            Check::Token,
         ),
         (
             "aws_secret_access_key",
@@ -142,27 +144,27 @@ fn builtin_rules() -> Vec<RuleSpec> {
             "google_api_key",
             r"\bAIza[0-9A-Za-z_-]{35}".to_owned(),
             &["AIza"],
-            Check::None,
+            Check::Token,
         ),
         (
             "slack_webhook",
             r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,}".to_owned(),
             &["hooks.slack.com"],
-            Check::None,
+            Check::Token,
         ),
         (
             "slack_token",
             r"\bxox[abprs]-[0-9A-Za-z-]{10,}".to_owned(),
             &["xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"],
-            Check::None,
+            Check::Token,
         ),
         (
             "stripe_key",
             r"\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}".to_owned(),
             &["k_live_", "k_test_"],
-            Check::None,
+            Check::Token,
         ),
-        ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b".to_owned(), &["npm_"], Check::None),
+        ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b".to_owned(), &["npm_"], Check::Token),
         (
             "huggingface_token",
             r"\bhf_[A-Za-z0-9]{30,40}\b".to_owned(),
@@ -173,11 +175,11 @@ fn builtin_rules() -> Vec<RuleSpec> {
             "jwt",
             r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}".to_owned(),
             &["eyJ"],
-            Check::None,
+            Check::Token,
         ),
         (
             "url_credentials",
-            r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]+:([^\s/@"'<>]+)@[A-Za-z0-9\[]"#.to_owned(),
+            r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:([^\s/@"'<>]+)@[A-Za-z0-9\[]"#.to_owned(),
             &["://"],
             Check::AssignedValue,
         ),
@@ -205,6 +207,15 @@ fn builtin_rules() -> Vec<RuleSpec> {
                 "privatekey",
                 "private_key",
                 "private-key",
+                "signingkey",
+                "signing_key",
+                "signing-key",
+                "encryptionkey",
+                "encryption_key",
+                "encryption-key",
+                "masterkey",
+                "master_key",
+                "master-key",
                 "credential",
             ],
             Check::AssignedValue,
@@ -298,7 +309,12 @@ impl Redactor {
             }
         }
         for found in self.triggers.find_overlapping_iter(text) {
-            for &rule in self.trigger_rules.get(found.pattern().as_usize()).into_iter().flatten() {
+            for &rule in self
+                .trigger_rules
+                .get(found.pattern().as_usize())
+                .into_iter()
+                .flatten()
+            {
                 if let Some(flag) = active.get_mut(rule) {
                     *flag = true;
                     any = true;
@@ -374,7 +390,8 @@ impl Redactor {
                         signature,
                         provider,
                     } => {
-                        if self.redact_string(text, &mut counts) && provider.as_deref() != Some("openai")
+                        if self.redact_string(text, &mut counts)
+                            && provider.as_deref() != Some("openai")
                         {
                             *signature = None;
                         }
@@ -410,7 +427,10 @@ impl Redactor {
     }
 
     fn redact_media(&self, media: &mut Media, counts: &mut RedactionCounts) {
-        for text in [media.path.as_mut(), media.name.as_mut()].into_iter().flatten() {
+        for text in [media.path.as_mut(), media.name.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             self.redact_string(text, counts);
         }
     }
@@ -423,11 +443,17 @@ impl Redactor {
                 if self.redact_string(text, counts) {
                     return;
                 }
-                if let Some(key) = key
-                    && self.secret_key.is_match(key)
-                    && passes(Check::AssignedValue, text)
-                {
-                    let kind = if key.eq_ignore_ascii_case("authorization") {
+                let Some(key) = key else { return };
+                let authorization = key.eq_ignore_ascii_case("authorization");
+                let value = if authorization {
+                    // `Bearer <token>`: the scheme is not the secret.
+                    text.split_once(' ')
+                        .map_or(text.as_str(), |(_, token)| token)
+                } else {
+                    text.as_str()
+                };
+                if self.secret_key.is_match(key) && passes(Check::AssignedValue, value) {
+                    let kind = if authorization {
                         "authorization"
                     } else {
                         "secret_assignment"
@@ -481,10 +507,28 @@ fn secret_span(captures: &Captures<'_>) -> Option<(usize, usize)> {
 fn passes(check: Check, secret: &str) -> bool {
     match check {
         Check::None => true,
-        Check::Random => mixes_letters_and_digits(secret),
+        Check::Token => !is_placeholder_token(secret),
+        Check::Random => !is_placeholder_token(secret) && mixes_letters_and_digits(secret),
         Check::AssignedValue => is_assigned_secret(secret),
         Check::HighEntropy => is_high_entropy_token(secret),
     }
+}
+
+/// Placeholder tokens in docs and examples repeat one character (`xxxx`, `0000`) or say so.
+fn is_placeholder_token(token: &str) -> bool {
+    let lower = token.to_ascii_lowercase();
+    let mut run = 0;
+    let mut previous = None;
+    for byte in token.bytes() {
+        run = if previous == Some(byte) { run + 1 } else { 1 };
+        previous = Some(byte);
+        if run >= 6 && byte.is_ascii_alphanumeric() {
+            return true;
+        }
+    }
+    ["example", "placeholder", "redacted"]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 fn mixes_letters_and_digits(text: &str) -> bool {
@@ -511,6 +555,7 @@ fn is_assigned_secret(value: &str) -> bool {
 }
 
 fn is_placeholder(value: &str) -> bool {
+    /// Whole values that are types, literals or schema words.
     const WORDS: &[&str] = &[
         "none",
         "null",
@@ -519,29 +564,36 @@ fn is_placeholder(value: &str) -> bool {
         "true",
         "false",
         "string",
+        "str",
         "number",
         "integer",
         "boolean",
+        "bool",
         "object",
+        "any",
         "required",
         "optional",
-        "redacted",
+    ];
+    /// Markers of example values anywhere in the value.
+    const MARKERS: &[&str] = &[
         "changeme",
         "placeholder",
         "example",
-        "your",
-        "xxx",
+        "redacted",
         "***",
         "...",
         "…",
     ];
     let lower = value.to_ascii_lowercase();
     let first = value.chars().next().unwrap_or(' ');
-    matches!(first, '$' | '%' | '<' | '{' | '[' | '(' | '&' | '*' | '/' | '~' | '!' | '|' | '#' | '@')
-        || lower.starts_with("./")
-        || lower.starts_with("[redacted")
-        || WORDS.iter().any(|word| lower.contains(word))
-        || value.chars().all(|c| c == first)
+    matches!(
+        first,
+        '$' | '%' | '<' | '{' | '[' | '(' | '&' | '*' | '/' | '~' | '!' | '|' | '#' | '@'
+    ) || lower.starts_with("./")
+        || lower.starts_with("your")
+        || WORDS.contains(&lower.as_str())
+        || MARKERS.iter().any(|marker| lower.contains(marker))
+        || is_placeholder_token(value)
 }
 
 /// A long token that looks generated: letters and digits mixed, high Shannon entropy, and not
@@ -564,8 +616,15 @@ fn is_high_entropy_token(token: &str) -> bool {
         token.bytes().any(|b| b.is_ascii_uppercase()),
         token.bytes().any(|b| b.is_ascii_digit()),
     ];
+    // Generated keys are one long run; `v1-deps-7f3c2a1b9e8d` (a cache key) is short words.
+    let longest_run = token
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
     classes.iter().filter(|&&present| present).count() >= 2
         && token.bytes().any(|b| b.is_ascii_digit())
+        && longest_run >= 20
         && shannon_entropy(token) >= 3.5
 }
 
@@ -591,6 +650,72 @@ fn shannon_entropy(text: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use handoff_plugin_api::{Message, Role, SessionMeta};
+    use serde_json::json;
+
+    const SECRETS: &str = include_str!("../tests/fixtures/redaction/secrets.jsonl");
+
+    /// Real code and tool output that must come out byte-identical.
+    const CLEAN: &[(&str, &str)] = &[
+        (
+            "cargo-lock.toml",
+            include_str!("../tests/fixtures/redaction/clean/cargo-lock.toml"),
+        ),
+        (
+            "package-lock.json",
+            include_str!("../tests/fixtures/redaction/clean/package-lock.json"),
+        ),
+        (
+            "git-log.txt",
+            include_str!("../tests/fixtures/redaction/clean/git-log.txt"),
+        ),
+        (
+            "claude-session.jsonl",
+            include_str!("../tests/fixtures/redaction/clean/claude-session.jsonl"),
+        ),
+        (
+            "base64-png.txt",
+            include_str!("../tests/fixtures/redaction/clean/base64-png.txt"),
+        ),
+        (
+            "jquery.min.js",
+            include_str!("../tests/fixtures/redaction/clean/jquery.min.js"),
+        ),
+        (
+            "pip-network-auth.py",
+            include_str!("../tests/fixtures/redaction/clean/pip-network-auth.py"),
+        ),
+        (
+            "npm-registry-fetch-auth.js",
+            include_str!("../tests/fixtures/redaction/clean/npm-registry-fetch-auth.js"),
+        ),
+        (
+            "tiktoken-rs-vendor_tiktoken.rs",
+            include_str!("../tests/fixtures/redaction/clean/tiktoken-rs-vendor_tiktoken.rs"),
+        ),
+        (
+            "tool-output.txt",
+            include_str!("../tests/fixtures/redaction/clean/tool-output.txt"),
+        ),
+        (
+            "code-and-config.txt",
+            include_str!("../tests/fixtures/redaction/clean/code-and-config.txt"),
+        ),
+    ];
+
+    #[derive(serde::Deserialize)]
+    struct Secret {
+        kind: String,
+        context: String,
+        secret: String,
+    }
+
+    fn secrets() -> Vec<Secret> {
+        SECRETS
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
 
     fn redact(text: &str) -> (String, RedactionCounts) {
         let redactor = Redactor::new(&[]).unwrap();
@@ -599,10 +724,287 @@ mod tests {
         (out, counts)
     }
 
+    fn transcript(messages: Vec<Message>) -> Transcript {
+        Transcript::new(
+            SessionMeta {
+                id: "s1".into(),
+                agent: "claude".into(),
+                ..SessionMeta::default()
+            },
+            messages,
+        )
+    }
+
+    /// Every string in the transcript, as the model would see it.
+    fn strings(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(text) => out.push(text.clone()),
+            Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+            Value::Object(map) => map.iter().for_each(|(key, item)| {
+                out.push(key.clone());
+                strings(item, out);
+            }),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_secret_of_the_corpus_is_gone_from_user_text_tool_input_and_tool_output() {
+        let secrets = secrets();
+        assert!(secrets.len() >= 40, "corpus has {} secrets", secrets.len());
+        let builtin_kinds: std::collections::BTreeSet<&str> =
+            builtin_rules().iter().map(|spec| spec.0).collect();
+        let corpus_kinds: std::collections::BTreeSet<&str> =
+            secrets.iter().map(|secret| secret.kind.as_str()).collect();
+        assert_eq!(
+            corpus_kinds, builtin_kinds,
+            "the corpus covers every builtin kind"
+        );
+
+        let mut messages = Vec::new();
+        for (index, secret) in secrets.iter().enumerate() {
+            let id = format!("call_{index}");
+            messages.push(Message::new(
+                Role::User,
+                vec![Part::Text {
+                    text: secret.context.clone(),
+                }],
+            ));
+            messages.push(Message::new(
+                Role::Assistant,
+                vec![Part::ToolCall {
+                    id: id.clone(),
+                    name: "Bash".into(),
+                    input: json!({"command": secret.context, "description": "run it"}),
+                }],
+            ));
+            messages.push(Message::new(
+                Role::User,
+                vec![Part::ToolResult {
+                    call_id: id,
+                    output: format!("$ run\n{}\nexit 0\n", secret.context),
+                    images: vec![],
+                    is_error: false,
+                }],
+            ));
+        }
+        let mut transcript = transcript(messages);
+        let counts = Redactor::new(&[])
+            .unwrap()
+            .redact_transcript(&mut transcript);
+
+        let mut all = Vec::new();
+        strings(&serde_json::to_value(&transcript).unwrap(), &mut all);
+        for secret in &secrets {
+            let leaks: Vec<&String> = all
+                .iter()
+                .filter(|text| text.contains(&secret.secret))
+                .collect();
+            assert!(leaks.is_empty(), "{} leaked: {leaks:?}", secret.kind);
+        }
+        let mut expected = BTreeMap::new();
+        for secret in &secrets {
+            *expected.entry(secret.kind.clone()).or_insert(0) += 3;
+        }
+        assert_eq!(counts.by_kind, expected);
+        assert_eq!(counts.total(), secrets.len() * 3);
+        // The names stay, so the reader still sees what was there.
+        let text = all
+            .iter()
+            .find(|text| text.starts_with("export OPENAI_API_KEY="))
+            .unwrap();
+        assert_eq!(text, "export OPENAI_API_KEY=[REDACTED:openai_api_key]");
+    }
+
+    #[test]
+    fn real_code_and_tool_output_come_out_byte_identical() {
+        let redactor = Redactor::new(&[]).unwrap();
+        for (name, text) in CLEAN {
+            let mut counts = RedactionCounts::default();
+            let out = redactor.redact_text(text, &mut counts);
+            let changed: Vec<&str> = out
+                .match_indices("[REDACTED:")
+                .map(|(at, _)| out.get(at.saturating_sub(60)..at + 40).unwrap_or_default())
+                .collect();
+            assert!(
+                matches!(out, Cow::Borrowed(_)),
+                "{name}: {counts:?} {changed:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_rows_of_a_real_session_keep_every_value_as_tool_input() {
+        let redactor = Redactor::new(&[]).unwrap();
+        let (_, session) = CLEAN
+            .iter()
+            .find(|(name, _)| *name == "claude-session.jsonl")
+            .unwrap();
+        for line in session.lines() {
+            let mut value: Value = serde_json::from_str(line).unwrap();
+            let before = value.clone();
+            let mut counts = RedactionCounts::default();
+            redactor.redact_json(&mut value, None, &mut counts);
+            assert_eq!(value, before, "{counts:?}");
+        }
+    }
+
     #[test]
     fn keeps_the_name_and_replaces_the_value() {
         let (out, counts) = redact("export DB_PASSWORD=hunter2x9\n");
         assert_eq!(out, "export DB_PASSWORD=[REDACTED:secret_assignment]\n");
         assert_eq!(counts.total(), 1);
+        let (out, _) = redact(r#"{\"password\": \"Tr0ub4dor&3\"}"#);
+        assert_eq!(out, r#"{\"password\": \"[REDACTED:secret_assignment]\"}"#);
+    }
+
+    #[test]
+    fn a_value_under_a_secret_like_json_key_is_redacted_even_without_a_known_shape() {
+        let mut transcript = transcript(vec![Message::new(
+            Role::Assistant,
+            vec![Part::ToolCall {
+                id: "c1".into(),
+                name: "mcp__db__connect".into(),
+                input: json!({"host": "db.internal", "password": "hunter2x", "dbPassword": "abc",
+                              "headers": {"Authorization": "Bearer tok-81a9f2"}, "max_tokens": 4096,
+                              "token_type": "bearer"}),
+            }],
+        )]);
+        let counts = Redactor::new(&[])
+            .unwrap()
+            .redact_transcript(&mut transcript);
+        let Some(Part::ToolCall { input, .. }) = transcript.messages[0].parts.first() else {
+            panic!("tool call expected")
+        };
+        assert_eq!(
+            input,
+            &json!({"host": "db.internal", "password": "[REDACTED:secret_assignment]", "dbPassword": "abc",
+                    "headers": {"Authorization": "[REDACTED:authorization]"}, "max_tokens": 4096,
+                    "token_type": "bearer"})
+        );
+        assert_eq!(counts.total(), 2);
+    }
+
+    #[test]
+    fn titles_reasoning_summaries_and_media_names_are_covered_and_signatures_dropped() {
+        let key = "ghp_Zq8RkT3mW9xLp2Vb7NcY4HdJ6sFa1Eg0Ui5O";
+        let media = Media {
+            media_type: "image/png".into(),
+            data_base64: None,
+            path: Some(format!("/tmp/{key}.png")),
+            name: Some(format!("{key}.png")),
+        };
+        let mut transcript = transcript(vec![
+            Message::new(
+                Role::Assistant,
+                vec![
+                    Part::Reasoning {
+                        text: format!("the user pasted {key}"),
+                        signature: Some("sig".into()),
+                        provider: Some("anthropic".into()),
+                    },
+                    Part::Reasoning {
+                        text: format!("again {key}"),
+                        signature: Some("encrypted".into()),
+                        provider: Some("openai".into()),
+                    },
+                    Part::Reasoning {
+                        text: "nothing secret".into(),
+                        signature: Some("kept".into()),
+                        provider: Some("anthropic".into()),
+                    },
+                ],
+            ),
+            Message::new(
+                Role::User,
+                vec![
+                    Part::Compaction {
+                        summary: format!("used {key}"),
+                    },
+                    Part::Image(media.clone()),
+                    Part::File(media),
+                ],
+            ),
+        ]);
+        transcript.session.title = Some(format!("fix auth with {key}"));
+        transcript.session.cwd = Some("/home/dev/proj".into());
+        let counts = Redactor::new(&[])
+            .unwrap()
+            .redact_transcript(&mut transcript);
+        assert_eq!(counts.by_kind.get("github_token"), Some(&8));
+        assert_eq!(
+            transcript.session.title.as_deref(),
+            Some("fix auth with [REDACTED:github_token]")
+        );
+        assert_eq!(transcript.session.cwd.as_deref(), Some("/home/dev/proj"));
+        let signatures: Vec<Option<&str>> = transcript.messages[0]
+            .parts
+            .iter()
+            .map(|part| match part {
+                Part::Reasoning { signature, .. } => signature.as_deref(),
+                _ => panic!("reasoning expected"),
+            })
+            .collect();
+        assert_eq!(signatures, [None, Some("encrypted"), Some("kept")]);
+    }
+
+    #[test]
+    fn placeholders_types_and_references_are_not_secrets() {
+        for text in [
+            "export OPENAI_API_KEY=$OPENAI_API_KEY",
+            "curl -H \"Authorization: Bearer ${TOKEN}\" https://api.acme.dev",
+            "password: String,",
+            "let token = self.next_token();",
+            "token: Option<String>,",
+            "api_key = os.environ[\"API_KEY\"]",
+            "const TOKEN_KEY = \"handoff.auth-token\";",
+            "max_tokens = 4096",
+            "\"token_type\": \"bearer\"",
+            "password = \"<your password here>\"",
+            "SECRET_KEY=changeme",
+            "postgres://user:password@localhost:5432/db",
+            "DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app",
+            "git@github.com:acme/widgets.git",
+            "passwordless login; the bearer of this letter",
+            "\"password\": {\"type\": \"string\", \"description\": \"The user's password\"}",
+            "const sk = \"sk-learn-some-long-kebab-case-name\";",
+        ] {
+            let (out, counts) = redact(text);
+            assert_eq!(out, text, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn the_users_patterns_add_to_the_builtins() {
+        let redactor =
+            Redactor::new(&["ACME-[0-9]{6}".to_owned(), r"ticket=(\w+)".to_owned()]).unwrap();
+        let mut counts = RedactionCounts::default();
+        let out = redactor.redact_text("ACME-123456 ticket=abc npm_TOKEN", &mut counts);
+        assert_eq!(out, "[REDACTED:custom] ticket=[REDACTED:custom] npm_TOKEN");
+        assert_eq!(counts.by_kind.get("custom"), Some(&2));
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_a_one_line_error_naming_it() {
+        let Err(error) = Redactor::new(&["ok".to_owned(), "(unclosed".to_owned()]) else {
+            panic!("expected an error")
+        };
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "invalid redaction pattern \"(unclosed\": unclosed group"
+        );
+    }
+
+    #[test]
+    fn a_text_without_any_trigger_is_returned_borrowed() {
+        let redactor = Redactor::new(&[]).unwrap();
+        let mut counts = RedactionCounts::default();
+        let text = "fn main() { println!(\"hello\"); }";
+        assert!(matches!(
+            redactor.redact_text(text, &mut counts),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(counts.total(), 0);
     }
 }
