@@ -1,0 +1,389 @@
+//! Transfers end to end through the `handoff` binary, from sessions the real clients wrote
+//! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
+
+mod support;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use support::{handoff, stderr, stdout, workspace};
+
+const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
+const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
+const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
+const AGENTS: [&str; 3] = ["claude", "codex", "opencode"];
+/// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
+const MARKERS: [&str; 4] = [
+    "HOK_USER_PROMPT_a41c",
+    "HOK_ASSISTANT_TEXT_5be2",
+    "HOK_OUT_42",
+    "HOK_FINAL_REPLY_c3f8",
+];
+
+struct Env {
+    home: tempfile::TempDir,
+    project: PathBuf,
+}
+
+fn source_id(agent: &str) -> &'static str {
+    match agent {
+        "claude" => CLAUDE_ID,
+        "codex" => CODEX_ID,
+        _ => OPENCODE_ID,
+    }
+}
+
+/// A HOME holding one real session of each agent, and an empty project directory.
+fn env() -> Env {
+    let home = tempfile::tempdir().unwrap();
+    let fixtures = |agent: &str| {
+        workspace()
+            .join("plugins")
+            .join(agent)
+            .join("tests/fixtures/real")
+    };
+    let copy = |from: PathBuf, to: PathBuf| {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    };
+    copy(
+        fixtures("claude").join(format!("{CLAUDE_ID}.jsonl")),
+        home.path()
+            .join(".claude/projects/-tmp-elsewhere")
+            .join(format!("{CLAUDE_ID}.jsonl")),
+    );
+    let rollout = format!("rollout-2026-11-24T01-22-10-{CODEX_ID}.jsonl");
+    copy(
+        fixtures("codex").join(&rollout),
+        home.path()
+            .join(".codex/sessions/2026/11/24")
+            .join(&rollout),
+    );
+    copy(
+        fixtures("opencode").join("opencode.db"),
+        home.path().join(".local/share/opencode/opencode.db"),
+    );
+    let project = home.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    // The config exists before any snapshot of the home is taken.
+    handoff(home.path()).arg("config").output().unwrap();
+    let project = std::fs::canonicalize(project).unwrap();
+    Env { home, project }
+}
+
+impl Env {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        handoff(self.home.path())
+            .current_dir(&self.project)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn transfer_json(&self, from: &str, to: &str, extra: &[&str]) -> Value {
+        let mut args = vec![from, to, "--session-id", source_id(from), "--json"];
+        args.extend_from_slice(extra);
+        let output = self.run(&args);
+        assert!(output.status.success(), "{from}→{to}: {}", stderr(&output));
+        assert!(
+            stderr(&output).is_empty(),
+            "--json prints no progress: {}",
+            stderr(&output)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// sha256 and mtime of every file under HOME.
+    fn snapshot(&self) -> BTreeMap<PathBuf, (String, std::time::SystemTime)> {
+        let mut files = BTreeMap::new();
+        let mut stack = vec![self.home.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).unwrap();
+                    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+                    files.insert(path, (format!("{:x}", Sha256::digest(&bytes)), mtime));
+                }
+            }
+        }
+        files
+    }
+}
+
+#[test]
+fn every_direction_writes_a_session_the_target_reads_back() {
+    let env = env();
+    for from in AGENTS {
+        for to in AGENTS {
+            let report = env.transfer_json(from, to, &[]);
+            assert_eq!(report["source"]["agent"], from);
+            assert_eq!(report["source"]["session_id"], source_id(from));
+            assert_eq!(report["target"]["agent"], to);
+            assert_eq!(report["dry_run"], false);
+            let id = report["target"]["session_id"].as_str().unwrap();
+            let resume = report["target"]["resume_command"].as_str().unwrap();
+            assert!(resume.contains(id), "{resume}");
+            assert!(report["source"]["messages"].as_u64().unwrap() >= 2);
+            #[cfg(unix)]
+            if to != "opencode" {
+                use std::os::unix::fs::PermissionsExt;
+                let path = report["target"]["path"].as_str().unwrap();
+                let mode = std::fs::metadata(path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{from}→{to}: {path}");
+            }
+            // The new session is the target's: its reader finds it for this project, with every
+            // marker in order.
+            let output = env.run(&[
+                to,
+                "claude",
+                "--session-id",
+                id,
+                "--no-inject",
+                "--format",
+                "json",
+            ]);
+            assert!(
+                output.status.success(),
+                "{from}→{to} read back: {}",
+                stderr(&output)
+            );
+            let text = stdout(&output);
+            let mut at = 0;
+            for marker in MARKERS {
+                let found = text[at..].find(marker);
+                assert!(
+                    found.is_some(),
+                    "{from}→{to}: {marker} missing or out of order"
+                );
+                at += found.unwrap();
+            }
+            let transcript: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(transcript["session"]["cwd"], env.project.to_str().unwrap());
+        }
+    }
+    let output = env.run(&["list", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    for to in AGENTS {
+        let count = rows.iter().filter(|r| r["agent"] == to).count();
+        assert_eq!(
+            count, 3,
+            "{to}: the three sessions written for this project are listed"
+        );
+    }
+}
+
+#[test]
+fn dry_run_and_no_inject_write_nothing_anywhere() {
+    let env = env();
+    let before = env.snapshot();
+    for from in AGENTS {
+        for to in AGENTS {
+            let report = env.transfer_json(from, to, &["--dry-run"]);
+            assert_eq!(report["dry_run"], true);
+            assert!(
+                report["target"]["session_id"]
+                    .as_str()
+                    .is_some_and(|s| !s.is_empty())
+            );
+            for format in ["native", "markdown", "json"] {
+                let output = env.run(&[
+                    from,
+                    to,
+                    "--session-id",
+                    source_id(from),
+                    "--no-inject",
+                    "--format",
+                    format,
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{from}→{to} {format}: {}",
+                    stderr(&output)
+                );
+                check_format(to, format, &stdout(&output));
+            }
+        }
+    }
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "dry-run or --no-inject changed a file"
+    );
+}
+
+/// What `--no-inject --format F` prints for target `to`.
+fn check_format(to: &str, format: &str, text: &str) {
+    assert!(text.contains("HOK_FINAL_REPLY_c3f8"), "{to} {format}");
+    match (format, to) {
+        ("markdown", _) => {
+            assert!(
+                text.contains("\n## User\n") && text.contains("**Tool call**"),
+                "{text}"
+            );
+        }
+        ("json", _) => {
+            let transcript: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(transcript["ir_version"], 1);
+        }
+        ("native", "opencode") => {
+            let export: Value = serde_json::from_str(text).unwrap();
+            assert!(export["info"]["id"].as_str().unwrap().starts_with("ses_"));
+            assert!(export["messages"].as_array().unwrap().len() >= 2);
+        }
+        ("native", _) => {
+            let lines: Vec<Value> = text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if to == "codex" {
+                assert_eq!(lines[0]["type"], "session_meta");
+            } else {
+                assert!(lines.iter().any(|l| l["type"] == "assistant"));
+            }
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn undo_removes_the_last_transfer_unless_it_changed() {
+    let env = env();
+    for to in AGENTS {
+        let report = env.transfer_json("codex", to, &[]);
+        let id = report["target"]["session_id"].as_str().unwrap().to_owned();
+        let output = env.run(&["undo"]);
+        assert!(output.status.success(), "undo {to}: {}", stderr(&output));
+        let output = env.run(&["list", "--agent", to, "--json"]);
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            rows.iter().all(|r| r["session_id"] != id.as_str()),
+            "{to}: undone session still listed"
+        );
+    }
+    // A file the agent appended to since is protected.
+    let report = env.transfer_json("opencode", "claude", &[]);
+    let path = PathBuf::from(report["target"]["path"].as_str().unwrap());
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"type\":\"last-prompt\",\"lastPrompt\":\"resumed\"}\n");
+    std::fs::write(&path, text).unwrap();
+    let output = env.run(&["undo"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    assert!(path.exists());
+    let output = env.run(&["undo", "--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!path.exists());
+    let output = env.run(&["history", "--json"]);
+    let records: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        records.is_empty(),
+        "undone transfers leave the history: {records:?}"
+    );
+}
+
+#[test]
+fn secrets_are_redacted_in_what_is_written() {
+    let env = env();
+    let secret = "ghp_Zq8mN3vX7tL2pR9sK4wY6uB1cD5eF0gH2jK4";
+    let source = env
+        .home
+        .path()
+        .join(".claude/projects/-tmp-elsewhere")
+        .join(format!("{CLAUDE_ID}.jsonl"));
+    let text = std::fs::read_to_string(&source).unwrap().replace(
+        "HOK_USER_PROMPT_a41c",
+        &format!("HOK_USER_PROMPT_a41c token {secret}"),
+    );
+    std::fs::write(&source, text).unwrap();
+    let report = env.transfer_json("claude", "codex", &[]);
+    assert!(report["redactions"].as_u64().unwrap() >= 1, "{report}");
+    let written = std::fs::read_to_string(report["target"]["path"].as_str().unwrap()).unwrap();
+    assert!(!written.contains(secret));
+    assert!(written.contains("[REDACTED:"));
+    let history = std::fs::read_to_string(env.home.path().join(".handoff/history.jsonl")).unwrap();
+    assert!(!history.contains(secret));
+    // Turned off, it is kept, with a warning.
+    let output = env.run(&[
+        "claude",
+        "codex",
+        "--session-id",
+        CLAUDE_ID,
+        "--no-redact-secrets",
+        "--no-inject",
+    ]);
+    assert!(stdout(&output).contains(secret));
+    assert!(
+        stderr(&output).contains("redaction is off"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_ambiguous_prefix_lists_the_candidates() {
+    let env = env();
+    let dir = env.home.path().join(".claude/projects/-tmp-elsewhere");
+    let twin = "c7f43f34-0000-4000-8000-000000000000";
+    std::fs::copy(
+        dir.join(format!("{CLAUDE_ID}.jsonl")),
+        dir.join(format!("{twin}.jsonl")),
+    )
+    .unwrap();
+    let output = env.run(&["claude", "codex", "--session-id", "c7f43f34"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains(CLAUDE_ID) && err.contains(twin), "{err}");
+    // The unique prefix works.
+    let output = env.run(&[
+        "claude",
+        "codex",
+        "--session-id",
+        "c7f43f34-d9",
+        "--dry-run",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn auto_inject_false_prints_instead_of_writing() {
+    let env = env();
+    let config = env.home.path().join(".handoff/config.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("auto_inject = true", "auto_inject = false")
+        .replace("format = \"native\"", "format = \"markdown\"");
+    std::fs::write(&config, text).unwrap();
+    let before = env.snapshot();
+    let output = env.run(&["codex", "claude", "--session-id", CODEX_ID]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("## Assistant"));
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn the_latest_session_of_the_project_is_the_default_source() {
+    let env = env();
+    let output = env.run(&["claude", "codex"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("no claude session") || err.contains("No"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // After a transfer into claude, this project has one; it becomes the default source.
+    let report = env.transfer_json("codex", "claude", &[]);
+    let output = env.run(&["claude", "opencode", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let second: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        second["source"]["session_id"],
+        report["target"]["session_id"]
+    );
+    assert!(Path::new(second["source"]["path"].as_str().unwrap()).exists());
+}
