@@ -45,16 +45,25 @@ pub struct Clients {
 /// Env var naming the bin dir with `claude`, `codex`, `opencode` (set by `scripts/conformance`).
 pub const CLIENTS_DIR_ENV: &str = "HANDOFF_CLIENTS_DIR";
 
+/// What a real-client test prints when it skips.
+pub const NOT_INSTALLED: &str = "clients not installed: run scripts/conformance (it installs them and sets HANDOFF_CLIENTS_DIR)";
+
 impl Clients {
-    /// The clients from `$HANDOFF_CLIENTS_DIR`, else from the default install dir of
-    /// `scripts/conformance`; `None` when any of the three is missing.
+    /// The clients from `$HANDOFF_CLIENTS_DIR` (set by `scripts/conformance`); `None` when it is
+    /// unset or any of the three is missing. Only the script opts in, so a plain
+    /// `cargo test --workspace` never starts the slow real-client runs.
     pub fn discover() -> Option<Clients> {
-        let bin_dir = std::env::var_os(CLIENTS_DIR_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../target/conformance/clients/node_modules/.bin")
-            });
+        Clients::at(&PathBuf::from(std::env::var_os(CLIENTS_DIR_ENV)?))
+    }
+
+    /// Where `scripts/conformance` installs the clients.
+    pub fn default_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/conformance/clients/node_modules/.bin")
+    }
+
+    /// The clients in `bin_dir`; `None` when any of the three is missing.
+    pub fn at(bin_dir: &Path) -> Option<Clients> {
         let bin_dir = bin_dir.canonicalize().ok()?;
         if !Agent::ALL
             .iter()

@@ -11,7 +11,7 @@ use handoff_conformance::store;
 
 fn resume_own_session(agent: Agent) {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", clients::NOT_INSTALLED);
         return;
     };
     let sandbox = Sandbox::new().unwrap();

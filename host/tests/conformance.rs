@@ -12,7 +12,7 @@ const PARALLEL_CELLS: usize = 2;
 #[test]
 fn real_clients_resume_what_handoff_writes() {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return;
     };
     let handoff = Path::new(env!("CARGO_BIN_EXE_handoff"));

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let Some(clients) = Clients::discover() else {
-        eprintln!("clients not installed: run scripts/conformance");
+    let Some(clients) = Clients::discover().or_else(|| Clients::at(&Clients::default_dir())) else {
+        eprintln!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return ExitCode::FAILURE;
     };
     let wanted: Vec<String> = std::env::args().skip(1).collect();
