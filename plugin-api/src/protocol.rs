@@ -137,6 +137,9 @@ pub struct Injected {
     /// With [`InjectMode::Render`]: the native bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
+    /// What the user should know about the written session (e.g. a part that could not be done).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One thing an inject wrote: a whole file, or rows of a database.

@@ -123,6 +123,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         InjectMode::Write
     };
     let injected = pipeline::inject(target, target_home.clone(), &cwd, mode, transcript)?;
+    for warning in &injected.warnings {
+        ctx.ui.warn(warning);
+    }
     if !args.dry_run {
         if let Err(e) = pipeline::verify(target, target_home, &cwd, &injected, transcript) {
             let cleanup = pipeline::remove_written(target, &injected)
@@ -172,6 +175,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             "budget": budget,
             "messages_written": transcript.messages.len(),
             "dry_run": args.dry_run,
+            "warnings": extracted.report.warnings.iter().chain(&injected.warnings).collect::<Vec<_>>(),
         });
         println!("{report}");
         return Ok(());

@@ -85,6 +85,7 @@ impl Adapter for ClaudeAdapter {
             session_id,
             written: Vec::new(),
             rendered: None,
+            warnings: Vec::new(),
         };
         if request.mode == InjectMode::Plan {
             return Ok(injected);

@@ -365,7 +365,7 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
         path: path.display().to_string(),
         resume_command: format!("codex resume {id}"),
         written: Vec::new(),
-        rendered: None,
+        ..Injected::default()
     };
     if request.mode == InjectMode::Plan {
         return Ok(injected);
@@ -398,12 +398,19 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
         };
         // A refused or failing index leaves a rollout that still resumes by id (Codex searches
         // the files and indexes it then); only `resume --last` misses it until then.
-        if let Ok(Ok(())) = state_db::register(&db, &thread) {
-            injected.written.push(Written::Rows {
+        match state_db::register(&db, &thread) {
+            Ok(Ok(())) => injected.written.push(Written::Rows {
                 path: db.display().to_string(),
                 table: state_db::TABLE.into(),
                 ids: vec![id],
-            });
+            }),
+            Ok(Err(refused)) => injected.warnings.push(format!(
+                "{}; `codex resume {id}` works, `codex resume --last` will not list it until Codex indexes it",
+                refused.0
+            )),
+            Err(e) => injected.warnings.push(format!(
+                "{e}; `codex resume {id}` works, `codex resume --last` will not list it until Codex indexes it"
+            )),
         }
     }
     Ok(injected)

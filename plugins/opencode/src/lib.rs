@@ -191,6 +191,7 @@ impl Adapter for OpenCodeAdapter {
             resume_command,
             written: Vec::new(),
             rendered: None,
+            warnings: Vec::new(),
         };
         if request.mode == InjectMode::Render {
             let export = serde_json::to_string_pretty(&session.export())
