@@ -185,6 +185,7 @@ impl Adapter for AiderAdapter {
             resume_command: location.resume_command(),
             written: Vec::new(),
             rendered: None,
+            warnings: Vec::new(),
         };
         match request.mode {
             InjectMode::Plan => {}
