@@ -55,7 +55,9 @@ fn claude(source: &SourceSession, out: &Path) -> Result<String, String> {
         "- `{}`: the session, written by `claude -p` (non-interactive).\n\
          - `entrypoint` values in it: {entrypoints:?}. Sessions of every entrypoint must be \
          listed and extracted (the picker hides `sdk-*` ones, handoff must not).\n\
-         - row `type` values in it: {types:?}.",
+         - row `type` values in it: {types:?}.\n\
+         - tools: `Bash` for the command, `Read` for the missing file (`tool_result` with \
+         `is_error: true`).",
         file_name(&source.path)
     );
     Ok(notes)
@@ -79,6 +81,8 @@ fn codex(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String
         "- `{}`: the rollout, written by `codex exec` (it lived at `$CODEX_HOME/{relative}`).\n\
          - `session_meta.payload`: `source` = {}, `originator` = {}, `cli_version` = {}, \
          `model_provider` = {}, `history_mode` = {}. Sessions of every source must be listed.\n\
+         - Codex has no read tool: the failing read is its shell tool running `cat` (exit code 1 \
+         in the `function_call_output` text; Responses items carry no error flag).\n\
          - line `type` values in it: {:?}.\n",
         file_name(&source.path),
         payload["source"],
