@@ -193,12 +193,7 @@ impl Section<'_> {
                     );
                 }
                 Kind::Plain => {
-                    let text = lines
-                        .iter()
-                        .map(|l| unescape(l))
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    let parts = reply_parts(text.trim());
+                    let parts = reply_parts(lines.join("\n").trim_start_matches('\n'));
                     if !parts.is_empty() {
                         push(&mut conversation.messages, Role::Assistant, parts);
                     }
@@ -256,18 +251,29 @@ fn strip_hard_break(line: &str) -> &str {
     line.strip_suffix(HARD_BREAK).unwrap_or(line)
 }
 
-/// A reply line that aider would misread starts with `# `, `#### ` or `> `; the writer indents
-/// such lines (after any spaces) by one more space, which Markdown renders the same.
+/// A reply line that would be misread starts with `# `, `#### ` or `> ` (by aider) or with a
+/// reasoning tag (by this reader); the writer indents such lines (after any spaces) by one more
+/// space, which Markdown renders the same.
 pub fn misread(line: &str) -> bool {
     let line = line.trim_start_matches(' ');
-    line.starts_with("# ") || line.starts_with(USER) || line.starts_with(QUOTE)
+    line.starts_with("# ")
+        || line.starts_with(USER)
+        || line.starts_with(QUOTE)
+        || REASONING_TAGS
+            .iter()
+            .any(|tag| line.strip_prefix('<').is_some_and(|l| l.starts_with(tag)))
 }
 
-fn unescape(line: &str) -> &str {
-    match line.strip_prefix(' ') {
-        Some(rest) if misread(rest) => rest,
-        _ => line,
-    }
+/// The reply's own text: the writer's indentation undone, surrounding blank lines dropped.
+fn unescape(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| match line.strip_prefix(' ') {
+            Some(rest) if misread(rest) => rest,
+            _ => line,
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 fn title(prompt: &str) -> Option<String> {
@@ -279,40 +285,35 @@ fn title(prompt: &str) -> Option<String> {
     Some(title)
 }
 
-/// A reply, with the reasoning aider wrote before the answer as a reasoning part.
+/// A reply, with the reasoning aider wrote before the answer as a reasoning part. `text` is as
+/// written: a tag the writer escaped does not open reasoning.
 fn reply_parts(text: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut rest = text;
-    if let Some((before, reasoning, after)) = split_reasoning(text) {
-        if !before.is_empty() {
-            parts.push(Part::Text {
-                text: before.to_owned(),
-            });
-        }
+    if let Some((reasoning, after)) = split_reasoning(text) {
+        let reasoning = unescape(reasoning);
         if !reasoning.is_empty() {
             parts.push(Part::Reasoning {
-                text: reasoning.to_owned(),
+                text: reasoning,
                 signature: None,
                 provider: None,
             });
         }
         rest = after;
     }
+    let rest = unescape(rest);
     if !rest.is_empty() {
-        parts.push(Part::Text {
-            text: rest.to_owned(),
-        });
+        parts.push(Part::Text { text: rest });
     }
     parts
 }
 
-fn split_reasoning(text: &str) -> Option<(&str, &str, &str)> {
-    let (open_at, open_len) = REASONING_TAGS
+/// Aider's reply starts with the reasoning when there is any; a tag later in a reply is text
+/// (a reply explaining `<think>` tags, say).
+fn split_reasoning(text: &str) -> Option<(&str, &str)> {
+    let inner = REASONING_TAGS
         .iter()
-        .filter_map(|tag| text.find(&format!("<{tag}>")).map(|at| (at, tag.len() + 2)))
-        .min()?;
-    let inner_start = open_at + open_len;
-    let inner = text.get(inner_start..)?;
+        .find_map(|tag| text.strip_prefix(&format!("<{tag}>")))?;
     let (close_at, close_len) = REASONING_TAGS
         .iter()
         .filter_map(|tag| {
@@ -321,11 +322,7 @@ fn split_reasoning(text: &str) -> Option<(&str, &str, &str)> {
                 .map(|at| (at, tag.len() + 3))
         })
         .min()?;
-    Some((
-        text.get(..open_at)?.trim(),
-        inner.get(..close_at)?.trim(),
-        inner.get(close_at + close_len..)?.trim(),
-    ))
+    Some((inner.get(..close_at)?, inner.get(close_at + close_len..)?))
 }
 
 struct OpenCall {

@@ -88,12 +88,7 @@ impl<'a> Writer<'a> {
                 }
                 (Role::Assistant, Part::Reasoning { text, .. }) => {
                     // Unsigned text, as aider writes a reasoning model's thinking.
-                    if !text.trim().is_empty() {
-                        self.reply(&format!(
-                            "<{REASONING_TAG}>\n\n{}\n\n</{REASONING_TAG}>",
-                            text.trim()
-                        ));
-                    }
+                    self.reasoning(text);
                 }
                 (Role::Assistant, Part::Image(media) | Part::File(media)) => {
                     self.reply(&placeholder(part, media));
@@ -141,6 +136,23 @@ impl<'a> Writer<'a> {
         }
         self.after_call = false;
         self.text.push('\n');
+        self.escaped(text);
+        self.text.push('\n');
+    }
+
+    /// A reasoning model's reply as aider streams it: the reasoning between its tags, first.
+    fn reasoning(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        self.after_call = false;
+        self.text.push_str(&format!("\n<{REASONING_TAG}>\n\n"));
+        self.escaped(text);
+        self.text.push_str(&format!("\n</{REASONING_TAG}>\n\n"));
+    }
+
+    fn escaped(&mut self, text: &str) {
         for line in text.lines() {
             if misread(line) {
                 self.text.push(' ');
@@ -148,7 +160,6 @@ impl<'a> Writer<'a> {
             self.text.push_str(line);
             self.text.push('\n');
         }
-        self.text.push('\n');
     }
 
     /// `InputOutput.tool_output`: `> line  \n`.

@@ -331,6 +331,10 @@ fn foreign_transcript() -> Transcript {
             assistant(vec![text(
                 "# Fix\n\n> note: quoted\n#### not a prompt either\n  # indented heading\nDone.",
             )]),
+            user(vec![text("What are <think> tags?")]),
+            assistant(vec![text(
+                "<think> opens a model's reasoning, </think> closes it.",
+            )]),
         ],
     )
 }
@@ -421,14 +425,20 @@ fn an_injected_section_is_appended_and_reads_back_in_order() {
             ("interrupted", true),
         ]
     );
-    let last = m.last().unwrap();
     assert_eq!(
-        last.parts,
+        m[3].parts,
         [text(
             "# Fix\n\n> note: quoted\n#### not a prompt either\n  # indented heading\nDone."
         )]
     );
-    assert_eq!(m.len(), 4, "{m:#?}");
+    // A reply about reasoning tags is not reasoning.
+    assert_eq!(
+        m[5].parts,
+        [text(
+            "<think> opens a model's reasoning, </think> closes it."
+        )]
+    );
+    assert_eq!(m.len(), 6, "{m:#?}");
 }
 
 #[test]
@@ -438,7 +448,10 @@ fn aider_restores_the_prompts_and_replies_of_an_injected_section() {
     let section = injected.rendered.unwrap();
     let restored = restore(&section);
     let roles: Vec<&str> = restored.iter().map(|(role, _)| *role).collect();
-    assert_eq!(roles, ["user", "assistant", "assistant"]);
+    assert_eq!(
+        roles,
+        ["user", "assistant", "assistant", "user", "assistant"]
+    );
     // Aider keeps the Markdown hard breaks of prompts; the model sees the same words.
     assert_eq!(restored[0].1, "Run the tests  \nthen fix what fails.  \n");
     assert!(restored[1].1.contains("Start with cargo test."));
