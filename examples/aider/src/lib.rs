@@ -175,8 +175,9 @@ impl Adapter for AiderAdapter {
             )));
         }
         let existing = read_if_exists(&location.file)?.unwrap_or_default();
+        let history = History::parse(&existing);
         let stamp = clock::format_stamp(clock::now_ms());
-        let session_id = History::parse(&existing).next_id(&stamp);
+        let session_id = history.next_id(&stamp);
         let section = undo::section(&stamp, &request.transcript.session, &body);
         let path = location.file.display().to_string();
         let mut injected = Injected {
@@ -185,7 +186,7 @@ impl Adapter for AiderAdapter {
             resume_command: location.resume_command(),
             written: Vec::new(),
             rendered: None,
-            warnings: Vec::new(),
+            warnings: inject_warnings(&request.transcript, &history, &path),
         };
         match request.mode {
             InjectMode::Plan => {}
@@ -222,6 +223,32 @@ impl Adapter for AiderAdapter {
             ))),
         }
     }
+}
+
+/// What differs from resuming in the source agent.
+fn inject_warnings(transcript: &Transcript, history: &History<'_>, path: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let earlier = history
+        .sections
+        .iter()
+        .filter(|s| !s.conversation().messages.is_empty())
+        .count();
+    if earlier > 0 {
+        warnings.push(format!(
+            "aider --restore-chat-history restores all of {path}: its {earlier} earlier session(s) come back too"
+        ));
+    }
+    let has_calls = transcript
+        .messages
+        .iter()
+        .flat_map(|m| &m.parts)
+        .any(|p| matches!(p, handoff_plugin_api::Part::ToolCall { .. }));
+    if has_calls {
+        warnings.push(
+            "tool calls are written as quoted lines, which aider keeps in the file but does not restore to the model".into(),
+        );
+    }
+    warnings
 }
 
 /// The sections an inject wrote: its `Rows`, or its own id and path when the caller kept none.

@@ -371,6 +371,8 @@ fn an_injected_section_is_appended_and_reads_back_in_order() {
         }]
     );
     assert_eq!(injected.session_id.len(), "20250314T091244".len());
+    assert_eq!(injected.warnings.len(), 2, "{:?}", injected.warnings);
+    assert!(injected.warnings[0].contains("its 2 earlier session(s)"));
 
     let back = extract_from(&dir, Some(&injected.session_id)).unwrap();
     assert!(back.report.warnings.is_empty());
@@ -469,6 +471,8 @@ fn plan_and_render_write_nothing() {
     let planned = inject(&dir, InjectMode::Plan, foreign_transcript());
     assert!(!file.exists());
     assert!(planned.written.is_empty() && planned.rendered.is_none());
+    // A new history file: nothing earlier comes back with it.
+    assert!(!planned.warnings.iter().any(|w| w.contains("earlier")));
     assert_eq!(planned.path, file.display().to_string());
     let rendered = inject(&dir, InjectMode::Render, foreign_transcript());
     assert!(!file.exists());
