@@ -343,14 +343,18 @@ pub fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
+    // Each pipe is read on its own thread and handed over through a channel, so a pipe held open
+    // by an orphaned grandchild can delay the result only until the grace period ends.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
                 let _ = pipe.read_to_end(&mut bytes);
             }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
+            let _ = sender.send(String::from_utf8_lossy(&bytes).into_owned());
+        });
+        receiver
     };
     let stdout = drain(
         child
@@ -371,24 +375,32 @@ pub fn run(
         }
         if started.elapsed() > timeout {
             timed_out = true;
+            // Not reaped yet, so the group id is still ours.
             kill_group(child.id());
             break child.wait()?;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    // Children that outlive the client (e.g. a codex launcher's native binary) keep the pipes
-    // open; end the group so the readers finish.
-    kill_group(child.id());
+    const GRACE: Duration = Duration::from_secs(3);
+    let mut stdout_text = stdout.recv_timeout(GRACE).ok();
+    let mut stderr_text = stderr.recv_timeout(GRACE).ok();
+    if stdout_text.is_none() || stderr_text.is_none() {
+        // A descendant still holds a pipe, so the group still has a member: end it.
+        kill_group(child.id());
+        stdout_text = stdout_text.or_else(|| stdout.recv_timeout(GRACE).ok());
+        stderr_text = stderr_text.or_else(|| stderr.recv_timeout(GRACE).ok());
+    }
     let command = std::iter::once(program.to_string_lossy().into_owned())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
+    let lost = || "(output not collected: a descendant kept the pipe open)".to_owned();
     Ok(Run {
         command,
         code: status.code(),
         timed_out,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout: stdout_text.unwrap_or_else(lost),
+        stderr: stderr_text.unwrap_or_else(lost),
         elapsed: started.elapsed(),
     })
 }
