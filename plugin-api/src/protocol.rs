@@ -40,10 +40,24 @@ pub struct ListRequest {
     /// Newest first; at most this many rows when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// Files the host already holds a row for, with the size and mtime they had then. For a
+    /// candidate file whose current size and mtime equal its stamp, the adapter may answer a row
+    /// with only `session_id`, `path` and `cached: true` instead of reading the file; the host
+    /// fills in the rest. Adapters that do not list from files may ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<FileStamp>,
+}
+
+/// A file as it was when the host cached its row: size in bytes and mtime in unix milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub path: String,
+    pub size: u64,
+    pub mtime_ms: i64,
 }
 
 /// One row of `list_sessions`, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionSummary {
     pub agent: String,
     pub session_id: String,
@@ -61,6 +75,10 @@ pub struct SessionSummary {
     pub created_ms: Option<i64>,
     /// File or database that holds it.
     pub path: String,
+    /// The file matched its stamp in [`ListRequest::unchanged`] and was not read: only
+    /// `session_id` and `path` are meaningful.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
 }
 
 /// `extract`: one session as a transcript. With neither `session_id` nor `path`, the most recent

@@ -86,6 +86,7 @@ impl Adapter for AiderAdapter {
                     updated_ms: updated_ms(section, index == last, modified_ms),
                     created_ms: section.started_ms,
                     path: location.file.display().to_string(),
+                    cached: false,
                 })
             })
             .take(request.limit.unwrap_or(usize::MAX))

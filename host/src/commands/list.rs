@@ -87,6 +87,7 @@ pub fn collect(
             home: ctx.config.agent_home(&name),
             cwd: cwd.clone(),
             limit,
+            ..Default::default()
         };
         let agent = ctx.registry.get(&name)?;
         if !agent.info.capabilities.list {

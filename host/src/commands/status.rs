@@ -34,6 +34,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
                 home: ctx.config.agent_home(name),
                 cwd: Some(cwd.clone()),
                 limit: Some(1),
+                ..Default::default()
             })
         } else {
             Ok(Vec::new())

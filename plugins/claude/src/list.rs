@@ -3,13 +3,13 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
+use handoff_adapter_kit::listing::{Unchanged, mtime_ms, par_map};
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 /// Lines up to this size are searched whole; longer ones only at their head and tail, where
 /// Claude Code puts the row's envelope (`type`, `isSidechain`, `isMeta`, `cwd`).
@@ -18,22 +18,25 @@ const WINDOW: usize = 2 * 1024;
 /// The first user text is looked for in this much of the file, as the client's picker does.
 const FIRST_TEXT_SPAN: u64 = 64 * 1024;
 
-/// A session file with its modification time.
+/// A session file with its size and modification time.
 pub struct SessionFile {
     pub path: PathBuf,
     pub id: String,
+    pub size: u64,
     pub mtime_ms: i64,
 }
 
 fn session_file(path: PathBuf) -> Option<SessionFile> {
     let id = paths::session_id_of(&path)?;
-    let mtime_ms = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_millis()).ok())
-        .unwrap_or(0);
-    Some(SessionFile { path, id, mtime_ms })
+    let (size, mtime_ms) = std::fs::metadata(&path)
+        .map(|m| (m.len(), mtime_ms(&m)))
+        .unwrap_or((0, 0));
+    Some(SessionFile {
+        path,
+        id,
+        size,
+        mtime_ms,
+    })
 }
 
 /// The session files of `cwd` (or of every project), newest first.
@@ -64,31 +67,43 @@ fn belongs_to(path: &Path, key: Option<&str>) -> bool {
     scan(path).is_ok_and(|s| s.cwd.as_deref().map(paths::project_key).as_deref() == Some(key))
 }
 
-/// `list_sessions`: newest first, at most `limit`.
-pub fn list(home: &Path, cwd: Option<&str>, limit: Option<usize>) -> Vec<SessionSummary> {
+/// `list_sessions`: newest first, at most `limit`. Files the host has an up-to-date row for
+/// (`unchanged`) are not read.
+pub fn list(
+    home: &Path,
+    cwd: Option<&str>,
+    limit: Option<usize>,
+    unchanged: &Unchanged,
+) -> Vec<SessionSummary> {
     let files = session_files(home, cwd);
-    let mut rows = Vec::new();
-    for file in files {
-        if limit.is_some_and(|l| rows.len() >= l) {
-            break;
-        }
-        // A file that cannot be read, or holds no conversation, is not a session to offer.
-        let Ok(scan) = scan(&file.path) else { continue };
-        if scan.messages == 0 {
-            continue;
-        }
-        rows.push(SessionSummary {
-            agent: "claude".into(),
-            session_id: file.id,
-            cwd: scan.cwd,
-            title: scan.titles.best(scan.first_user_text),
-            messages: scan.messages,
-            updated_ms: Some(file.mtime_ms),
-            created_ms: scan.created_ms,
-            path: file.path.display().to_string(),
-        });
+    let row = |file: &SessionFile| row(file, unchanged);
+    match limit {
+        // Newest first until there are enough: `status` reads one or two files.
+        Some(limit) => files.iter().filter_map(row).take(limit).collect(),
+        None => par_map(&files, row).into_iter().flatten().collect(),
     }
-    rows
+}
+
+fn row(file: &SessionFile, unchanged: &Unchanged) -> Option<SessionSummary> {
+    if unchanged.contains(&file.path, file.size, file.mtime_ms) {
+        return Some(Unchanged::cached_row("claude", file.id.clone(), &file.path));
+    }
+    // A file that cannot be read, or holds no conversation, is not a session to offer.
+    let scan = scan(&file.path).ok()?;
+    if scan.messages == 0 {
+        return None;
+    }
+    Some(SessionSummary {
+        agent: "claude".into(),
+        session_id: file.id.clone(),
+        cwd: scan.cwd,
+        title: scan.titles.best(scan.first_user_text),
+        messages: scan.messages,
+        updated_ms: Some(file.mtime_ms),
+        created_ms: scan.created_ms,
+        path: file.path.display().to_string(),
+        cached: false,
+    })
 }
 
 /// Finds a session by full id or unique prefix, in every project.

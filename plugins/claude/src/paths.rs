@@ -119,10 +119,15 @@ pub fn session_files(project_dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(project_dir) else {
         return Vec::new();
     };
+    // The entry's type comes with the directory listing: only symlinks need a stat.
     entries
         .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type()
+                .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+        })
         .map(|e| e.path())
-        .filter(|p| session_id_of(p).is_some() && p.is_file())
+        .filter(|p| session_id_of(p).is_some())
         .collect()
 }
 

@@ -69,6 +69,7 @@ fn list(
             home: Some(home.display().to_string()),
             cwd: cwd.map(str::to_owned),
             limit,
+            ..Default::default()
         })
         .unwrap()
 }

@@ -255,6 +255,7 @@ fn client_keys_project_folders_like_project_key_and_print_mode_sessions_are_list
                 home: Some(sandbox.claude_home().display().to_string()),
                 cwd: Some(cwd.clone()),
                 limit: None,
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(rows.len(), 1, "{cwd}");

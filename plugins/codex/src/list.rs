@@ -6,24 +6,27 @@ use crate::read::{self, Header};
 use crate::rollout::{self, Kind};
 use crate::state_db::{self, ThreadRow};
 use handoff_adapter_kit::fs::physical;
+use handoff_adapter_kit::listing::{Unchanged, par_map};
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::sync::Mutex;
 use std::path::{Path, PathBuf};
 
 /// Enough of a rollout's head for meta, first turn context and first user message.
-const HEAD_BYTES: u64 = 256 * 1024;
+const HEAD_BYTES: usize = 256 * 1024;
 /// Enough of its tail for the latest turn context.
-const TAIL_BYTES: u64 = 64 * 1024;
+const TAIL_BYTES: usize = 64 * 1024;
 /// An index row older than the file by more than this is stale (Codex appends after it writes).
 const FRESH_SLACK_MS: i64 = 2_000;
 
-/// Sessions of `cwd` (all when `None`), newest first, at most `limit`.
+/// Sessions of `cwd` (all when `None`), newest first, at most `limit`. Files the host has an
+/// up-to-date row for (`unchanged`; the host only sends those of the asked project) are not read.
 pub fn sessions(
     home: &Path,
     cwd: Option<&Path>,
     limit: Option<usize>,
+    unchanged: &Unchanged,
 ) -> AdapterResult<Vec<SessionSummary>> {
     let mut files = paths::rollout_files(&paths::sessions_dir(home));
     files.sort_by_key(|f| std::cmp::Reverse(f.modified_ms));
@@ -31,42 +34,54 @@ pub fn sessions(
         .and_then(|db| state_db::thread_rows(&db))
         .unwrap_or_default();
     let wanted = cwd.map(physical);
-    let mut physical_cache: HashMap<String, PathBuf> = HashMap::new();
-    let mut rows = Vec::new();
-    for file in files {
-        if limit.is_some_and(|l| rows.len() >= l) {
-            break;
-        }
-        let Some(known) = describe(&file, index.get(&file.id)) else {
-            continue;
+    let physical_cache: Mutex<HashMap<String, PathBuf>> = Mutex::default();
+    let in_project = |session_cwd: &str| {
+        let Some(wanted) = &wanted else { return true };
+        let Ok(mut cache) = physical_cache.lock() else {
+            return physical(Path::new(session_cwd)) == *wanted;
         };
-        // A subagent's thread is a side conversation of its parent, not a session to hand off.
-        if known.subagent {
-            continue;
+        cache
+            .entry(session_cwd.to_owned())
+            .or_insert_with(|| physical(Path::new(session_cwd)))
+            == wanted
+    };
+    let row = |file: &RolloutFile| -> Option<SessionSummary> {
+        if unchanged.contains(&file.path, file.size, file.modified_ms) {
+            return Some(Unchanged::cached_row("codex", file.id.clone(), &file.path));
         }
-        if let Some(wanted) = &wanted {
-            let Some(session_cwd) = &known.cwd else {
-                continue;
-            };
-            let resolved = physical_cache
-                .entry(session_cwd.clone())
-                .or_insert_with(|| physical(Path::new(session_cwd)));
-            if resolved != wanted {
-                continue;
-            }
-        }
-        rows.push(SessionSummary {
-            agent: "codex".into(),
-            session_id: known.id,
-            cwd: known.cwd,
-            title: known.title,
-            messages: count_messages(&file.path),
-            updated_ms: Some(file.modified_ms),
-            created_ms: known.created_ms,
-            path: file.path.display().to_string(),
-        });
+        row(file, index.get(&file.id), &in_project)
+    };
+    Ok(match limit {
+        // Newest first until there are enough: `status` reads one or two files.
+        Some(limit) => files.iter().filter_map(row).take(limit).collect(),
+        None => par_map(&files, row).into_iter().flatten().collect(),
+    })
+}
+
+/// The row of one rollout, read once: head and tail for what the index does not say, every line
+/// for the message count.
+fn row(
+    file: &RolloutFile,
+    index_row: Option<&ThreadRow>,
+    in_project: &dyn Fn(&str) -> bool,
+) -> Option<SessionSummary> {
+    let bytes = rollout::load(&file.path).ok()?;
+    let known = describe(file, index_row, &bytes)?;
+    // A subagent's thread is a side conversation of its parent, not a session to hand off.
+    if known.subagent || !in_project(known.cwd.as_deref().unwrap_or_default()) {
+        return None;
     }
-    Ok(rows)
+    Some(SessionSummary {
+        agent: "codex".into(),
+        session_id: known.id,
+        cwd: known.cwd,
+        title: known.title,
+        messages: count_messages(&bytes),
+        updated_ms: Some(file.modified_ms),
+        created_ms: known.created_ms,
+        path: file.path.display().to_string(),
+        cached: false,
+    })
 }
 
 struct Known {
@@ -79,7 +94,7 @@ struct Known {
 
 /// A file's id, project and title: from its index row when that row is fresh and complete, else
 /// from the file. `None` for files that are not sessions (no meta, no messages).
-fn describe(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
+fn describe(file: &RolloutFile, row: Option<&ThreadRow>, bytes: &[u8]) -> Option<Known> {
     if let Some(row) = row.filter(|r| {
         !r.archived
             && !r.title.is_empty()
@@ -95,8 +110,8 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
             created_ms: None,
         });
     }
-    let head = rollout::load_head(&file.path, HEAD_BYTES).ok()?;
-    let parsed = rollout::parse(&head);
+    let head = bytes.get(..HEAD_BYTES).unwrap_or(bytes);
+    let parsed = rollout::parse(head);
     let mut header = Header::default();
     let mut title = None;
     for record in &parsed.records {
@@ -108,7 +123,7 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
     if header.id.is_none() && title.is_none() {
         return None;
     }
-    if let Some(cwd) = latest_turn_cwd(&file.path) {
+    if let Some(cwd) = latest_turn_cwd(bytes) {
         header.cwd = Some(cwd);
     }
     Some(Known {
@@ -125,24 +140,15 @@ fn is_subagent(source: &str) -> bool {
     source.to_ascii_lowercase().contains("subagent")
 }
 
-/// The cwd of the last `turn_context` in the file's tail (plain files only: a zstd stream cannot
-/// be entered from its end, and its head already gave the meta cwd).
-fn latest_turn_cwd(path: &Path) -> Option<String> {
-    if path.extension().is_some_and(|e| e == "zst") {
+/// The cwd of the last `turn_context` in the rollout's tail.
+fn latest_turn_cwd(bytes: &[u8]) -> Option<String> {
+    if bytes.len() <= HEAD_BYTES {
+        // The head already saw every line.
         return None;
     }
-    let mut file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    if len <= HEAD_BYTES {
-        // The head read already saw every line.
-        return None;
-    }
-    file.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES)))
-        .ok()?;
-    let mut tail = Vec::new();
-    file.read_to_end(&mut tail).ok()?;
+    let tail = bytes.get(bytes.len().saturating_sub(TAIL_BYTES)..)?;
     // The first line of the window is likely cut: start after it.
-    let start = memchr::memchr(b'\n', &tail).map_or(tail.len(), |i| i + 1);
+    let start = memchr::memchr(b'\n', tail).map_or(tail.len(), |i| i + 1);
     let parsed = rollout::parse(tail.get(start..)?);
     parsed
         .records
@@ -155,10 +161,7 @@ fn latest_turn_cwd(path: &Path) -> Option<String> {
 /// An estimate of the transcript's message count without parsing, counted as `extract` groups
 /// them: each real user message is one, and each run of assistant-side items (text, reasoning,
 /// calls) between them is one.
-fn count_messages(path: &Path) -> usize {
-    let Ok(bytes) = rollout::load(path) else {
-        return 0;
-    };
+fn count_messages(bytes: &[u8]) -> usize {
     let message = memmem::Finder::new(br#""type":"message""#);
     let assistant = memmem::Finder::new(br#""role":"assistant""#);
     let user = memmem::Finder::new(br#""role":"user""#);
@@ -174,28 +177,46 @@ fn count_messages(path: &Path) -> usize {
     let reasoning = memmem::Finder::new(br#""type":"reasoning""#);
     let mut count = 0;
     let mut in_assistant_run = false;
+    // Long lines are tool output or big texts: their kind and role are at the head, the
+    // content kinds at the tail, and an injected text's marker at the start of its text.
+    let found = |finder: &memmem::Finder, line: &[u8]| in_window(finder, line);
     for line in bytes.split(|b| *b == b'\n') {
-        let is_message = message.find(line).is_some();
-        if is_message && user.find(line).is_some() {
-            let real = if kinds.find(line).is_some() {
-                user_kind.find(line).is_some()
+        let is_message = found(&message, line);
+        if is_message && found(&user, line) {
+            let real = if found(&kinds, line) {
+                found(&user_kind, line)
             } else {
-                injected.find(line).is_none() && instructions.find(line).is_none()
+                !found(&injected, line) && !found(&instructions, line)
             };
             if real {
                 count += 1;
                 in_assistant_run = false;
             }
         } else if !in_assistant_run
-            && ((is_message && assistant.find(line).is_some())
-                || calls.iter().any(|c| c.find(line).is_some())
-                || reasoning.find(line).is_some())
+            && ((is_message && found(&assistant, line))
+                || calls.iter().any(|c| found(c, line))
+                || found(&reasoning, line))
         {
             count += 1;
             in_assistant_run = true;
         }
     }
     count
+}
+
+/// Lines up to this size are searched whole; longer ones only at their head and tail.
+const WHOLE_LINE: usize = 8 * 1024;
+const WINDOW: usize = 2 * 1024;
+
+fn in_window(finder: &memmem::Finder, line: &[u8]) -> bool {
+    if line.len() <= WHOLE_LINE {
+        return finder.find(line).is_some();
+    }
+    let head = line.get(..WINDOW).unwrap_or(line);
+    let tail = line
+        .get(line.len().saturating_sub(WINDOW)..)
+        .unwrap_or(line);
+    finder.find(head).is_some() || finder.find(tail).is_some()
 }
 
 /// The rollout of `id` (full or unique prefix), in `sessions/` or else `archived_sessions/`.
@@ -241,7 +262,7 @@ pub fn find_by_id(home: &Path, prefix: &str) -> AdapterResult<PathBuf> {
 
 /// The most recent session of project `cwd`.
 pub fn latest_for(home: &Path, cwd: &Path) -> AdapterResult<PathBuf> {
-    let newest = sessions(home, Some(cwd), Some(1))?;
+    let newest = sessions(home, Some(cwd), Some(1), &Unchanged::default())?;
     newest
         .into_iter()
         .next()

@@ -1,8 +1,8 @@
 //! Where Codex keeps things: the home, the dated `sessions/` tree and the rollout file names.
 
 use handoff_adapter_kit::fs::{expand_tilde, home_dir};
+use handoff_adapter_kit::listing::mtime_ms;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 /// The Codex home: the configured one, else `$CODEX_HOME`, else `~/.codex`.
 pub fn home(configured: Option<&str>) -> PathBuf {
@@ -29,6 +29,7 @@ pub struct RolloutFile {
     pub path: PathBuf,
     /// The uuid at the end of the name (`rollout-…-<uuid>.jsonl`).
     pub id: String,
+    pub size: u64,
     pub modified_ms: i64,
 }
 
@@ -80,16 +81,14 @@ fn collect(dir: &Path, depth: usize, found: &mut Vec<RolloutFile>) {
         } else if file_type.is_file()
             && let Some(id) = id_from_file_name(name)
         {
-            let modified_ms = entry
+            let (size, modified_ms) = entry
                 .metadata()
-                .ok()
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-                .unwrap_or(0);
+                .map(|m| (m.len(), mtime_ms(&m)))
+                .unwrap_or((0, 0));
             found.push(RolloutFile {
                 path: entry.path(),
                 id,
+                size,
                 modified_ms,
             });
         }

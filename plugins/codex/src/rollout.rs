@@ -44,25 +44,6 @@ pub fn load(path: &Path) -> Result<Vec<u8>, AdapterError> {
     decode(path, bytes)
 }
 
-/// Reads at most `limit` bytes of the (decoded) rollout: enough for the head lines of a listing.
-pub fn load_head(path: &Path, limit: u64) -> Result<Vec<u8>, AdapterError> {
-    let file = std::fs::File::open(path).map_err(|e| AdapterError::io(path.display(), e))?;
-    let mut head = Vec::new();
-    if is_zst_name(path) {
-        let mut decoder = zstd::stream::read::Decoder::new(file).map_err(|e| not_zstd(path, e))?;
-        // A truncated stream still yields the head it has.
-        let _ = (&mut decoder).take(limit).read_to_end(&mut head);
-        if head.is_empty() {
-            return Err(not_zstd(path, "no data could be decoded"));
-        }
-        return Ok(head);
-    }
-    file.take(limit)
-        .read_to_end(&mut head)
-        .map_err(|e| AdapterError::io(path.display(), e))?;
-    Ok(head)
-}
-
 fn is_zst_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "zst")
 }

@@ -593,6 +593,7 @@ fn list_filters_by_project_newest_first_and_finds_by_prefix() {
             home: home.home_arg(),
             cwd: Some(project.clone()),
             limit: None,
+            ..Default::default()
         })
         .unwrap();
     let got: Vec<(&str, Option<&str>)> = listed
@@ -609,6 +610,7 @@ fn list_filters_by_project_newest_first_and_finds_by_prefix() {
             home: home.home_arg(),
             cwd: None,
             limit: Some(2),
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(all.len(), 2);
@@ -1105,6 +1107,7 @@ fn real_index_lists_exec_sessions_and_takes_injected_threads_first() {
             home: home.home_arg(),
             cwd: Some("/tmp/handoff-conf-qEfdJ5/work/project".into()),
             limit: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(listed.len(), 1);

@@ -3,5 +3,6 @@
 
 pub mod fs;
 pub mod jsonl;
+pub mod listing;
 pub mod time;
 pub mod tools;

@@ -154,6 +154,7 @@ pub fn list(
                 updated_ms: row.get(4)?,
                 messages: usize::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
                 path: path.display().to_string(),
+                cached: false,
             })
         })
         .map_err(|e| sql_error(path, e))?;

@@ -360,6 +360,7 @@ fn real_database_is_listed_and_extracted_in_order() {
             home: home_of(&home),
             cwd: Some(REAL_PROJECT_DIR.into()),
             limit: Some(5),
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -618,6 +619,7 @@ fn written_session_reads_back_lists_under_its_project_and_is_removed_exactly() {
             home: home_of(&home),
             cwd: Some(cwd.clone()),
             limit: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -1040,6 +1042,7 @@ fn list_for_a_git_project_matches_its_project_id_too() {
             home: home_of(&home),
             cwd: Some(repo.clone()),
             limit: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(from_root.len(), 1);
@@ -1051,6 +1054,7 @@ fn list_for_a_git_project_matches_its_project_id_too() {
             home: home_of(&home),
             cwd: Some(elsewhere),
             limit: None,
+            ..Default::default()
         })
         .unwrap();
     assert!(listed.is_empty());

@@ -129,6 +129,7 @@ impl Adapter for Faulty {
             updated_ms: Some(0),
             created_ms: Some(0),
             path: "/nonexistent/faulty-1".into(),
+            cached: false,
         }])
     }
 
