@@ -174,3 +174,66 @@ fn no_color_escape_codes_when_not_a_terminal() {
         .unwrap();
     assert!(!stderr_of(&output).contains('\x1b'));
 }
+
+#[cfg(unix)]
+#[test]
+fn config_edit_runs_the_editor_and_validates_the_result() {
+    let home = tempfile::tempdir().unwrap();
+    let editor = home.path().join("editor.sh");
+    // An "editor" that turns auto_inject off, then one that breaks the file.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/auto_inject = true/auto_inject = false/' \"$1\"\n",
+    )
+    .unwrap();
+    let bad = home.path().join("bad.sh");
+    std::fs::write(&bad, "#!/bin/sh\necho 'nonsense = [' >> \"$1\"\n").unwrap();
+    for script in [&editor, &bad] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let output = handoff(home.path())
+        .env("EDITOR", &editor)
+        .args(["config", "--edit"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let text = std::fs::read_to_string(home.path().join(".handoff/config.toml")).unwrap();
+    assert!(text.contains("auto_inject = false"));
+    let output = handoff(home.path())
+        .env("VISUAL", &bad)
+        .env("EDITOR", &editor)
+        .args(["config", "--edit"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output).contains("config.toml:"), "{}", stderr_of(&output));
+}
+
+#[test]
+fn agent_homes_follow_the_agents_environment_and_the_config_wins() {
+    let home = tempfile::tempdir().unwrap();
+    let agents = |cmd: &mut Command| -> Vec<Value> {
+        let output = cmd.args(["agents", "--json"]).output().unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let env_homes = agents(
+        handoff(home.path())
+            .env("CLAUDE_CONFIG_DIR", "/elsewhere/claude")
+            .env("CODEX_HOME", "/elsewhere/codex")
+            .env("XDG_DATA_HOME", "/elsewhere/data"),
+    );
+    assert_eq!(env_homes[0]["home"], "/elsewhere/claude");
+    assert_eq!(env_homes[1]["home"], "/elsewhere/codex");
+    assert_eq!(env_homes[2]["home"], "/elsewhere/data/opencode");
+    std::fs::write(
+        home.path().join(".handoff/config.toml"),
+        "[agents]\ncodex_home = \"~/my-codex\"\n",
+    )
+    .unwrap();
+    let configured = agents(handoff(home.path()).env("CODEX_HOME", "/elsewhere/codex"));
+    assert_eq!(
+        configured[1]["home"],
+        home.path().join("my-codex").to_str().unwrap()
+    );
+}
