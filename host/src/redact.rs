@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use handoff_plugin_api::{Media, Part, Transcript};
 use regex::{Captures, Regex};
 use serde_json::Value;
@@ -71,7 +71,22 @@ struct Rule {
     kind: &'static str,
     regex: Regex,
     check: Check,
+    /// Every match starts where one of the rule's triggers does: the regex (anchored with `^`)
+    /// runs only on a short window at each trigger, not over the whole text.
+    at_trigger: bool,
 }
+
+/// Rules whose match begins with the trigger itself (a secret-like name). They are the costly
+/// ones (case-insensitive names, long values), so they run in windows at their triggers.
+const STARTS_AT_TRIGGER: &[&str] = &[
+    "aws_secret_access_key",
+    "authorization",
+    "secret_assignment",
+    "high_entropy_secret",
+];
+
+/// Bytes from a trigger that a match starting there can span (name, separator, 512-byte value).
+const TRIGGER_WINDOW: usize = 640;
 
 /// A builtin rule before compilation: kind, pattern, triggers (ASCII, matched
 /// case-insensitively; every match contains one), check.
@@ -265,9 +280,16 @@ impl Redactor {
                         kind: CUSTOM_KIND,
                         regex,
                         check: Check::None,
+                        at_trigger: false,
                     });
                 }
             }
+            let at_trigger = STARTS_AT_TRIGGER.contains(&kind);
+            let pattern = if at_trigger {
+                format!("^(?:{pattern})")
+            } else {
+                pattern
+            };
             let regex = Regex::new(&pattern).map_err(|error| invalid(&pattern, &error))?;
             for trigger in triggers {
                 trigger_index
@@ -275,12 +297,18 @@ impl Redactor {
                     .or_default()
                     .push(rules.len());
             }
-            rules.push(Rule { kind, regex, check });
+            rules.push(Rule {
+                kind,
+                regex,
+                check,
+                at_trigger,
+            });
         }
         let (literals, trigger_rules): (Vec<String>, Vec<Vec<usize>>) =
             trigger_index.into_iter().unzip();
         let triggers = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .map_err(|error| RedactError::InvalidPattern {
                 pattern: literals.join("|"),
@@ -301,6 +329,8 @@ impl Redactor {
     /// itself, unallocated, when it holds no secret.
     pub fn redact_text<'a>(&self, text: &'a str, counts: &mut RedactionCounts) -> Cow<'a, str> {
         let mut active = vec![false; self.rules.len()];
+        // (rule, trigger start) for the rules that run at their triggers.
+        let mut at_triggers: Vec<(usize, usize)> = Vec::new();
         let mut any = false;
         for &rule in &self.always {
             if let Some(flag) = active.get_mut(rule) {
@@ -315,9 +345,11 @@ impl Redactor {
                 .into_iter()
                 .flatten()
             {
-                if let Some(flag) = active.get_mut(rule) {
+                any = true;
+                if self.rules.get(rule).is_some_and(|rule| rule.at_trigger) {
+                    at_triggers.push((rule, found.start()));
+                } else if let Some(flag) = active.get_mut(rule) {
                     *flag = true;
-                    any = true;
                 }
             }
         }
@@ -327,17 +359,31 @@ impl Redactor {
 
         // (start, end, rule index): rule index doubles as priority.
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
-            if !active.get(index).copied().unwrap_or(false) {
-                continue;
-            }
-            for captures in rule.regex.captures_iter(text) {
-                if let Some((start, end)) = secret_span(&captures)
-                    && let Some(secret) = text.get(start..end)
+        let mut accept =
+            |rule_index: usize, rule: &Rule, offset: usize, captures: &Captures<'_>| {
+                if let Some((start, end)) = secret_span(captures)
+                    && let Some(secret) = text.get(offset + start..offset + end)
                     && passes(rule.check, secret)
                 {
-                    spans.push((start, end, index));
+                    spans.push((offset + start, offset + end, rule_index));
                 }
+            };
+        for (index, rule) in self.rules.iter().enumerate() {
+            if active.get(index).copied().unwrap_or(false) {
+                for captures in rule.regex.captures_iter(text) {
+                    accept(index, rule, 0, &captures);
+                }
+            }
+        }
+        at_triggers.sort_unstable();
+        at_triggers.dedup();
+        for (index, start) in at_triggers {
+            let end = floor_char_boundary(text, start + TRIGGER_WINDOW);
+            if let Some(rule) = self.rules.get(index)
+                && let Some(window) = text.get(start..end)
+                && let Some(captures) = rule.regex.captures(window)
+            {
+                accept(index, rule, start, &captures);
             }
         }
         if spans.is_empty() {
@@ -493,6 +539,14 @@ fn invalid(pattern: &str, error: &regex::Error) -> RedactError {
     }
 }
 
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
 /// The first participating capture group, else the whole match; empty spans never count.
 fn secret_span(captures: &Captures<'_>) -> Option<(usize, usize)> {
     let span = captures
@@ -551,7 +605,7 @@ fn is_assigned_secret(value: &str) -> bool {
     let identifier_like = value
         .bytes()
         .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-' | b':'));
-    !(identifier_like && !has_digit)
+    has_digit || !identifier_like
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -717,10 +771,15 @@ mod tests {
             .collect()
     }
 
+    /// Compiled once for all tests (compiling is slow in debug builds).
+    fn builtin() -> &'static Redactor {
+        static REDACTOR: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
+        REDACTOR.get_or_init(|| Redactor::new(&[]).unwrap())
+    }
+
     fn redact(text: &str) -> (String, RedactionCounts) {
-        let redactor = Redactor::new(&[]).unwrap();
         let mut counts = RedactionCounts::default();
-        let out = redactor.redact_text(text, &mut counts).into_owned();
+        let out = builtin().redact_text(text, &mut counts).into_owned();
         (out, counts)
     }
 
@@ -789,9 +848,7 @@ mod tests {
             ));
         }
         let mut transcript = transcript(messages);
-        let counts = Redactor::new(&[])
-            .unwrap()
-            .redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript);
 
         let mut all = Vec::new();
         strings(&serde_json::to_value(&transcript).unwrap(), &mut all);
@@ -818,7 +875,7 @@ mod tests {
 
     #[test]
     fn real_code_and_tool_output_come_out_byte_identical() {
-        let redactor = Redactor::new(&[]).unwrap();
+        let redactor = builtin();
         for (name, text) in CLEAN {
             let mut counts = RedactionCounts::default();
             let out = redactor.redact_text(text, &mut counts);
@@ -835,7 +892,7 @@ mod tests {
 
     #[test]
     fn json_rows_of_a_real_session_keep_every_value_as_tool_input() {
-        let redactor = Redactor::new(&[]).unwrap();
+        let redactor = builtin();
         let (_, session) = CLEAN
             .iter()
             .find(|(name, _)| *name == "claude-session.jsonl")
@@ -870,9 +927,7 @@ mod tests {
                               "token_type": "bearer"}),
             }],
         )]);
-        let counts = Redactor::new(&[])
-            .unwrap()
-            .redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript);
         let Some(Part::ToolCall { input, .. }) = transcript.messages[0].parts.first() else {
             panic!("tool call expected")
         };
@@ -928,9 +983,7 @@ mod tests {
         ]);
         transcript.session.title = Some(format!("fix auth with {key}"));
         transcript.session.cwd = Some("/home/dev/proj".into());
-        let counts = Redactor::new(&[])
-            .unwrap()
-            .redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript);
         assert_eq!(counts.by_kind.get("github_token"), Some(&8));
         assert_eq!(
             transcript.session.title.as_deref(),
@@ -998,7 +1051,7 @@ mod tests {
 
     #[test]
     fn a_text_without_any_trigger_is_returned_borrowed() {
-        let redactor = Redactor::new(&[]).unwrap();
+        let redactor = builtin();
         let mut counts = RedactionCounts::default();
         let text = "fn main() { println!(\"hello\"); }";
         assert!(matches!(
