@@ -6,7 +6,7 @@ pub mod paths;
 pub mod read;
 pub mod write;
 
-use handoff_adapter_kit::fs::{physical, write_new_file};
+use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
@@ -58,9 +58,22 @@ impl Adapter for ClaudeAdapter {
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
         let home = paths::home(request.home.as_deref());
         let path = match (&request.path, &request.session_id, &request.cwd) {
-            (Some(path), _, _) => PathBuf::from(path),
-            (None, Some(id), _) => list::find_by_id(&home, id)?,
-            (None, None, Some(cwd)) => list::latest_for(&home, &project_cwd(cwd))?,
+            (Some(path), _, _) => {
+                let path = PathBuf::from(path);
+                check_session_file(None, &path)?;
+                path
+            }
+            (None, Some(id), _) => {
+                check_session_id("claude", id)?;
+                let path = list::find_by_id(&home, id)?;
+                check_session_file(Some(&home), &path)?;
+                path
+            }
+            (None, None, Some(cwd)) => {
+                let path = list::latest_for(&home, &project_cwd(cwd))?;
+                check_session_file(Some(&home), &path)?;
+                path
+            }
             (None, None, None) => {
                 return Err(AdapterError::invalid(
                     "claude: extract needs a session id, a path or a project directory",
@@ -98,7 +111,7 @@ impl Adapter for ClaudeAdapter {
             InjectMode::Plan => {}
             InjectMode::Render => injected.rendered = Some(text),
             InjectMode::Write => {
-                write_new_file(&path, text.as_bytes())?;
+                write_new_file(&home, &path, text.as_bytes())?;
                 injected.written.push(Written::File {
                     path: injected.path.clone(),
                 });

@@ -9,7 +9,7 @@ mod rollout;
 mod state_db;
 mod write;
 
-use handoff_adapter_kit::fs::{expand_tilde, physical};
+use handoff_adapter_kit::fs::{check_session_file, check_session_id, expand_tilde, physical};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -60,9 +60,14 @@ impl Adapter for CodexAdapter {
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
         let home = paths::home(request.home.as_deref());
         let path = if let Some(path) = &request.path {
-            expand_tilde(path)
+            let path = expand_tilde(path);
+            check_session_file(None, &path)?;
+            path
         } else if let Some(id) = &request.session_id {
-            list::find_by_id(&home, id)?
+            check_session_id("codex", id)?;
+            let path = list::find_by_id(&home, id)?;
+            check_session_file(Some(&home), &path)?;
+            path
         } else {
             let cwd = match &request.cwd {
                 Some(cwd) => physical(&expand_tilde(cwd)),
@@ -70,7 +75,9 @@ impl Adapter for CodexAdapter {
                     .map(|d| physical(&d))
                     .map_err(|e| AdapterError::io("current directory", e))?,
             };
-            list::latest_for(&home, &cwd)?
+            let path = list::latest_for(&home, &cwd)?;
+            check_session_file(Some(&home), &path)?;
+            path
         };
         extract_file(&path)
     }

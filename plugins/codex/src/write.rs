@@ -375,7 +375,7 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
         injected.rendered = Some(rendered.text);
         return Ok(injected);
     }
-    write_new_file(&path, rendered.text.as_bytes())?;
+    write_new_file(&home, &path, rendered.text.as_bytes())?;
     injected.written.push(Written::File {
         path: injected.path.clone(),
     });

@@ -18,31 +18,104 @@ pub fn create_private_dirs(dir: &Path) -> Result<(), AdapterError> {
         .map_err(|e| AdapterError::io(dir.display(), e))
 }
 
-/// Writes a new file atomically: a 0600 temp file in the same directory, fsynced, then linked into
-/// place only if `path` does not exist yet. Readers never see a partial file and an existing file
-/// is never replaced.
-pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), AdapterError> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| AdapterError::invalid(format!("{}: no parent directory", path.display())))?;
-    create_private_dirs(dir)?;
-    // Refuse to write through a symlinked directory planted inside the store.
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| AdapterError::io(dir.display(), e))?;
-    if meta.file_type().is_symlink() {
-        return Err(AdapterError::invalid(format!(
-            "{}: is a symlink; refusing to write through it",
-            dir.display()
-        )));
+/// Writes a new file at `path`, which must lie inside `home`, atomically: a 0600 temp file in the
+/// same directory, fsynced, then linked into place only if `path` does not exist yet. Readers
+/// never see a partial file and an existing file is never replaced.
+///
+/// The home itself may be a symlink (users move `~/.claude` to another disk); nothing inside it
+/// may be: every directory between the home and the file is created 0700 or must already be a
+/// real directory, and `..`, absolute or empty components are refused, so a write can never land
+/// outside the home.
+pub fn write_new_file(home: &Path, path: &Path, bytes: &[u8]) -> Result<(), AdapterError> {
+    let outside = || {
+        AdapterError::invalid(format!(
+            "{}: not inside {}; refusing to write",
+            path.display(),
+            home.display()
+        ))
+    };
+    let relative = path.strip_prefix(home).map_err(|_| outside())?;
+    let mut names: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in relative.components() {
+        match component {
+            std::path::Component::Normal(name) => names.push(name),
+            _ => return Err(outside()),
+        }
     }
-    // tempfile creates with 0600 and O_EXCL.
-    let mut temp = tempfile::Builder::new()
+    let file_name = names.pop().ok_or_else(outside)?;
+    create_private_dirs(home)?;
+    let root = std::fs::canonicalize(home).map_err(|e| AdapterError::io(home.display(), e))?;
+    let mut dir = root.clone();
+    for name in names {
+        dir.push(name);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(AdapterError::invalid(format!(
+                    "{}: is a symlink; refusing to write through it",
+                    dir.display()
+                )));
+            }
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(AdapterError::invalid(format!(
+                    "{}: not a directory",
+                    dir.display()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_private_dir(&dir)?,
+            Err(e) => return Err(AdapterError::io(dir.display(), e)),
+        }
+    }
+    let path = dir.join(file_name);
+    let temp = temp_file_in(&dir)?;
+    persist(temp, &dir, &path, bytes)
+}
+
+/// One directory, 0700; one that appeared meanwhile is fine (it is checked by the caller's
+/// final canonical-path comparison).
+fn create_private_dir(dir: &Path) -> Result<(), AdapterError> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    match builder.create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(AdapterError::io(dir.display(), e)),
+    }
+}
+
+/// A 0600, exclusively created temp file in `dir` (tempfile uses O_EXCL).
+fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile, AdapterError> {
+    tempfile::Builder::new()
         .prefix(".handoff-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| AdapterError::io(dir.display(), e))?;
+        .map_err(|e| AdapterError::io(dir.display(), e))
+}
+
+/// Fills and syncs the temp file, then links it into place unless something is there already.
+/// The directory is checked once more first: had a component been swapped for a symlink since
+/// the walk, its canonical path would differ.
+fn persist(
+    mut temp: tempfile::NamedTempFile,
+    dir: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), AdapterError> {
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| AdapterError::io(temp.path().display(), e))?;
+    let now = std::fs::canonicalize(dir).map_err(|e| AdapterError::io(dir.display(), e))?;
+    if now != dir {
+        return Err(AdapterError::invalid(format!(
+            "{}: changed into a link to {} while writing; refusing",
+            dir.display(),
+            now.display()
+        )));
+    }
     temp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
             AdapterError::io(path.display(), "already exists; refusing to overwrite")
@@ -51,6 +124,54 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), AdapterError> {
         }
     })?;
     Ok(())
+}
+
+/// Refuses to read a session file that is not a regular file (a FIFO or a device would block or
+/// never end) or, when it was found by looking in `home`, that resolves outside the home (a
+/// symlink planted in the store).
+pub fn check_session_file(home: Option<&Path>, path: &Path) -> Result<(), AdapterError> {
+    let real = std::fs::canonicalize(path).map_err(|e| AdapterError::io(path.display(), e))?;
+    let meta = std::fs::metadata(&real).map_err(|e| AdapterError::io(path.display(), e))?;
+    if !meta.is_file() {
+        return Err(AdapterError::invalid(format!(
+            "{}: not a regular file; refusing to read it",
+            path.display()
+        )));
+    }
+    if let Some(home) = home {
+        let root = std::fs::canonicalize(home).map_err(|e| AdapterError::io(home.display(), e))?;
+        if !real.starts_with(&root) {
+            return Err(AdapterError::invalid(format!(
+                "{}: links to {}, outside {}; refusing to read it",
+                path.display(),
+                real.display(),
+                home.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `id` can name a session in a file name, a directory name or a database row without
+/// meaning anything else: 1 to 128 ASCII letters, digits, `_`, `-` or `.`, not starting with `.`.
+/// Every session id the agents mint (UUIDs, `ses_…`, time stamps) passes.
+pub fn is_safe_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// [`is_safe_id`] as the error every adapter gives for an id it will not look up.
+pub fn check_session_id(agent: &str, id: &str) -> Result<(), AdapterError> {
+    if is_safe_id(id) {
+        return Ok(());
+    }
+    let shown: String = format!("{id:?}").chars().take(80).collect();
+    Err(AdapterError::invalid(format!(
+        "{agent}: {shown} is not a session id (ids are letters, digits, `_`, `-` and `.`)"
+    )))
 }
 
 /// Expands a leading `~/` against the home directory.
@@ -87,9 +208,9 @@ mod tests {
     fn new_file_is_private_and_never_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/session.jsonl");
-        write_new_file(&path, b"one\n").unwrap();
+        write_new_file(dir.path(), &path, b"one\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"one\n");
-        let err = write_new_file(&path, b"two\n").unwrap_err();
+        let err = write_new_file(dir.path(), &path, b"two\n").unwrap_err();
         assert!(err.message.contains("already exists"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"one\n");
         #[cfg(unix)]
@@ -102,5 +223,94 @@ mod tests {
         // No temp file is left behind.
         let names: Vec<_> = std::fs::read_dir(dir.path().join("a/b")).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_stay_inside_the_home_and_follow_no_symlink() {
+        let home = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let h = home.path();
+        for path in [
+            h.join("../escape.jsonl"),
+            h.join("a/../../escape.jsonl"),
+            outside.path().join("x.jsonl"),
+            h.to_path_buf(),
+        ] {
+            let err = write_new_file(h, &path, b"x").unwrap_err();
+            assert!(err.message.contains("refusing to write"), "{path:?}: {err}");
+        }
+        // A symlinked directory anywhere below the home is refused, not only the last one.
+        std::os::unix::fs::symlink(outside.path(), h.join("projects")).unwrap();
+        let err = write_new_file(h, &h.join("projects/key/s.jsonl"), b"x").unwrap_err();
+        assert!(err.message.contains("is a symlink"), "{err}");
+        std::fs::create_dir_all(h.join("real/key")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), h.join("real/key/link")).unwrap();
+        let err = write_new_file(h, &h.join("real/key/link/s.jsonl"), b"x").unwrap_err();
+        assert!(err.message.contains("is a symlink"), "{err}");
+        // A dangling symlink where the file goes is not followed.
+        std::os::unix::fs::symlink(outside.path().join("target"), h.join("real/key/s.jsonl"))
+            .unwrap();
+        let err = write_new_file(h, &h.join("real/key/s.jsonl"), b"x").unwrap_err();
+        assert!(err.message.contains("already exists"), "{err}");
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+
+        // The home itself may be a symlink.
+        let link_home = outside.path().join("home-link");
+        std::os::unix::fs::symlink(h, &link_home).unwrap();
+        write_new_file(&link_home, &link_home.join("new/s.jsonl"), b"ok").unwrap();
+        assert_eq!(std::fs::read(h.join("new/s.jsonl")).unwrap(), b"ok");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn session_files_must_be_regular_and_inside_the_home() {
+        let home = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let inside = home.path().join("s.jsonl");
+        std::fs::write(&inside, b"{}").unwrap();
+        let secret = outside.path().join("secret");
+        std::fs::write(&secret, b"{}").unwrap();
+        check_session_file(Some(home.path()), &inside).unwrap();
+        let link = home.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let err = check_session_file(Some(home.path()), &link).unwrap_err();
+        assert!(err.message.contains("outside"), "{err}");
+        // Named explicitly, a file outside any home is the caller's choice.
+        check_session_file(None, &link).unwrap();
+        let err = check_session_file(None, Path::new("/dev/zero")).unwrap_err();
+        assert!(err.message.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn session_ids_that_could_be_paths_are_refused() {
+        for id in [
+            "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c",
+            "ses_df4dad3a5ffe34Xtv7dLURTax8",
+            "20250314T091244-2",
+            "5f0c",
+        ] {
+            assert!(check_session_id("t", id).is_ok(), "{id}");
+        }
+        let long = "a".repeat(129);
+        for id in [
+            "",
+            "../../x",
+            "/etc/passwd",
+            "a/b",
+            "a\\b",
+            "x\0y",
+            "..",
+            ".hidden",
+            "a\nb",
+            &long,
+        ] {
+            let err = check_session_id("t", id).unwrap_err();
+            assert_eq!(err.kind, handoff_plugin_api::ErrorKind::InvalidInput);
+            assert!(
+                !err.message.contains('\n') && !err.message.contains('\0'),
+                "{err}"
+            );
+        }
     }
 }

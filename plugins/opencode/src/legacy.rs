@@ -1,7 +1,7 @@
 //! The JSON tree of OpenCode ≤ 1.1: `storage/{project,session/<projectID>,message/<sessionID>,
 //! part/<messageID>}/*.json`, one record a file.
 
-use handoff_adapter_kit::fs::write_new_file;
+use handoff_adapter_kit::fs::{is_safe_id, write_new_file};
 use handoff_plugin_api::{AdapterError, SessionSummary, Written};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -17,8 +17,10 @@ pub struct SessionFile {
 }
 
 impl SessionFile {
+    /// The session id, when it can name a directory of the tree (a hostile `"id": "/dev"` must not
+    /// send the reader elsewhere).
     fn id(&self) -> Option<&str> {
-        str_at(&self.info, "id")
+        str_at(&self.info, "id").filter(|id| is_safe_id(id))
     }
 
     fn updated_ms(&self) -> Option<i64> {
@@ -107,7 +109,10 @@ pub fn list(
 
 /// Reads one session file and its messages (by `(time.created, id)`) and parts (by id).
 pub fn load(storage: &Path, file: &SessionFile) -> (RawSession, Vec<RawMessage>, usize) {
-    let id = file.id().unwrap_or_default();
+    let Some(id) = file.id() else {
+        // No id that names its message folder: nothing of it can be read.
+        return (file.raw(0), Vec::new(), 1);
+    };
     let children = sessions(storage)
         .iter()
         .filter(|s| str_at(&s.info, "parentID") == Some(id))
@@ -122,6 +127,10 @@ pub fn load(storage: &Path, file: &SessionFile) -> (RawSession, Vec<RawMessage>,
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default()
                 });
+                if !is_safe_id(&message_id) {
+                    skipped += 1;
+                    continue;
+                }
                 messages.push(RawMessage {
                     id: message_id,
                     info,
@@ -162,7 +171,7 @@ pub fn write(storage: &Path, session: &NativeSession) -> Result<Vec<Written>, Ad
     let mut put = |path: PathBuf, value: &Value| -> Result<(), AdapterError> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| AdapterError::internal(format!("opencode: cannot encode: {e}")))?;
-        write_new_file(&path, text.as_bytes())?;
+        write_new_file(storage, &path, text.as_bytes())?;
         written.push(Written::File {
             path: path.display().to_string(),
         });
@@ -207,7 +216,12 @@ fn read_dir(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Records are regular files: a symlink (maybe out of the tree) or a FIFO is not read.
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_dir()))
+        .map(|e| e.path())
+        .collect();
     paths.sort();
     paths
 }

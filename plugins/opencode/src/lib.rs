@@ -11,7 +11,7 @@ mod project_id;
 mod read;
 mod write;
 
-use handoff_adapter_kit::fs::physical;
+use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical};
 use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ErrorKind, ExtractRequest,
@@ -124,13 +124,17 @@ impl Adapter for OpenCodeAdapter {
         let mut store = Store::locate(request.home.as_deref());
         if let Some(path) = request.path.as_deref() {
             let path = physical(Path::new(path));
+            check_session_file(None, &path)?;
             if path.extension().is_some_and(|e| e == "json") {
                 return extract_legacy_file(&path);
             }
             store = Store::Db(path);
         }
         let id = match request.session_id.as_deref() {
-            Some(wanted) => resolve_id(&store, wanted)?,
+            Some(wanted) => {
+                check_session_id("opencode", wanted)?;
+                resolve_id(&store, wanted)?
+            }
             None => {
                 let latest = list_in(&store, request.cwd.as_deref(), Some(1))?;
                 match latest.into_iter().next() {

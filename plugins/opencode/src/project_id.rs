@@ -78,7 +78,8 @@ fn discover(dir: &Path) -> Option<Repo> {
 fn cached_id(common_dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(common_dir.join("opencode")).ok()?;
     let id = text.trim();
-    (!id.is_empty()).then(|| id.to_owned())
+    // The id names a folder of the legacy tree: anything that could be a path is ignored.
+    handoff_adapter_kit::fs::is_safe_id(id).then(|| id.to_owned())
 }
 
 fn root_commit(dir: &Path) -> Option<String> {
