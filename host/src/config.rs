@@ -237,16 +237,8 @@ fn create_default(path: &Path) -> Result<()> {
 
 /// Creates a directory (and parents) with mode 0700.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))
+    handoff_adapter_kit::fs::create_private_dirs(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {e}"))
 }
 
 #[cfg(test)]
