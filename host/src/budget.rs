@@ -26,7 +26,7 @@
 //!
 //! Measured against OpenAI's o200k tokenizer (GPT-4o/GPT-5/Codex; `cargo bench -p handoff
 //! --bench token_estimate --features measure-tokens`, figures in docs/budget.md): on the real
-//! Claude Code and Codex sessions in this repository the estimate is 3–7 % over; by kind of
+//! Claude Code and Codex sessions in this repository the estimate is −3 % to +8 % off; by kind of
 //! content, from 17 % under (lockfile hashes, which tokenize poorly) to 18 % over (dense code).
 //! Plain bytes/4 was off by up to 40 % on the same content. Anthropic's tokenizer is not public;
 //! it yields more tokens than o200k for the same text, so keep the configured budget below the
