@@ -2,6 +2,7 @@
 //! extract → redact → budget → inject → verify.
 
 pub mod budget;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -10,4 +11,5 @@ pub mod pipeline;
 pub mod redact;
 pub mod registry;
 pub mod render;
+pub mod spinner;
 pub mod ui;

@@ -1,11 +1,16 @@
 //! `handoff list`: sessions of the current project (or all), newest first.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use handoff_plugin_api::{ErrorKind, ListRequest, SessionSummary};
 use serde_json::json;
 use std::path::PathBuf;
 
 use super::{Context, project_dir};
+use crate::cache::{self, ListCache};
+use crate::config::Config;
+use crate::redact::{RedactionCounts, Redactor};
+use crate::registry::{Agent, AgentError};
+use crate::spinner::Spinner;
 use crate::ui::{age, now_ms, one_line};
 
 #[derive(Debug, clap::Args)]
@@ -33,7 +38,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     } else {
         Some(project_dir(args.cwd.as_deref())?)
     };
-    let rows = collect(ctx, args.agent.as_deref(), cwd, args.limit)?;
+    let rows = collect(ctx, args.agent.as_deref(), cwd, args.limit, !args.json)?;
     if args.json {
         let rows: Vec<_> = rows.iter().map(row_json).collect();
         println!("{}", serde_json::Value::Array(rows));
@@ -63,12 +68,14 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
 }
 
 /// Rows of every agent that can list (or just `agent`), newest first. An agent whose store is
-/// unreadable is a warning, so the others still show.
+/// unreadable is a warning, so the others still show. A spinner shows on a terminal when the scan
+/// takes long (`progress`: never with `--json`).
 pub fn collect(
     ctx: &mut Context,
     agent_filter: Option<&str>,
     cwd: Option<String>,
     limit: Option<usize>,
+    progress: bool,
 ) -> Result<Vec<SessionSummary>> {
     let names: Vec<String> = match agent_filter {
         Some(name) => vec![ctx.agent(name)?.name().to_owned()],
@@ -81,29 +88,103 @@ pub fn collect(
                 .collect()
         }
     };
+    let mut titles = Titles::new(&ctx.config);
     let mut rows = Vec::new();
-    for name in names {
-        let request = ListRequest {
-            home: ctx.config.agent_home(&name),
-            cwd: cwd.clone(),
-            limit,
-            ..Default::default()
-        };
-        let agent = ctx.registry.get(&name)?;
-        if !agent.info.capabilities.list {
-            if agent_filter.is_some() {
-                bail!("{name} cannot list sessions");
+    let mut problems = Vec::new();
+    {
+        let _spinner = Spinner::after_delay("Reading sessions", progress);
+        for name in names {
+            let agent = ctx.registry.get(&name)?;
+            if !agent.info.capabilities.list {
+                if agent_filter.is_some() {
+                    bail!("{name} cannot list sessions");
+                }
+                continue;
             }
-            continue;
+            match list_agent(agent, &ctx.config, cwd.as_deref(), limit, &mut titles) {
+                Ok(found) => rows.extend(found),
+                Err(e) => match e.downcast_ref::<AgentError>() {
+                    Some(e) if e.kind == ErrorKind::NotFound => {}
+                    Some(e) => problems.push(format!("{name}: {e}")),
+                    None => return Err(e),
+                },
+            }
         }
-        match agent.list_sessions(&request) {
-            Ok(found) => rows.extend(found),
-            Err(e) if e.kind == ErrorKind::NotFound => {}
-            Err(e) => ctx.ui.warn(&format!("{name}: {e}")),
-        }
+    }
+    for problem in problems {
+        ctx.ui.warn(&problem);
     }
     rows.sort_by_key(|row| std::cmp::Reverse(row.updated_ms));
     Ok(rows)
+}
+
+/// One agent's rows, through its list cache: files that did not change since the cache saw them
+/// are not read again. Titles are redacted (cached ones were redacted before they were stored);
+/// with redaction off the cache, which holds only redacted titles, is not used.
+pub fn list_agent(
+    agent: &Agent,
+    config: &Config,
+    cwd: Option<&str>,
+    limit: Option<usize>,
+    titles: &mut Titles,
+) -> Result<Vec<SessionSummary>> {
+    let mut request = ListRequest {
+        home: config.agent_home(agent.name()),
+        cwd: cwd.map(str::to_owned),
+        limit,
+        ..ListRequest::default()
+    };
+    let Some(key) = titles.key.clone() else {
+        return Ok(agent.list_sessions(&request)?);
+    };
+    let mut cache = ListCache::load(agent.name(), &key);
+    request.unchanged = cache.stamps(cwd);
+    let answer = agent.list_sessions(&request)?;
+    let redactor = if answer.iter().any(|r| !r.cached && r.title.is_some()) {
+        Some(titles.redactor()?)
+    } else {
+        None
+    };
+    let mut counts = RedactionCounts::default();
+    let mut redact = |title: &str| match redactor {
+        Some(r) => r.redact_text(title, &mut counts).into_owned(),
+        None => title.to_owned(),
+    };
+    let rows = cache.resolve(answer, cwd.is_none() && limit.is_none(), &mut redact);
+    // The cache only saves work: failing to write it must not fail the listing.
+    let _ = cache.save();
+    Ok(rows)
+}
+
+/// Redaction of listed titles, built only when a title needs it (compiling the rules costs more
+/// than a warm listing).
+pub struct Titles {
+    /// The cache key of the redaction rules; `None` when redaction is off.
+    key: Option<String>,
+    patterns: Vec<String>,
+    redactor: Option<Redactor>,
+}
+
+impl Titles {
+    pub fn new(config: &Config) -> Self {
+        let on = config.redaction_on();
+        Self {
+            key: on.then(|| cache::redaction_key(&config.redaction.patterns)),
+            patterns: config.redaction.patterns.clone(),
+            redactor: None,
+        }
+    }
+
+    fn redactor(&mut self) -> Result<&Redactor> {
+        if self.redactor.is_none() {
+            let built =
+                Redactor::new(&self.patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
+            self.redactor = Some(built);
+        }
+        self.redactor
+            .as_ref()
+            .ok_or_else(|| anyhow!("the redaction rules could not be built"))
+    }
 }
 
 pub fn row_json(row: &SessionSummary) -> serde_json::Value {

@@ -1,11 +1,12 @@
 //! `handoff status`: the current project and the latest session of each agent.
 
 use anyhow::Result;
-use handoff_plugin_api::{ErrorKind, ListRequest};
+use handoff_plugin_api::ErrorKind;
 use serde_json::json;
 use std::path::PathBuf;
 
 use super::{Context, project_dir};
+use crate::registry::AgentError;
 use crate::ui::{age, now_ms, one_line};
 
 #[derive(Debug, clap::Args)]
@@ -22,6 +23,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let cwd = project_dir(args.cwd.as_deref())?;
     ctx.load_plugins();
     let now = now_ms();
+    let mut titles = super::list::Titles::new(&ctx.config);
     let mut agents = Vec::new();
     for agent in ctx.registry.agents() {
         let name = agent.name();
@@ -30,19 +32,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             .agent_home(name)
             .unwrap_or_else(|| agent.info.default_home.clone());
         let latest = if agent.info.capabilities.list {
-            agent.list_sessions(&ListRequest {
-                home: ctx.config.agent_home(name),
-                cwd: Some(cwd.clone()),
-                limit: Some(1),
-                ..Default::default()
-            })
+            super::list::list_agent(agent, &ctx.config, Some(&cwd), Some(1), &mut titles)
         } else {
             Ok(Vec::new())
         };
         let (latest, problem) = match latest {
             Ok(rows) => (rows.into_iter().next(), None),
-            Err(e) if e.kind == ErrorKind::NotFound => (None, None),
-            Err(e) => (None, Some(e.message)),
+            Err(e) => match e.downcast_ref::<AgentError>() {
+                Some(e) if e.kind == ErrorKind::NotFound => (None, None),
+                Some(e) => (None, Some(e.message.clone())),
+                None => return Err(e),
+            },
         };
         agents.push((agent.info.clone(), home, latest, problem));
     }

@@ -3,7 +3,7 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
-use handoff_adapter_kit::listing::{Unchanged, mtime_ms, par_map};
+use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, par_map, with_file};
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
@@ -11,12 +11,10 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-/// Lines up to this size are searched whole; longer ones only at their head and tail, where
-/// Claude Code puts the row's envelope (`type`, `isSidechain`, `isMeta`, `cwd`).
-const WHOLE_LINE: usize = 8 * 1024;
-const WINDOW: usize = 2 * 1024;
 /// The first user text is looked for in this much of the file, as the client's picker does.
 const FIRST_TEXT_SPAN: u64 = 64 * 1024;
+/// Title rows (`summary`, `ai-title`, `custom-title`) are short; longer lines are not searched for them.
+const TITLE_ROW_MAX: usize = 8 * 1024;
 
 /// A session file with its size and modification time.
 pub struct SessionFile {
@@ -211,38 +209,23 @@ impl Needles {
     }
 }
 
-/// Whether `finder` occurs in the line's envelope window (whole line when short).
-fn in_window(finder: &memmem::Finder, line: &[u8]) -> bool {
-    if line.len() <= WHOLE_LINE {
-        return finder.find(line).is_some();
-    }
-    let head = line.get(..WINDOW).unwrap_or(line);
-    let tail = line
-        .get(line.len().saturating_sub(WINDOW)..)
-        .unwrap_or(line);
-    finder.find(head).is_some() || finder.find(tail).is_some()
+/// One pass over a session file, read whole (one copy; lines are found with memchr). Only the
+/// envelope window of each line is searched and only the few lines a row needs are parsed.
+pub fn scan(path: &Path) -> std::io::Result<Scan> {
+    with_file(path, scan_bytes)
 }
 
-/// One streaming pass over a session file.
-pub fn scan(path: &Path) -> std::io::Result<Scan> {
-    let file = std::fs::File::open(path)?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
+fn scan_bytes(bytes: &[u8]) -> Scan {
     let needles = Needles::new();
     let mut scan = Scan::default();
-    let mut line = Vec::new();
     let mut offset: u64 = 0;
     let mut last_turn = None;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line)?;
-        if read == 0 {
-            break;
-        }
+    for row in lines(bytes) {
         let start = offset;
-        offset += read as u64;
-        let row = line.strip_suffix(b"\n").unwrap_or(&line);
+        offset += row.len() as u64 + 1;
+        let row = row.strip_suffix(b"\r").unwrap_or(row);
 
-        if row.len() <= WHOLE_LINE && needles.title_rows.iter().any(|f| f.find(row).is_some()) {
+        if row.len() <= TITLE_ROW_MAX && needles.title_rows.iter().any(|f| f.find(row).is_some()) {
             if let Ok(value) = serde_json::from_slice::<Value>(row) {
                 scan.titles.observe(&value);
             }
@@ -282,7 +265,7 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
             }
         }
     }
-    Ok(scan)
+    scan
 }
 
 /// The first text the user typed in a user row, if any.

@@ -6,7 +6,7 @@ use crate::read::{self, Header};
 use crate::rollout::{self, Kind};
 use crate::state_db::{self, ThreadRow};
 use handoff_adapter_kit::fs::physical;
-use handoff_adapter_kit::listing::{Unchanged, par_map};
+use handoff_adapter_kit::listing::{Unchanged, in_window, lines, par_map, with_file};
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
 use std::collections::HashMap;
@@ -65,8 +65,24 @@ fn row(
     index_row: Option<&ThreadRow>,
     in_project: &dyn Fn(&str) -> bool,
 ) -> Option<SessionSummary> {
-    let bytes = rollout::load(&file.path).ok()?;
-    let known = describe(file, index_row, &bytes)?;
+    // Plain rollouts are read into a reused buffer; zstd streams are decoded whole.
+    let plain = with_file(&file.path, |bytes| {
+        (!rollout::is_zstd(bytes)).then(|| row_of(file, index_row, in_project, bytes))
+    })
+    .ok()?;
+    match plain {
+        Some(row) => row,
+        None => row_of(file, index_row, in_project, &rollout::load(&file.path).ok()?),
+    }
+}
+
+fn row_of(
+    file: &RolloutFile,
+    index_row: Option<&ThreadRow>,
+    in_project: &dyn Fn(&str) -> bool,
+    bytes: &[u8],
+) -> Option<SessionSummary> {
+    let known = describe(file, index_row, bytes)?;
     // A subagent's thread is a side conversation of its parent, not a session to hand off.
     if known.subagent || !in_project(known.cwd.as_deref().unwrap_or_default()) {
         return None;
@@ -76,7 +92,7 @@ fn row(
         session_id: known.id,
         cwd: known.cwd,
         title: known.title,
-        messages: count_messages(&bytes),
+        messages: count_messages(bytes),
         updated_ms: Some(file.modified_ms),
         created_ms: known.created_ms,
         path: file.path.display().to_string(),
@@ -111,11 +127,27 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>, bytes: &[u8]) -> Option
         });
     }
     let head = bytes.get(..HEAD_BYTES).unwrap_or(bytes);
-    let parsed = rollout::parse(head);
+    // Only lines that can say something are parsed: the first, meta and turn context lines, and
+    // user messages until one gives the title (tool output and reasoning are most of the bytes).
+    let meta = memmem::Finder::new("session_meta");
+    let turn = memmem::Finder::new("turn_context");
+    let user = memmem::Finder::new(br#""role":"user""#);
     let mut header = Header::default();
     let mut title = None;
-    for record in &parsed.records {
-        header.observe(record);
+    let mut first = true;
+    for line in lines(head) {
+        let wanted = first
+            || in_window(&meta, line)
+            || in_window(&turn, line)
+            || (title.is_none() && in_window(&user, line));
+        if !wanted {
+            continue;
+        }
+        let Some(record) = rollout::parse_line(line, first) else {
+            continue;
+        };
+        first = false;
+        header.observe(&record);
         if title.is_none() && record.kind == Kind::ResponseItem {
             title = read::user_text(&record.payload).map(|t| read::title_of(&t));
         }
@@ -179,44 +211,28 @@ fn count_messages(bytes: &[u8]) -> usize {
     let mut in_assistant_run = false;
     // Long lines are tool output or big texts: their kind and role are at the head, the
     // content kinds at the tail, and an injected text's marker at the start of its text.
-    let found = |finder: &memmem::Finder, line: &[u8]| in_window(finder, line);
-    for line in bytes.split(|b| *b == b'\n') {
-        let is_message = found(&message, line);
-        if is_message && found(&user, line) {
-            let real = if found(&kinds, line) {
-                found(&user_kind, line)
+    for line in lines(bytes) {
+        let is_message = in_window(&message, line);
+        if is_message && in_window(&user, line) {
+            let real = if in_window(&kinds, line) {
+                in_window(&user_kind, line)
             } else {
-                !found(&injected, line) && !found(&instructions, line)
+                !in_window(&injected, line) && !in_window(&instructions, line)
             };
             if real {
                 count += 1;
                 in_assistant_run = false;
             }
         } else if !in_assistant_run
-            && ((is_message && found(&assistant, line))
-                || calls.iter().any(|c| found(c, line))
-                || found(&reasoning, line))
+            && ((is_message && in_window(&assistant, line))
+                || calls.iter().any(|c| in_window(c, line))
+                || in_window(&reasoning, line))
         {
             count += 1;
             in_assistant_run = true;
         }
     }
     count
-}
-
-/// Lines up to this size are searched whole; longer ones only at their head and tail.
-const WHOLE_LINE: usize = 8 * 1024;
-const WINDOW: usize = 2 * 1024;
-
-fn in_window(finder: &memmem::Finder, line: &[u8]) -> bool {
-    if line.len() <= WHOLE_LINE {
-        return finder.find(line).is_some();
-    }
-    let head = line.get(..WINDOW).unwrap_or(line);
-    let tail = line
-        .get(line.len().saturating_sub(WINDOW)..)
-        .unwrap_or(line);
-    finder.find(head).is_some() || finder.find(tail).is_some()
 }
 
 /// The rollout of `id` (full or unique prefix), in `sessions/` or else `archived_sessions/`.

@@ -44,6 +44,11 @@ pub fn load(path: &Path) -> Result<Vec<u8>, AdapterError> {
     decode(path, bytes)
 }
 
+/// Whether the bytes are a zstd stream (whatever the file's name).
+pub fn is_zstd(bytes: &[u8]) -> bool {
+    bytes.starts_with(&ZSTD_MAGIC)
+}
+
 fn is_zst_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "zst")
 }
@@ -88,6 +93,12 @@ pub fn parse(bytes: &[u8]) -> Rollout {
         }
     }
     rollout
+}
+
+/// One line as a record, for readers that pick lines (`first`: no record came before it).
+pub fn parse_line(line: &[u8], first: bool) -> Option<Record> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    classify(serde_json::from_slice(line).ok()?, first)
 }
 
 fn kind_named(name: &str) -> Option<Kind> {

@@ -49,6 +49,59 @@ pub fn mtime_ms(meta: &std::fs::Metadata) -> i64 {
         .unwrap_or(0)
 }
 
+thread_local! {
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` over the whole content of `path`, read into a buffer this thread reuses: a listing
+/// reads thousands of files, and fresh allocations would fault in new pages for each.
+pub fn with_file<R>(path: &Path, f: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
+    use std::io::Read;
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.try_borrow_mut().map_err(std::io::Error::other)?;
+        buffer.clear();
+        std::fs::File::open(path)?.read_to_end(&mut buffer)?;
+        Ok(f(&buffer))
+    })
+}
+
+/// The lines of `bytes` (without their `\n`), found with memchr.
+pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let line;
+        (line, rest) = match memchr::memchr(b'\n', rest) {
+            Some(end) => {
+                let (line, next) = rest.split_at(end);
+                (line, next.get(1..).unwrap_or_default())
+            }
+            None => (rest, &[][..]),
+        };
+        Some(line)
+    })
+}
+
+/// Lines up to this size are searched whole; longer ones only at their head and tail, where
+/// both Claude Code and Codex put a row's envelope (type, role, flags).
+const WHOLE_LINE: usize = 8 * 1024;
+const WINDOW: usize = 2 * 1024;
+
+/// Whether `finder` occurs in the line's envelope window (the whole line when short): big tool
+/// outputs are not searched through.
+pub fn in_window(finder: &memchr::memmem::Finder, line: &[u8]) -> bool {
+    if line.len() <= WHOLE_LINE {
+        return finder.find(line).is_some();
+    }
+    let head = line.get(..WINDOW).unwrap_or(line);
+    let tail = line
+        .get(line.len().saturating_sub(WINDOW)..)
+        .unwrap_or(line);
+    finder.find(head).is_some() || finder.find(tail).is_some()
+}
+
 /// Below this many items the threads cost more than they save.
 const PARALLEL_FROM: usize = 16;
 
@@ -95,6 +148,25 @@ mod tests {
         let items: Vec<usize> = (0..1000).collect();
         let doubled = par_map(&items, |i| i * 2);
         assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn lines_split_on_newlines_only() {
+        let got: Vec<&[u8]> = lines(b"a\n\nbc\nd").collect();
+        assert_eq!(got, [&b"a"[..], b"", b"bc", b"d"]);
+        assert_eq!(lines(b"x\n").count(), 1);
+        assert_eq!(lines(b"").count(), 0);
+    }
+
+    #[test]
+    fn long_lines_are_searched_at_head_and_tail_only() {
+        let finder = memchr::memmem::Finder::new("needle");
+        let mut line = vec![b'x'; 20_000];
+        line[10_000..10_006].copy_from_slice(b"needle");
+        assert!(!in_window(&finder, &line));
+        line[19_990..19_996].copy_from_slice(b"needle");
+        assert!(in_window(&finder, &line));
+        assert!(in_window(&finder, b"short needle line"));
     }
 
     #[test]

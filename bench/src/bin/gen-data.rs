@@ -1,0 +1,157 @@
+//! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--big-mb N]`
+//!
+//! Writes `DIR/home/.claude`, `DIR/home/.codex` and the project folders `DIR/work/p00…` and
+//! `DIR/work/big` the sessions belong to (the big Claude and Codex sessions are in `work/big`,
+//! newest there). Same arguments, same bytes and mtimes.
+
+use handoff_bench::{EPOCH_MS, claude, codex, rng::Rng, write_file};
+use std::path::{Path, PathBuf};
+
+struct Params {
+    out: PathBuf,
+    seed: u64,
+    claude: usize,
+    projects: usize,
+    codex: usize,
+    big_mb: usize,
+}
+
+fn parse() -> Result<Params, String> {
+    let mut params = Params {
+        out: PathBuf::new(),
+        seed: 1,
+        claude: 2_000,
+        projects: 50,
+        codex: 500,
+        big_mb: 59,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        let number = || value.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--out" => params.out = PathBuf::from(&value),
+            "--seed" => params.seed = value.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--claude" => params.claude = number()?,
+            "--projects" => params.projects = number()?.max(1),
+            "--codex" => params.codex = number()?,
+            "--big-mb" => params.big_mb = number()?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if params.out.as_os_str().is_empty() {
+        return Err("--out DIR is required".into());
+    }
+    Ok(params)
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// Sessions are spread over this many days.
+const DAYS: i64 = 60;
+
+fn main() -> std::process::ExitCode {
+    match parse().and_then(|p| generate(&p).map_err(|e| e.to_string())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gen-data: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate(p: &Params) -> std::io::Result<()> {
+    let work = p.out.join("work");
+    let home = p.out.join("home");
+    let projects: Vec<String> = (0..p.projects)
+        .map(|i| work.join(format!("p{i:02}")).display().to_string())
+        .collect();
+    let big = work.join("big").display().to_string();
+    for dir in projects.iter().chain([&big]) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let (claude, codex) = std::thread::scope(|s| {
+        let claude = s.spawn(|| claude_tree(p, &home, &projects, &big));
+        let codex = codex_tree(p, &home, &projects, &big);
+        (claude.join(), codex)
+    });
+    claude.map_err(|_| std::io::Error::other("the Claude generator panicked"))??;
+    codex?;
+    Ok(())
+}
+
+fn claude_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed);
+    let root = home.join(".claude/projects");
+    let spacing = DAYS * DAY_MS / i64::try_from(p.claude.max(1)).unwrap_or(1);
+    for i in 0..p.claude {
+        // A few busy projects, a long tail of quiet ones.
+        let project = rng.skewed(0, projects.len().saturating_sub(1) * 2) % projects.len();
+        let cwd = projects.get(project).map_or("/", String::as_str);
+        let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
+        // 12 KB · e^(5u): median ~150 KB, mean ~350 KB, largest ~1.8 MB.
+        let target_bytes = (12_000.0 * (5.0 * rng.unit()).exp()) as usize;
+        let shape = claude::Shape {
+            target_bytes,
+            start_ms,
+            max_output: 24_000,
+            compaction: target_bytes > 600_000 || rng.chance(0.1),
+            subagents: rng.chance(0.2),
+        };
+        write_claude(&root, cwd, &claude::session(&mut rng, cwd, &shape))?;
+    }
+    let shape = claude::Shape {
+        target_bytes: p.big_mb * 1_000_000,
+        start_ms: EPOCH_MS + DAYS * DAY_MS,
+        max_output: 40_000,
+        compaction: true,
+        subagents: true,
+    };
+    write_claude(&root, big, &claude::session(&mut rng, big, &shape))
+}
+
+fn write_claude(root: &Path, cwd: &str, session: &claude::Session) -> std::io::Result<()> {
+    let dir = root.join(claude::project_key(cwd));
+    write_file(
+        &dir.join(format!("{}.jsonl", session.id)),
+        &session.jsonl,
+        session.end_ms,
+    )?;
+    for (name, bytes) in &session.subagents {
+        let path = dir
+            .join(&session.id)
+            .join("subagents")
+            .join(format!("{name}.jsonl"));
+        write_file(&path, bytes, session.end_ms)?;
+    }
+    Ok(())
+}
+
+fn codex_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(1));
+    let root = home.join(".codex");
+    let spacing = DAYS * DAY_MS / i64::try_from(p.codex.max(1)).unwrap_or(1);
+    for i in 0..p.codex {
+        let project = rng.below(projects.len());
+        let cwd = projects.get(project).map_or("/", String::as_str);
+        let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
+        let target_bytes = (8_000.0 * (5.0 * rng.unit()).exp()) as usize;
+        let rollout = codex::rollout(&mut rng, cwd, start_ms, target_bytes, 16_000);
+        write_file(
+            &root.join(&rollout.relative_path),
+            &rollout.jsonl,
+            rollout.end_ms,
+        )?;
+    }
+    let rollout = codex::rollout(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write_file(
+        &root.join(&rollout.relative_path),
+        &rollout.jsonl,
+        rollout.end_ms,
+    )
+}
