@@ -258,8 +258,11 @@ impl Conversation {
         self.messages.push(message);
     }
 
+    /// One response item. Calls and outputs whose id or name is not a string are left out, as
+    /// Codex leaves out lines it cannot deserialize: a nameless call cannot be answered or replayed.
     fn item(&mut self, timestamp_ms: Option<i64>, item: &Value) {
-        let call_id = || str_field(item, "call_id").unwrap_or_default().to_owned();
+        let call_id = str_field(item, "call_id").map(str::to_owned);
+        let name = str_field(item, "name").map(str::to_owned);
         match str_field(item, "type").unwrap_or_default() {
             "message" => self.message(timestamp_ms, item),
             "reasoning" => {
@@ -280,26 +283,27 @@ impl Conversation {
                 let arguments = str_field(item, "arguments").unwrap_or_default();
                 let input = serde_json::from_str(arguments)
                     .unwrap_or_else(|_| Value::String(arguments.to_owned()));
-                let part = Part::ToolCall {
-                    id: call_id(),
-                    name: str_field(item, "name").unwrap_or_default().to_owned(),
-                    input,
+                let (Some(id), Some(name)) = (call_id, name) else {
+                    return;
                 };
+                let part = Part::ToolCall { id, name, input };
                 self.assistant_part(timestamp_ms, part);
             }
             "custom_tool_call" => {
+                let (Some(id), Some(name)) = (call_id, name) else {
+                    return;
+                };
                 let part = Part::ToolCall {
-                    id: call_id(),
-                    name: str_field(item, "name").unwrap_or_default().to_owned(),
+                    id,
+                    name,
                     input: Value::String(str_field(item, "input").unwrap_or_default().to_owned()),
                 };
                 self.assistant_part(timestamp_ms, part);
             }
             "local_shell_call" => {
-                let id = str_field(item, "call_id")
-                    .or_else(|| str_field(item, "id"))
-                    .unwrap_or_default()
-                    .to_owned();
+                let Some(id) = call_id.or_else(|| str_field(item, "id").map(str::to_owned)) else {
+                    return;
+                };
                 let input = item.get("action").cloned().unwrap_or(Value::Null);
                 let part = Part::ToolCall {
                     id,
@@ -309,9 +313,12 @@ impl Conversation {
                 self.assistant_part(timestamp_ms, part);
             }
             "function_call_output" | "custom_tool_call_output" => {
+                let Some(call_id) = call_id else {
+                    return;
+                };
                 let (output, images, is_error) = tool_output(item.get("output"));
                 let part = Part::ToolResult {
-                    call_id: call_id(),
+                    call_id,
                     output,
                     images,
                     is_error,
@@ -428,9 +435,10 @@ pub fn transcript(rollout: &Rollout, fallback_id: &str) -> (Transcript, Header) 
 /// `compacted`: with `replacement_history` the model's history restarts from it; without, the
 /// summary follows what came before. Either way a marker shows where.
 fn compaction(conversation: &mut Conversation, record: &Record) {
-    let summary = str_field(&record.payload, "message")
-        .unwrap_or_default()
-        .to_owned();
+    // Codex cannot load a `compacted` line without its message text, and neither do we.
+    let Some(summary) = str_field(&record.payload, "message").map(str::to_owned) else {
+        return;
+    };
     let replacement = record
         .payload
         .get("replacement_history")

@@ -2,6 +2,7 @@
 //! session in one transaction, removing exactly what was written.
 
 use handoff_plugin_api::{AdapterError, ErrorKind, SessionSummary, Written};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -104,6 +105,33 @@ fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
     AdapterError::io(path.display(), e)
 }
 
+/// A text column as SQLite holds it, whatever the declared type (SQLite does not enforce it):
+/// numbers are written out, blobs that are UTF-8 taken as text, anything else is none.
+fn text(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            std::str::from_utf8(bytes).ok().map(str::to_owned)
+        }
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Null => None,
+    })
+}
+
+/// An integer column (times, counts): text that is a number counts, anything else is none.
+fn int(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<i64>> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Integer(n) => Some(n),
+        // Saturating: a float time is still roughly that time.
+        #[allow(clippy::cast_possible_truncation)]
+        ValueRef::Real(x) => Some(x as i64),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| t.trim().parse().ok()),
+        ValueRef::Blob(_) | ValueRef::Null => None,
+    })
+}
+
 /// Opens the database read-only. WAL readers see committed data while OpenCode writes.
 pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -147,19 +175,27 @@ pub fn list(
         .query_map(params![directory, project_id, limit], |row| {
             Ok(SessionSummary {
                 agent: "opencode".into(),
-                session_id: row.get(0)?,
-                cwd: row.get(1)?,
-                title: row.get(2)?,
-                created_ms: row.get(3)?,
-                updated_ms: row.get(4)?,
-                messages: usize::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
+                session_id: text(row, 0)?.unwrap_or_default(),
+                cwd: text(row, 1)?,
+                title: text(row, 2)?,
+                created_ms: int(row, 3)?,
+                updated_ms: int(row, 4)?,
+                messages: int(row, 5)?
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(0),
                 path: path.display().to_string(),
                 cached: false,
             })
         })
         .map_err(|e| sql_error(path, e))?;
-    rows.collect::<Result<Vec<_>, _>>()
-        .map_err(|e| sql_error(path, e))
+    let rows = rows
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sql_error(path, e))?;
+    // A row without a text id cannot be asked for again.
+    Ok(rows
+        .into_iter()
+        .filter(|r| !r.session_id.is_empty())
+        .collect())
 }
 
 /// Session ids starting with `prefix`.
@@ -172,10 +208,12 @@ pub fn ids_with_prefix(
         .prepare("SELECT id FROM session WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 20")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
-        .query_map([prefix], |row| row.get(0))
+        .query_map([prefix], |row| text(row, 0))
         .map_err(|e| sql_error(path, e))?;
-    rows.collect::<Result<Vec<_>, _>>()
-        .map_err(|e| sql_error(path, e))
+    let ids = rows
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sql_error(path, e))?;
+    Ok(ids.into_iter().flatten().collect())
 }
 
 /// One session with its messages (ordered by `(time_created, id)`) and parts (by `id`); rows
@@ -193,15 +231,15 @@ pub fn load(
             [id],
             |row| {
                 Ok(RawSession {
-                    id: row.get(0)?,
-                    directory: row.get(1)?,
-                    title: row.get(2)?,
-                    created_ms: row.get(3)?,
-                    updated_ms: row.get(4)?,
-                    model: row
-                        .get::<_, Option<String>>(5)?
-                        .and_then(|m| serde_json::from_str(&m).ok()),
-                    children: usize::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+                    id: text(row, 0)?.unwrap_or_else(|| id.to_owned()),
+                    directory: text(row, 1)?,
+                    title: text(row, 2)?,
+                    created_ms: int(row, 3)?,
+                    updated_ms: int(row, 4)?,
+                    model: text(row, 5)?.and_then(|m| serde_json::from_str(&m).ok()),
+                    children: int(row, 6)?
+                        .and_then(|n| usize::try_from(n).ok())
+                        .unwrap_or(0),
                 })
             },
         )
@@ -217,12 +255,13 @@ pub fn load(
         .prepare("SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
-        .query_map([id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
+        .query_map([id], |row| Ok((text(row, 0)?, text(row, 1)?)))
         .map_err(|e| sql_error(path, e))?;
     for row in rows {
-        let (message_id, data) = row.map_err(|e| sql_error(path, e))?;
+        let (Some(message_id), Some(data)) = row.map_err(|e| sql_error(path, e))? else {
+            skipped += 1;
+            continue;
+        };
         match serde_json::from_str::<Value>(&data) {
             Ok(info @ Value::Object(_)) => messages.push(RawMessage {
                 id: message_id,
@@ -237,9 +276,7 @@ pub fn load(
         .prepare("SELECT message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id")
         .map_err(|e| sql_error(path, e))?;
     let rows = statement
-        .query_map([id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
+        .query_map([id], |row| Ok((text(row, 0)?, text(row, 1)?)))
         .map_err(|e| sql_error(path, e))?;
     let index: std::collections::HashMap<String, usize> = messages
         .iter()
@@ -247,7 +284,10 @@ pub fn load(
         .map(|(i, m)| (m.id.clone(), i))
         .collect();
     for row in rows {
-        let (message_id, data) = row.map_err(|e| sql_error(path, e))?;
+        let (Some(message_id), Some(data)) = row.map_err(|e| sql_error(path, e))? else {
+            skipped += 1;
+            continue;
+        };
         let Some(message) = index.get(&message_id).and_then(|&i| messages.get_mut(i)) else {
             continue;
         };
