@@ -2,9 +2,9 @@
 //! chain, one assistant row per content block, tool results as user rows (with `toolUseResult`),
 //! thinking blocks, compactions, title rows and subagent transcripts.
 
-use crate::rfc3339;
 use crate::rng::Rng;
-use serde_json::{Value, json};
+use crate::{Obj, rfc3339};
+use serde_json::json;
 
 /// A generated session: its id, its rows and its subagents' files (`agent-<id>.jsonl`).
 pub struct Session {
@@ -33,11 +33,9 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn push(&mut self, value: &Value) {
-        if let Ok(line) = serde_json::to_vec(value) {
-            self.out.extend_from_slice(&line);
-            self.out.push(b'\n');
-        }
+    fn line(&mut self, json: &str) {
+        self.out.extend_from_slice(json.as_bytes());
+        self.out.push(b'\n');
     }
 
     fn tick(&mut self, max_ms: usize) -> String {
@@ -45,51 +43,68 @@ impl Writer<'_> {
         rfc3339(self.now_ms)
     }
 
-    /// A conversation row with the client's envelope; returns its uuid.
-    fn row(&mut self, kind: &str, body: Value) -> String {
+    /// A conversation row with the client's envelope, in its key order (`type` before the
+    /// message on user rows, after it on assistant rows); returns its uuid.
+    fn row(&mut self, kind: &str, body: &[(&str, String)]) -> String {
         let uuid = self.rng.uuid();
         let timestamp = self.tick(4_000);
-        let mut row = json!({
-            "parentUuid": self.parent,
-            "isSidechain": self.sidechain,
-            "userType": "external",
-            "cwd": self.cwd,
-            "sessionId": self.id,
-            "version": "2.1.330",
-            "gitBranch": "main",
-        });
-        if let (Some(row), Value::Object(body)) = (row.as_object_mut(), body) {
-            row.extend(body);
-            row.insert("type".into(), kind.into());
-            row.insert("uuid".into(), uuid.clone().into());
-            row.insert("timestamp".into(), timestamp.into());
-            row.insert("entrypoint".into(), "cli".into());
+        let mut row = Obj::new()
+            .field("parentUuid", &self.parent)
+            .field("isSidechain", self.sidechain);
+        if kind != "assistant" {
+            row = row.field("type", kind);
         }
-        self.push(&row);
+        for (key, json) in body {
+            row = row.raw(key, json);
+        }
+        if kind == "assistant" {
+            row = row.field("type", kind);
+        }
+        let row = row
+            .field("uuid", &uuid)
+            .field("timestamp", timestamp)
+            .field("userType", "external")
+            .field("entrypoint", "cli")
+            .field("cwd", &self.cwd)
+            .field("sessionId", &self.id)
+            .field("version", "2.1.330")
+            .field("gitBranch", "main")
+            .done();
+        self.line(&row);
         self.parent = Some(uuid.clone());
         uuid
     }
 
     fn user_text(&mut self, text: String) {
-        self.row("user", json!({"message": {"role": "user", "content": text}}));
+        let message = Obj::new()
+            .field("role", "user")
+            .field("content", text)
+            .done();
+        self.row("user", &[("message", message)]);
     }
 
-    fn assistant(&mut self, message_id: &str, block: Value, stop: &str) {
+    fn assistant(&mut self, message_id: &str, block: String, stop: &str) {
         let request = format!("req_{}", self.rng.hex(24));
         let input = self.rng.below(40_000);
+        let usage = json!({"input_tokens": input, "cache_creation_input_tokens": 512,
+                           "cache_read_input_tokens": input * 3, "output_tokens": 300,
+                           "service_tier": "standard"});
+        let message = Obj::new()
+            .field("id", message_id)
+            .field("type", "message")
+            .field("role", "assistant")
+            .field("model", "claude-sonnet-4-5-20250929")
+            .raw("content", &format!("[{block}]"))
+            .field("stop_reason", stop)
+            .field("stop_sequence", ())
+            .field("usage", usage)
+            .done();
         self.row(
             "assistant",
-            json!({
-                "requestId": request,
-                "message": {
-                    "id": message_id, "type": "message", "role": "assistant",
-                    "model": "claude-sonnet-4-5-20250929", "content": [block],
-                    "stop_reason": stop, "stop_sequence": null,
-                    "usage": {"input_tokens": input, "cache_creation_input_tokens": 512,
-                              "cache_read_input_tokens": input * 3, "output_tokens": 300,
-                              "service_tier": "standard"}
-                }
-            }),
+            &[
+                ("message", message),
+                ("requestId", format!("\"{request}\"")),
+            ],
         );
     }
 
@@ -97,27 +112,52 @@ impl Writer<'_> {
     fn tool(&mut self, message_id: &str, max_output: usize) -> usize {
         let call_id = format!("toolu_{}", self.rng.hex(24));
         let (name, input) = match self.rng.below(4) {
-            0 => ("Read", json!({"file_path": format!("{}/src/{}.rs", self.cwd, self.rng.word())})),
-            1 => ("Grep", json!({"pattern": self.rng.word(), "path": self.cwd})),
-            2 => ("Edit", json!({"file_path": format!("{}/src/{}.rs", self.cwd, self.rng.word()),
-                                 "old_string": self.rng.sentence(6), "new_string": self.rng.sentence(7)})),
-            _ => ("Bash", json!({"command": format!("cargo test {}", self.rng.word()),
-                                 "description": self.rng.sentence(4)})),
+            0 => (
+                "Read",
+                json!({"file_path": format!("{}/src/{}.rs", self.cwd, self.rng.word())}),
+            ),
+            1 => (
+                "Grep",
+                json!({"pattern": self.rng.word(), "path": self.cwd}),
+            ),
+            2 => (
+                "Edit",
+                json!({"file_path": format!("{}/src/{}.rs", self.cwd, self.rng.word()),
+                                 "old_string": self.rng.sentence(6), "new_string": self.rng.sentence(7)}),
+            ),
+            _ => (
+                "Bash",
+                json!({"command": format!("cargo test {}", self.rng.word()),
+                                 "description": self.rng.sentence(4)}),
+            ),
         };
-        let block = json!({"type": "tool_use", "id": call_id, "name": name, "input": input});
+        let block = Obj::new()
+            .field("type", "tool_use")
+            .field("id", &call_id)
+            .field("name", name)
+            .field("input", input)
+            .done();
         self.assistant(message_id, block, "tool_use");
         let size = self.rng.skewed(120, max_output);
         let output = self.rng.output(size);
         let is_error = self.rng.chance(0.05);
-        self.row(
-            "user",
-            json!({
-                "message": {"role": "user", "content": [
-                    {"tool_use_id": call_id, "type": "tool_result", "content": output, "is_error": is_error}
-                ]},
-                "toolUseResult": {"stdout": output, "stderr": "", "interrupted": false, "isImage": false}
-            }),
-        );
+        let result = Obj::new()
+            .field("tool_use_id", &call_id)
+            .field("type", "tool_result")
+            .field("content", &output)
+            .field("is_error", is_error)
+            .done();
+        let message = Obj::new()
+            .field("role", "user")
+            .raw("content", &format!("[{result}]"))
+            .done();
+        let ui = Obj::new()
+            .field("stdout", &output)
+            .field("stderr", "")
+            .field("interrupted", false)
+            .field("isImage", false)
+            .done();
+        self.row("user", &[("message", message), ("toolUseResult", ui)]);
         size
     }
 
@@ -130,39 +170,66 @@ impl Writer<'_> {
         if self.rng.chance(0.3) {
             let thinking = self.rng.text(40, 120);
             let signature = self.rng.hex(600);
-            let block = json!({"type": "thinking", "thinking": thinking, "signature": signature});
+            let block = Obj::new()
+                .field("type", "thinking")
+                .field("thinking", thinking)
+                .field("signature", signature)
+                .done();
             self.assistant(&message_id, block, "tool_use");
         }
         let text = self.rng.text(12, 30);
-        self.assistant(&message_id, json!({"type": "text", "text": text}), "tool_use");
+        self.assistant(&message_id, text_block(&text), "tool_use");
         for _ in 0..1 + self.rng.below(4) {
             self.tool(&message_id, max_output);
         }
         let closing = format!("msg_{}", self.rng.hex(24));
         let text = self.rng.text(20, 80);
-        self.assistant(&closing, json!({"type": "text", "text": text}), "end_turn");
+        self.assistant(&closing, text_block(&text), "end_turn");
     }
 
     fn compact(&mut self) {
         let logical = self.parent.take();
         let pre_tokens = 150_000 + self.rng.below(30_000);
+        let metadata = Obj::new()
+            .field("trigger", "auto")
+            .field("preTokens", pre_tokens)
+            .done();
         self.row(
             "system",
-            json!({"subtype": "compact_boundary", "content": "Conversation compacted",
-                   "isMeta": false, "level": "info", "logicalParentUuid": logical,
-                   "compactMetadata": {"trigger": "auto", "preTokens": pre_tokens}}),
+            &[
+                ("subtype", "\"compact_boundary\"".into()),
+                ("content", "\"Conversation compacted\"".into()),
+                ("isMeta", "false".into()),
+                ("level", "\"info\"".into()),
+                (
+                    "logicalParentUuid",
+                    serde_json::to_string(&logical).unwrap_or_default(),
+                ),
+                ("compactMetadata", metadata),
+            ],
         );
         let summary = format!(
             "This session is being continued from a previous conversation that ran out of context. \
              The conversation is summarized below:\n{}",
             self.rng.sentence(400)
         );
+        let message = Obj::new()
+            .field("role", "user")
+            .field("content", summary)
+            .done();
         self.row(
             "user",
-            json!({"isCompactSummary": true, "isVisibleInTranscriptOnly": true,
-                   "message": {"role": "user", "content": summary}}),
+            &[
+                ("message", message),
+                ("isCompactSummary", "true".into()),
+                ("isVisibleInTranscriptOnly", "true".into()),
+            ],
         );
     }
+}
+
+fn text_block(text: &str) -> String {
+    Obj::new().field("type", "text").field("text", text).done()
 }
 
 /// Options of one session.
@@ -189,7 +256,12 @@ pub fn session(rng: &mut Rng, cwd: &str, shape: &Shape) -> Session {
     if writer.rng.chance(0.3) {
         let summary = writer.rng.sentence(6);
         let leaf = writer.rng.uuid();
-        writer.push(&json!({"type": "summary", "summary": summary, "leafUuid": leaf}));
+        let row = Obj::new()
+            .field("type", "summary")
+            .field("summary", summary)
+            .field("leafUuid", leaf)
+            .done();
+        writer.line(&row);
     }
     let compact_at = shape.target_bytes / 2;
     let mut compacted = !shape.compaction;
@@ -206,7 +278,12 @@ pub fn session(rng: &mut Rng, cwd: &str, shape: &Shape) -> Session {
     }
     if writer.rng.chance(0.3) {
         let title = writer.rng.sentence(5);
-        writer.push(&json!({"type": "ai-title", "aiTitle": title, "sessionId": id}));
+        let row = Obj::new()
+            .field("type", "ai-title")
+            .field("aiTitle", title)
+            .field("sessionId", &id)
+            .done();
+        writer.line(&row);
     }
     Session {
         id,

@@ -12,6 +12,40 @@ use std::time::{Duration, UNIX_EPOCH};
 /// 2026-01-01T00:00:00Z: sessions are spread over the days after it.
 pub const EPOCH_MS: i64 = 1_767_225_600_000;
 
+/// A JSON object written with its keys in the given order, as the clients write them
+/// (`serde_json::json!` would sort them).
+#[derive(Default)]
+pub struct Obj(String);
+
+impl Obj {
+    pub fn new() -> Self {
+        Self(String::from("{"))
+    }
+
+    /// A field whose value serde_json encodes.
+    pub fn field(self, key: &str, value: impl serde::Serialize) -> Self {
+        let json = serde_json::to_string(&value).unwrap_or_else(|_| "null".into());
+        self.raw(key, &json)
+    }
+
+    /// A field whose value is already JSON (an [`Obj::done`]).
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0
+            .push_str(&serde_json::to_string(key).unwrap_or_default());
+        self.0.push(':');
+        self.0.push_str(json);
+        self
+    }
+
+    pub fn done(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
 /// RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -58,6 +92,9 @@ mod tests {
     #[test]
     fn rfc3339_formats_utc() {
         assert_eq!(rfc3339(EPOCH_MS), "2026-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(EPOCH_MS + 86_400_000 * 59 + 3_723_004), "2026-03-01T01:02:03.004Z");
+        assert_eq!(
+            rfc3339(EPOCH_MS + 86_400_000 * 59 + 3_723_004),
+            "2026-03-01T01:02:03.004Z"
+        );
     }
 }

@@ -4,13 +4,74 @@
 pub struct Rng(u64);
 
 const WORDS: &[&str] = &[
-    "the", "parser", "returns", "an", "error", "when", "config", "file", "is", "missing", "fix",
-    "test", "module", "function", "value", "cache", "index", "session", "build", "release",
-    "handler", "request", "response", "async", "thread", "buffer", "stream", "token", "update",
-    "refactor", "into", "from", "with", "without", "check", "list", "read", "write", "path",
-    "directory", "struct", "field", "type", "trait", "impl", "match", "option", "result", "vector",
-    "string", "bytes", "offset", "length", "line", "column", "output", "input", "schema", "query",
-    "database", "migration", "logger", "metric", "retry", "timeout", "deadline", "queue", "worker",
+    "the",
+    "parser",
+    "returns",
+    "an",
+    "error",
+    "when",
+    "config",
+    "file",
+    "is",
+    "missing",
+    "fix",
+    "test",
+    "module",
+    "function",
+    "value",
+    "cache",
+    "index",
+    "session",
+    "build",
+    "release",
+    "handler",
+    "request",
+    "response",
+    "async",
+    "thread",
+    "buffer",
+    "stream",
+    "token",
+    "update",
+    "refactor",
+    "into",
+    "from",
+    "with",
+    "without",
+    "check",
+    "list",
+    "read",
+    "write",
+    "path",
+    "directory",
+    "struct",
+    "field",
+    "type",
+    "trait",
+    "impl",
+    "match",
+    "option",
+    "result",
+    "vector",
+    "string",
+    "bytes",
+    "offset",
+    "length",
+    "line",
+    "column",
+    "output",
+    "input",
+    "schema",
+    "query",
+    "database",
+    "migration",
+    "logger",
+    "metric",
+    "retry",
+    "timeout",
+    "deadline",
+    "queue",
+    "worker",
 ];
 
 impl Rng {
@@ -64,7 +125,10 @@ impl Rng {
     }
 
     pub fn word(&mut self) -> &'static str {
-        WORDS.get(self.below(WORDS.len())).copied().unwrap_or("word")
+        WORDS
+            .get(self.below(WORDS.len()))
+            .copied()
+            .unwrap_or("word")
     }
 
     /// A sentence of `words` words.

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use handoff_plugin_api::{
-    ExtractRequest, Extracted, InjectMode, InjectRequest, Injected, Part, Role, Transcript, Written,
+    ExtractRequest, Extracted, InjectMode, Injected, Part, Role, Transcript, Written,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -72,12 +72,23 @@ pub fn inject(
     mode: InjectMode,
     transcript: &Transcript,
 ) -> Result<Injected> {
-    Ok(agent.inject(&InjectRequest {
+    // The request is serialized from a borrow: a copy of a big transcript would double the
+    // memory a transfer needs.
+    #[derive(Serialize)]
+    struct BorrowedInjectRequest<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        home: Option<String>,
+        cwd: &'a str,
+        mode: InjectMode,
+        transcript: &'a Transcript,
+    }
+    let request = BorrowedInjectRequest {
         home,
-        cwd: cwd.to_owned(),
+        cwd,
         mode,
-        transcript: transcript.clone(),
-    })?)
+        transcript,
+    };
+    Ok(agent.call("inject", &request)?)
 }
 
 /// What a check of the written session compares: the conversation's texts in order and how many

@@ -42,6 +42,9 @@ fn parse() -> Result<Params, String> {
     if params.out.as_os_str().is_empty() {
         return Err("--out DIR is required".into());
     }
+    // Sessions record absolute project paths.
+    std::fs::create_dir_all(&params.out).map_err(|e| format!("{}: {e}", params.out.display()))?;
+    params.out = std::fs::canonicalize(&params.out).map_err(|e| e.to_string())?;
     Ok(params)
 }
 
