@@ -1,12 +1,13 @@
 //! The transfer pipeline: extract → redact → budget → inject → verify. Data flows one way; each
 //! step only sees what the previous one produced.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use handoff_plugin_api::{
     ExtractRequest, Extracted, InjectMode, Injected, Part, Role, Transcript, Written,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::path::PathBuf;
 
 use crate::budget::{self, BudgetReport};
 use crate::redact::{RedactionCounts, Redactor};
@@ -24,6 +25,11 @@ pub fn extract(
     cwd: &str,
     session_id: Option<String>,
 ) -> Result<Source> {
+    // An id reaches file names and queries: one that could be a path is refused here, whatever
+    // the adapter (a plugin's too) would make of it.
+    if let Some(id) = &session_id {
+        handoff_adapter_kit::fs::check_session_id(&agent.info.name, id)?;
+    }
     let extracted = agent.extract(&ExtractRequest {
         home,
         cwd: Some(cwd.to_owned()),
@@ -193,8 +199,43 @@ pub fn verify(
     }
 }
 
-/// Removes what an inject wrote: files here, database rows by the adapter that wrote them.
-pub fn remove_written(agent: &Agent, injected: &Injected) -> Result<()> {
+/// The home an agent writes into: the configured one, else the agent's own default.
+fn home_of(agent: &Agent, configured: Option<&str>) -> PathBuf {
+    PathBuf::from(configured.unwrap_or(&agent.info.default_home))
+}
+
+/// Checks that every file an inject reports lies inside the target's home once symlinks are
+/// resolved. Built-in adapters cannot write elsewhere (kit::fs refuses); a plugin that did is an
+/// error, and handoff neither records nor removes what it cannot vouch for.
+pub fn check_written_inside(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<()> {
+    let home = home_of(agent, home);
+    let root = std::fs::canonicalize(&home).with_context(|| {
+        format!(
+            "{}: cannot resolve {}'s home",
+            home.display(),
+            agent.info.name
+        )
+    })?;
+    for written in &injected.written {
+        if let Written::File { path } = written {
+            let real = std::fs::canonicalize(path)
+                .with_context(|| format!("{path}: reported as written but cannot be resolved"))?;
+            if !real.starts_with(&root) {
+                bail!(
+                    "{path}: {} wrote outside its home {}; left in place for you to inspect",
+                    agent.info.name,
+                    home.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes what an inject wrote: files here (only inside the target's home, see
+/// [`check_written_inside`]), database rows by the adapter that wrote them.
+pub fn remove_written(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<()> {
+    check_written_inside(agent, home, injected)?;
     if injected
         .written
         .iter()

@@ -127,8 +127,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         ctx.ui.warn(warning);
     }
     if !args.dry_run {
-        if let Err(e) = pipeline::verify(target, target_home, &cwd, &injected, transcript) {
-            let cleanup = pipeline::remove_written(target, &injected)
+        pipeline::check_written_inside(target, target_home.as_deref(), &injected)?;
+        if let Err(e) = pipeline::verify(target, target_home.clone(), &cwd, &injected, transcript) {
+            let cleanup = pipeline::remove_written(target, target_home.as_deref(), &injected)
                 .err()
                 .map(|c| format!(" (and removing it failed: {c:#})"))
                 .unwrap_or_default();

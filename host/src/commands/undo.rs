@@ -36,8 +36,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             }
         }
     }
+    let home = ctx.config.agent_home(&record.target.agent);
     let agent = ctx.agent(&record.target.agent)?;
-    remove_written(agent, &record.injected())?;
+    remove_written(agent, home.as_deref(), &record.injected())?;
     history::mark_undone(&record.id)?;
     ctx.ui.step(&format!(
         "Removed {} session {} (transfer {})",

@@ -1,0 +1,247 @@
+//! Helpers of the hardening tests: a scratch HOME with the agents' homes in it, the real-client
+//! fixtures as sources, whole-tree snapshots to prove what changed, and the error contract.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::SystemTime;
+
+pub use crate::support::{handoff, stderr, stdout, workspace};
+
+pub const CLAUDE_REAL_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
+pub const CODEX_REAL_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
+pub const CODEX_REAL_FILE: &str =
+    "rollout-2026-11-24T01-22-10-01a20b25-6870-7401-bf9b-27b91e0e682f.jsonl";
+pub const OPENCODE_REAL_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
+
+pub fn fixture(agent: &str, name: &str) -> PathBuf {
+    workspace()
+        .join("plugins")
+        .join(agent)
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A scratch HOME: `.claude`, `.codex` and `.local/share/opencode` follow from it (the test
+/// binary runs with a cleared environment), and a project directory inside it.
+pub struct Env {
+    pub home: tempfile::TempDir,
+    pub project: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join("work/project");
+        std::fs::create_dir_all(&project).unwrap();
+        let project = std::fs::canonicalize(project).unwrap();
+        Self { home, project }
+    }
+
+    pub fn claude_home(&self) -> PathBuf {
+        self.home.path().join(".claude")
+    }
+    pub fn codex_home(&self) -> PathBuf {
+        self.home.path().join(".codex")
+    }
+    pub fn opencode_home(&self) -> PathBuf {
+        self.home.path().join(".local/share/opencode")
+    }
+    pub fn home_of(&self, agent: &str) -> PathBuf {
+        match agent {
+            "claude" => self.claude_home(),
+            "codex" => self.codex_home(),
+            "opencode" => self.opencode_home(),
+            other => panic!("no home for {other}"),
+        }
+    }
+
+    /// Puts `bytes` as Claude session `id` of project folder `-src`; returns its path.
+    pub fn claude_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.claude_home().join(format!("projects/-src/{id}.jsonl"));
+        put(&path, bytes);
+        path
+    }
+
+    /// Puts `bytes` as a Codex rollout named for `id` (with `.zst` when `zst`).
+    pub fn codex_session(&self, id: &str, zst: bool, bytes: &[u8]) -> PathBuf {
+        let name = format!(
+            "rollout-2025-10-01T10-00-00-{id}.jsonl{}",
+            if zst { ".zst" } else { "" }
+        );
+        let path = self.codex_home().join("sessions/2025/10/01").join(name);
+        put(&path, bytes);
+        path
+    }
+
+    /// The real clients' sessions in every home: Claude's and Codex's files (with Codex's thread
+    /// index) and OpenCode's database.
+    pub fn with_real_sources(self) -> Self {
+        let claude = std::fs::read(fixture("claude", &format!("real/{CLAUDE_REAL_ID}.jsonl")));
+        self.claude_session(CLAUDE_REAL_ID, &claude.unwrap());
+        let rollout = std::fs::read(fixture("codex", &format!("real/{CODEX_REAL_FILE}"))).unwrap();
+        put(
+            &self
+                .codex_home()
+                .join("sessions/2026/11/24")
+                .join(CODEX_REAL_FILE),
+            &rollout,
+        );
+        std::fs::copy(
+            fixture("codex", "real/state_5.sqlite"),
+            self.codex_home().join("state_5.sqlite"),
+        )
+        .unwrap();
+        self.with_opencode_db()
+    }
+
+    /// OpenCode's home with a copy of the real client's database (a transfer into OpenCode
+    /// needs the database to exist).
+    pub fn with_opencode_db(self) -> Self {
+        std::fs::create_dir_all(self.opencode_home()).unwrap();
+        std::fs::copy(
+            fixture("opencode", "real/opencode.db"),
+            self.opencode_home().join("opencode.db"),
+        )
+        .unwrap();
+        self
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        handoff(self.home.path()).args(args).output().unwrap()
+    }
+
+    /// `handoff FROM TO --session-id ID --cwd <project> --json <extra…>`.
+    pub fn transfer(&self, from: &str, to: &str, id: &str, extra: &[&str]) -> Output {
+        let project = self.project.display().to_string();
+        let mut args = vec![from, to, "--session-id", id, "--cwd", &project, "--json"];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::of(self.home.path())
+    }
+}
+
+pub fn put(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A file as it was: its bytes' hash, length and mtime (or the target of a symlink).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileState {
+    pub sha256: String,
+    pub len: u64,
+    pub mtime: SystemTime,
+}
+
+/// Every file under a root, symlinks not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(pub BTreeMap<PathBuf, FileState>);
+
+impl Snapshot {
+    pub fn of(root: &Path) -> Self {
+        let mut files = BTreeMap::new();
+        walk(root, &mut files);
+        Self(files)
+    }
+
+    /// Files added, removed or changed (bytes or mtime) since `self`.
+    pub fn changes(&self, after: &Snapshot) -> Vec<PathBuf> {
+        let mut changed: Vec<PathBuf> = after
+            .0
+            .iter()
+            .filter(|(path, state)| self.0.get(*path) != Some(state))
+            .map(|(path, _)| path.clone())
+            .collect();
+        changed.extend(
+            self.0
+                .keys()
+                .filter(|path| !after.0.contains_key(*path))
+                .cloned(),
+        );
+        changed.sort();
+        changed
+    }
+
+    /// Asserts that everything that changed lies under one of `allowed`.
+    pub fn assert_changes_only_under(&self, after: &Snapshot, allowed: &[&Path]) {
+        let outside: Vec<PathBuf> = self
+            .changes(after)
+            .into_iter()
+            .filter(|p| !allowed.iter().any(|a| p.starts_with(a)))
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "changed outside {allowed:?}: {outside:#?}"
+        );
+    }
+}
+
+fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, FileState>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            walk(&path, files);
+            continue;
+        }
+        let bytes = if meta.file_type().is_symlink() {
+            std::fs::read_link(&path)
+                .unwrap()
+                .into_os_string()
+                .into_encoded_bytes()
+        } else {
+            std::fs::read(&path).unwrap()
+        };
+        files.insert(
+            path,
+            FileState {
+                sha256: format!("{:x}", Sha256::digest(&bytes)),
+                len: meta.len(),
+                mtime: meta.modified().unwrap(),
+            },
+        );
+    }
+}
+
+/// The error contract: exit 1, no panic, exactly one `error: ` line, and it is the last line.
+/// Returns that line.
+pub fn assert_clean_error(output: &Output) -> String {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(1), "expected exit 1: {err}");
+    assert!(!err.contains("panicked"), "a panic leaked: {err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line expected: {err}");
+    assert_eq!(err.lines().last(), Some(errors[0]), "{err}");
+    errors[0].to_owned()
+}
+
+/// Success: exit 0, no panic; the `--json` report.
+pub fn assert_ok_json(output: &Output) -> serde_json::Value {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(0), "expected success: {err}");
+    assert!(!err.contains("panicked"), "a panic leaked: {err}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("--json output: {e}: {}", stdout(output)))
+}
+
+/// No temp file of an atomic write is left anywhere under `root`.
+pub fn assert_no_temp_files(root: &Path) {
+    let temps: Vec<PathBuf> = Snapshot::of(root)
+        .0
+        .into_keys()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".handoff-"))
+        })
+        .collect();
+    assert!(temps.is_empty(), "half-written files left: {temps:?}");
+}

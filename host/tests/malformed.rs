@@ -1,0 +1,406 @@
+//! Malformed input through the `handoff` binary, for every reader: the corpus under
+//! `plugins/*/tests/fixtures/malformed/` (see the README there) plus what cannot be committed
+//! (50 MB lines, symlinks, locks). Usable input → exit 0 with the skipped lines counted; unusable
+//! → exit 1 with one `error: <path>…` line; never a panic; the source unchanged; nothing written
+//! outside the target home; nothing half-written.
+#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
+
+mod harden;
+mod support;
+
+use harden::{
+    Env, Snapshot, assert_clean_error, assert_no_temp_files, assert_ok_json, fixture, put,
+};
+use serde_json::Value;
+use std::path::Path;
+
+const CLAUDE_ID: &str = "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c";
+const CODEX_ID: &str = "0199a213-81c0-7800-8aa1-bbab2a035a54";
+
+/// Lines a JSONL reader must skip: not blank, and not a JSON object (the oracle the counts are
+/// checked against).
+fn unusable_lines(bytes: &[u8]) -> usize {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .filter(|l| !matches!(serde_json::from_slice::<Value>(l), Ok(Value::Object(_))))
+        .count()
+}
+
+enum Expect {
+    /// Exit 0 with this many skipped lines.
+    Usable(usize),
+    /// Exit 1; the error line names the source and contains this.
+    Unusable(&'static str),
+}
+
+/// Runs `from → to` on the source at `source` and checks the whole contract.
+fn check(env: &Env, from: &str, to: &str, id: &str, source: &Path, expect: Expect) -> Value {
+    let before = env.snapshot();
+    let output = env.transfer(from, to, id, &[]);
+    let after = env.snapshot();
+    let target_home = env.home_of(to);
+    let handoff_dir = env.home.path().join(".handoff");
+    // The source is read, never written: bytes and mtime stay.
+    assert_eq!(
+        before.0.get(source),
+        after.0.get(source),
+        "{source:?} changed"
+    );
+    before.assert_changes_only_under(&after, &[&target_home, &handoff_dir]);
+    assert_no_temp_files(env.home.path());
+    match expect {
+        Expect::Usable(skipped) => {
+            let report = assert_ok_json(&output);
+            assert_eq!(
+                report["skipped_lines"],
+                skipped,
+                "{source:?}: {report} {}",
+                harden::stderr(&output)
+            );
+            report
+        }
+        Expect::Unusable(needle) => {
+            let line = assert_clean_error(&output);
+            assert!(
+                line.contains(&source.display().to_string()),
+                "the error does not name {source:?}: {line}"
+            );
+            assert!(line.contains(needle), "{needle:?} not in {line}");
+            // A refused source writes nothing at all.
+            before.assert_changes_only_under(&after, &[&handoff_dir.join("config.toml")]);
+            Value::Null
+        }
+    }
+}
+
+fn claude_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("claude", &format!("malformed/{name}"))).unwrap();
+    let path = env.claude_session(CLAUDE_ID, &bytes);
+    check(&env, "claude", "codex", CLAUDE_ID, &path, expect(&bytes));
+}
+
+#[test]
+fn claude_corpus() {
+    let usable = |bytes: &[u8]| Expect::Usable(unusable_lines(bytes));
+    claude_case("truncated-last-line.jsonl", |_| Expect::Usable(1));
+    claude_case("garbage-lines.jsonl", |_| Expect::Usable(4));
+    claude_case("invalid-utf8.jsonl", |_| Expect::Usable(2));
+    claude_case("nul-bytes.jsonl", |_| Expect::Usable(2));
+    for name in [
+        "wrong-types.jsonl",
+        "broken-parent-chain.jsonl",
+        "hostile-cwd.jsonl",
+    ] {
+        claude_case(name, usable);
+    }
+    claude_case("empty.jsonl", |_| {
+        Expect::Unusable("no Claude Code conversation rows")
+    });
+    claude_case("binary-junk.jsonl", |_| {
+        Expect::Unusable("no Claude Code conversation rows")
+    });
+    claude_case("wrong-types-only.jsonl", |_| {
+        Expect::Unusable("no messages to hand off")
+    });
+}
+
+#[test]
+fn claude_broken_chain_keeps_what_it_can_and_warns() {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("claude", "malformed/broken-parent-chain.jsonl")).unwrap();
+    env.claude_session(CLAUDE_ID, &bytes);
+    let output = env.transfer("claude", "codex", CLAUDE_ID, &[]);
+    let report = assert_ok_json(&output);
+    // The chain stops at the missing parent: the last two rows are what the client would load.
+    assert_eq!(report["source"]["messages"], 2, "{report}");
+    assert!(
+        harden::stderr(&output).contains("is not in the file"),
+        "{}",
+        harden::stderr(&output)
+    );
+}
+
+fn codex_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("codex", &format!("malformed/{name}"))).unwrap();
+    let path = env.codex_session(CODEX_ID, name.ends_with(".zst"), &bytes);
+    check(&env, "codex", "claude", CODEX_ID, &path, expect(&bytes));
+}
+
+#[test]
+fn codex_corpus() {
+    let usable = |bytes: &[u8]| Expect::Usable(unusable_lines(bytes));
+    codex_case("truncated-last-line.jsonl", |_| Expect::Usable(1));
+    for name in [
+        "garbage-lines.jsonl",
+        "invalid-utf8.jsonl",
+        "nul-bytes.jsonl",
+        "wrong-types.jsonl",
+        "hostile-cwd.jsonl",
+    ] {
+        codex_case(name, usable);
+    }
+    // A zstd stream cut short gives the lines it has; the torn last one is skipped.
+    codex_case("truncated.jsonl.zst", |_| Expect::Usable(1));
+    codex_case("empty.jsonl", |_| Expect::Unusable("no Codex rollout line"));
+    codex_case("binary-junk.jsonl", |_| {
+        Expect::Unusable("no Codex rollout line")
+    });
+    codex_case("wrong-types-only.jsonl", |_| {
+        Expect::Unusable("no messages to hand off")
+    });
+    codex_case("not-zstd.jsonl.zst", |_| {
+        Expect::Unusable("not a readable zstd stream")
+    });
+    codex_case("zstd-magic-then-junk.jsonl.zst", |_| {
+        Expect::Unusable("not a readable zstd stream")
+    });
+}
+
+fn opencode_db_case(name: &str, expect: Expect) {
+    let env = Env::new();
+    let db = env.opencode_home().join("opencode.db");
+    put(
+        &db,
+        &std::fs::read(fixture("opencode", &format!("malformed/{name}"))).unwrap(),
+    );
+    check(
+        &env,
+        "opencode",
+        "claude",
+        harden::OPENCODE_REAL_ID,
+        &db,
+        expect,
+    );
+}
+
+#[test]
+fn opencode_database_corpus() {
+    opencode_db_case("corrupt.db", Expect::Unusable("malformed"));
+    opencode_db_case("not-sqlite.db", Expect::Unusable("not a database"));
+    opencode_db_case("empty.db", Expect::Unusable("no such table"));
+    opencode_db_case("unknown-schema.db", Expect::Unusable("no such column"));
+    // Records of the wrong shape are skipped and counted; the rest of the session goes through.
+    opencode_db_case("wrong-types.db", Expect::Usable(3));
+}
+
+/// The legacy JSON tree with a broken record of each kind.
+#[test]
+fn opencode_legacy_tree_with_broken_records() {
+    let env = Env::new();
+    let storage = env.opencode_home().join("storage");
+    let legacy = fixture("opencode", "legacy-1.1/storage");
+    copy_tree(&legacy, &storage);
+    let session = "ses_df50c8024ffeGLzF4GeqzMcDBh";
+    // A message that is not JSON, one that is binary, one whose id would leave the tree.
+    let messages = storage.join("message").join(session);
+    put(
+        &messages.join("msg_zz1.json"),
+        b"{\"id\": \"msg_zz1\", \"role\": ",
+    );
+    put(&messages.join("msg_zz2.json"), &[0xff, 0x00, 0xfe, 0x01]);
+    put(
+        &messages.join("msg_zz3.json"),
+        br#"{"id": "../../../../../../dev", "role": "user", "time": {"created": 1}}"#,
+    );
+    // A part file that is a symlink to a file outside the home is not followed.
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.json");
+    std::fs::write(
+        &secret,
+        br#"{"id":"prt_zzz","type":"text","text":"OUTSIDE_SECRET"}"#,
+    )
+    .unwrap();
+    let part_dir = std::fs::read_dir(storage.join("part"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, part_dir.join("prt_zzzz.json")).unwrap();
+    let source = storage.join(
+        "session/bc9e8d2d5d66251268ab96cf35c12bb8e3e35c3e/ses_df50c8024ffeGLzF4GeqzMcDBh.json",
+    );
+    let report = check(
+        &env,
+        "opencode",
+        "claude",
+        session,
+        &source,
+        Expect::Usable(3),
+    );
+    assert_eq!(report["source"]["session_id"], session);
+    let written = std::fs::read_to_string(report["target"]["path"].as_str().unwrap()).unwrap();
+    assert!(!written.contains("OUTSIDE_SECRET"));
+    assert!(written.contains("HANDOFF_USER_MARKER"));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&entry.path(), &dest);
+        } else {
+            put(&dest, &std::fs::read(entry.path()).unwrap());
+        }
+    }
+}
+
+/// 50 MB on one line: a real row (a huge tool output) is read; a 50 MB garbage line is skipped.
+#[test]
+fn fifty_megabyte_lines() {
+    let big = "x".repeat(50 * 1024 * 1024);
+    let base = std::fs::read(fixture("claude", "malformed/truncated-last-line.jsonl")).unwrap();
+    let complete: Vec<&[u8]> = base.split(|b| *b == b'\n').take(4).collect();
+    let mut huge_result = complete.clone();
+    let row = String::from_utf8(complete[2].to_vec())
+        .unwrap()
+        .replace("ok 12 tests", &big);
+    huge_result[2] = row.as_bytes();
+    let mut garbage = complete.clone();
+    let junk = format!("{{\"type\":\"user\",\"junk\":\"{big}");
+    garbage.insert(1, junk.as_bytes());
+    for (lines, skipped) in [(huge_result, 0), (garbage, 1)] {
+        let env = Env::new();
+        let mut bytes = lines.join(&b'\n');
+        bytes.push(b'\n');
+        let path = env.claude_session(CLAUDE_ID, &bytes);
+        let started = std::time::Instant::now();
+        check(
+            &env,
+            "claude",
+            "codex",
+            CLAUDE_ID,
+            &path,
+            Expect::Usable(skipped),
+        );
+        assert!(
+            started.elapsed().as_secs() < 300,
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+    // Codex: the same huge output as a function_call_output.
+    let sample = std::fs::read(fixture("codex", "malformed/truncated-last-line.jsonl")).unwrap();
+    let text = String::from_utf8_lossy(&sample);
+    let complete: Vec<&str> = text.lines().filter(|l| l.ends_with('}')).collect();
+    let mut lines: Vec<String> = complete.iter().map(|l| (*l).to_owned()).collect();
+    let output_line = lines
+        .iter()
+        .position(|l| l.contains("function_call_output"))
+        .unwrap();
+    let line: Value = serde_json::from_str(&lines[output_line]).unwrap();
+    let mut line = line;
+    line["payload"]["output"] = Value::String(big.clone());
+    lines[output_line] = line.to_string();
+    let env = Env::new();
+    let path = env.codex_session(CODEX_ID, false, (lines.join("\n") + "\n").as_bytes());
+    check(&env, "codex", "claude", CODEX_ID, &path, Expect::Usable(0));
+}
+
+/// A session file that is a symlink out of the home is not read (not even a device that never
+/// ends), and what it points to is untouched.
+#[cfg(unix)]
+#[test]
+fn session_symlinks_out_of_the_home_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("elsewhere.jsonl");
+    std::fs::copy(fixture("claude", "malformed/garbage-lines.jsonl"), &target).unwrap();
+    let outside_before = Snapshot::of(outside.path());
+
+    let env = Env::new();
+    let link = env
+        .claude_home()
+        .join(format!("projects/-src/{CLAUDE_ID}.jsonl"));
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let line = assert_clean_error(&env.transfer("claude", "codex", CLAUDE_ID, &[]));
+    assert!(
+        line.contains("outside") && line.contains(&link.display().to_string()),
+        "{line}"
+    );
+
+    // A link to a device is not a session at all.
+    let env = Env::new();
+    let link = env
+        .claude_home()
+        .join(format!("projects/-src/{CLAUDE_ID}.jsonl"));
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    assert_clean_error(&env.transfer("claude", "codex", CLAUDE_ID, &[]));
+
+    // Codex: a rollout that is a symlink is not one of its sessions.
+    let env = Env::new();
+    let rollout = env.codex_home().join(format!(
+        "sessions/2025/10/01/rollout-2025-10-01T10-00-00-{CODEX_ID}.jsonl"
+    ));
+    std::fs::create_dir_all(rollout.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&target, &rollout).unwrap();
+    let line = assert_clean_error(&env.transfer("codex", "claude", CODEX_ID, &[]));
+    assert!(line.contains("no codex session"), "{line}");
+
+    assert_eq!(
+        Snapshot::of(outside.path()),
+        outside_before,
+        "outside the home changed"
+    );
+}
+
+/// Ids that could name a path are refused by every adapter before they reach one.
+#[test]
+fn hostile_session_ids_are_refused() {
+    let env = Env::new().with_real_sources();
+    let before = env.snapshot();
+    for agent in ["claude", "codex", "opencode"] {
+        let to = if agent == "claude" { "codex" } else { "claude" };
+        for id in ["../../x", "/etc/passwd", "..", "a/b", "x\ny", ""] {
+            let line = assert_clean_error(&env.transfer(agent, to, id, &[]));
+            assert!(line.contains("not a session id"), "{agent} {id:?}: {line}");
+        }
+    }
+    before.assert_changes_only_under(&env.snapshot(), &[&env.home.path().join(".handoff")]);
+}
+
+/// A config file with a wrong type anywhere is one error line naming the file and line.
+#[test]
+fn config_with_wrong_types() {
+    for (text, line) in [
+        ("plugins_dir = 5\n", 1),
+        ("plugin_timeout_secs = \"soon\"\n", 1),
+        ("plugin_timeout_secs = -1\n", 1),
+        ("[agents]\nclaude_home = 5\n", 2),
+        ("agents = \"x\"\n", 1),
+        ("[defaults]\nmax_tokens = -3\n", 2),
+        ("[defaults]\nformat = \"pdf\"\n", 2),
+        ("[defaults]\nauto_inject = \"yes\"\n", 2),
+        ("[redaction]\npatterns = \"sk-.*\"\n", 2),
+        ("[redaction]\npatterns = [5]\n", 2),
+        ("[defaults]\n\nredact_secrets = { a = 1 }\n", 3),
+    ] {
+        let env = Env::new();
+        let path = env.home.path().join(".handoff/config.toml");
+        put(&path, text.as_bytes());
+        let error = assert_clean_error(&env.run(&["status"]));
+        assert!(
+            error.starts_with(&format!("error: {}:{line}: ", path.display())),
+            "{text:?}: {error}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            text,
+            "config rewritten"
+        );
+    }
+    // Not UTF-8, or not TOML at all.
+    for bytes in [&b"\xff\xfe = 1\n"[..], b"[[[\n"] {
+        let env = Env::new();
+        let path = env.home.path().join(".handoff/config.toml");
+        put(&path, bytes);
+        let error = assert_clean_error(&env.run(&["status"]));
+        assert!(error.contains(&path.display().to_string()), "{error}");
+    }
+}
