@@ -1,0 +1,188 @@
+//! What each fuzz target does with its input, kept here so that the committed corpus can also be
+//! replayed as an ordinary test (`host/tests/fuzz_corpus.rs` includes this file).
+//!
+//! Every harness writes the input where the agent keeps such a file, inside a scratch home, then
+//! runs the adapter's readers (list and extract) on it. A reader may refuse the input with an
+//! error; it must not panic, hang, or touch anything outside the scratch home.
+
+use handoff_plugin_api::{Adapter, ExtractRequest, ListRequest};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// One scratch directory per process, emptied and refilled for each input.
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        // /dev/shm keeps the per-input file writes off the disk when it exists.
+        let shm = Path::new("/dev/shm");
+        let builder =
+            tempfile::Builder::new()
+                .prefix("handoff-fuzz-")
+                .tempdir_in(if shm.is_dir() {
+                    shm.to_path_buf()
+                } else {
+                    std::env::temp_dir()
+                });
+        builder.expect("a scratch directory").keep()
+    })
+}
+
+/// Removes the scratch directory (the corpus replay test's last step; a fuzzer never stops).
+pub fn remove_scratch() {
+    let _ = std::fs::remove_dir_all(scratch());
+}
+
+/// A fresh, empty home under the scratch directory.
+fn fresh_home(name: &str) -> PathBuf {
+    let home = scratch().join(name);
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("scratch home");
+    home
+}
+
+fn put(path: &Path, bytes: &[u8]) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("scratch dir");
+    }
+    std::fs::write(path, bytes).expect("scratch file");
+}
+
+fn home_str(home: &Path) -> Option<String> {
+    Some(home.display().to_string())
+}
+
+const CLAUDE_ID: &str = "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c";
+const CODEX_ID: &str = "0199a213-81c0-7800-8aa1-bbab2a035a54";
+
+/// A Claude Code session file: the parser on the bytes, then list (the streaming scan) and
+/// extract by id through the adapter.
+pub fn claude_session(data: &[u8]) {
+    let home = fresh_home("claude");
+    let path = home.join(format!("projects/-p/{CLAUDE_ID}.jsonl"));
+    put(&path, data);
+    let _ = handoff_claude::read::parse_session(data, &path, CLAUDE_ID);
+    let adapter = handoff_claude::ClaudeAdapter;
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(&home),
+        ..ListRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(&home),
+        session_id: Some(CLAUDE_ID[..8].to_owned()),
+        ..ExtractRequest::default()
+    });
+}
+
+/// Claude Code's project key of any cwd: only ASCII alphanumerics and `-`, one path component,
+/// as long as the cwd in UTF-16 units up to 200, cut and hashed beyond.
+pub fn claude_key(data: &[u8]) {
+    let cwd = String::from_utf8_lossy(data);
+    let key = handoff_claude::paths::project_key(&cwd);
+    assert!(
+        key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        "{key:?}"
+    );
+    let units = cwd.encode_utf16().count();
+    if units <= 200 {
+        assert_eq!(key.len(), units, "{cwd:?} → {key:?}");
+    } else {
+        // 200 units, `-`, and the base-36 hash of an i32 (at most 7 digits).
+        assert!((202..=208).contains(&key.len()), "{cwd:?} → {key:?}");
+    }
+    let home = Path::new("/h");
+    let path = handoff_claude::paths::new_session_path(home, &cwd, CLAUDE_ID);
+    if !key.is_empty() {
+        assert_eq!(
+            path.parent().and_then(Path::parent),
+            Some(home.join("projects").as_path()),
+            "{cwd:?} escapes the projects folder: {path:?}"
+        );
+    }
+}
+
+/// A Codex rollout, plain or (when the first byte is odd) named `.jsonl.zst`: list (index-less
+/// file heads and tails, message counts) and extract by id.
+pub fn codex_rollout(data: &[u8]) {
+    let home = fresh_home("codex");
+    let zst = data.first().is_some_and(|b| b % 2 == 1);
+    let name = format!(
+        "rollout-2025-10-01T10-00-00-{CODEX_ID}.jsonl{}",
+        if zst { ".zst" } else { "" }
+    );
+    put(&home.join("sessions/2025/10/01").join(name), data);
+    let adapter = handoff_codex::CodexAdapter;
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(&home),
+        ..ListRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(&home),
+        session_id: Some(CODEX_ID[..8].to_owned()),
+        ..ExtractRequest::default()
+    });
+}
+
+/// Separates the records of one input: 0xFF never occurs in UTF-8, so never inside valid JSON.
+pub const RECORD_SEPARATOR: u8 = 0xFF;
+
+/// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
+/// file; a record starting with `M` opens a new message (the rest is its file); any other record
+/// is a part of the message opened last.
+pub fn opencode_legacy(data: &[u8]) {
+    let home = fresh_home("opencode-legacy");
+    let storage = home.join("storage");
+    let mut records = data.split(|b| *b == RECORD_SEPARATOR);
+    let session = records.next().unwrap_or_default();
+    let session_path = storage.join("session/global/ses_f.json");
+    put(&session_path, session);
+    let mut message = 0;
+    let mut part = 0;
+    for record in records {
+        if let Some(info) = record.strip_prefix(b"M") {
+            message += 1;
+            put(
+                &storage.join(format!("message/ses_f/msg_{message}.json")),
+                info,
+            );
+        } else if message > 0 {
+            part += 1;
+            put(
+                &storage.join(format!("part/msg_{message}/prt_{part}.json")),
+                record,
+            );
+        }
+    }
+    // Only OpenCode's own variables and the explicit home decide where it reads.
+    let adapter = handoff_opencode::OpenCodeAdapter;
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(&home),
+        ..ListRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(&home),
+        path: Some(session_path.display().to_string()),
+        ..ExtractRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(&home),
+        session_id: Some("ses_".into()),
+        ..ExtractRequest::default()
+    });
+}
+
+/// `opencode.db` from raw bytes (seeded with small real-schema databases): list, then extract the
+/// latest session and one by prefix.
+pub fn opencode_db(data: &[u8]) {
+    let home = fresh_home("opencode-db");
+    put(&home.join("opencode.db"), data);
+    let adapter = handoff_opencode::OpenCodeAdapter;
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(&home),
+        ..ListRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(&home),
+        session_id: Some("ses_".into()),
+        ..ExtractRequest::default()
+    });
+}
