@@ -404,3 +404,40 @@ fn config_with_wrong_types() {
         assert!(error.contains(&path.display().to_string()), "{error}");
     }
 }
+
+/// Project directories with `..`, a newline, or 4,000 characters: every target writes inside its
+/// home, and the new session reads back.
+#[test]
+fn hostile_project_directories() {
+    let env = Env::new().with_real_sources();
+    let work = env.home.path().join("work");
+    let newline = work.join("line\nbreak");
+    std::fs::create_dir_all(&newline).unwrap();
+    let mut long = work.clone();
+    while long.as_os_str().len() < 4000 {
+        long.push("d".repeat(199));
+    }
+    std::fs::create_dir_all(&long).unwrap();
+    let dotted = work.join("line\nbreak/../project");
+    for cwd in [&newline, &long, &dotted] {
+        for (from, id, to) in [
+            ("claude", harden::CLAUDE_REAL_ID, "codex"),
+            ("codex", harden::CODEX_REAL_ID, "claude"),
+            ("claude", harden::CLAUDE_REAL_ID, "opencode"),
+        ] {
+            let before = env.snapshot();
+            let cwd_text = cwd.display().to_string();
+            let output = env.run(&[from, to, "--session-id", id, "--cwd", &cwd_text, "--json"]);
+            let report = assert_ok_json(&output);
+            let written = report["target"]["path"].as_str().unwrap();
+            assert!(
+                std::path::Path::new(written).starts_with(env.home_of(to)),
+                "{written}"
+            );
+            before.assert_changes_only_under(
+                &env.snapshot(),
+                &[&env.home_of(to), &env.home.path().join(".handoff")],
+            );
+        }
+    }
+}
