@@ -2,7 +2,8 @@
 //! isolation can be tested through the real loader:
 //! `panic-new`, `panic-info`, `panic-list`, `panic-extract`, `panic-inject`, `invalid-json`
 //! (answers that are not JSON), `newer-ir` (a transcript version from the future), `hang`
-//! (extract never returns), `bad-readback` (inject writes a file that reads back wrong).
+//! (extract never returns), `bad-readback` (inject writes a file that reads back wrong),
+//! `write-outside` (inject writes next to its home instead of inside it).
 //! Anything else: a well-behaved agent with one session.
 #![allow(non_local_definitions)]
 
@@ -168,7 +169,11 @@ impl Adapter for Faulty {
         let home = request
             .home
             .ok_or_else(|| AdapterError::invalid("faulty: set faulty_home in the config"))?;
-        let path = std::path::Path::new(&home).join("faulty-written.json");
+        let path = if mode() == "write-outside" {
+            std::path::Path::new(&home).join("../faulty-outside.json")
+        } else {
+            std::path::Path::new(&home).join("faulty-written.json")
+        };
         let text = serde_json::to_string(&request.transcript)
             .map_err(|e| AdapterError::internal(e.to_string()))?;
         std::fs::write(&path, text).map_err(|e| AdapterError::io(path.display(), e))?;
