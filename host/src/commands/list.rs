@@ -3,6 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use handoff_plugin_api::{ErrorKind, ListRequest, SessionSummary};
 use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Context, project_dir};
@@ -49,6 +50,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         return Ok(());
     }
     let now = now_ms();
+    // Thousands of rows: one buffered write instead of a line-buffered write per row.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for row in &rows {
         let title = one_line(row.title.as_deref().unwrap_or("(untitled)"), 60);
         let place = if args.all {
@@ -56,14 +59,20 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         } else {
             String::new()
         };
-        println!(
+        let written = writeln!(
+            out,
             "{:<9} {:<36} {:>8} {:>5} msgs  {title}{place}",
             row.agent,
             row.session_id,
             age(row.updated_ms, now),
             row.messages
         );
+        if written.is_err() {
+            // A closed pipe (`| head`): nobody reads the rest.
+            return Ok(());
+        }
     }
+    let _ = out.flush();
     Ok(())
 }
 

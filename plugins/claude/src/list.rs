@@ -24,16 +24,13 @@ pub struct SessionFile {
     pub mtime_ms: i64,
 }
 
-fn session_file(path: PathBuf) -> Option<SessionFile> {
+fn session_file((path, meta): (PathBuf, std::fs::Metadata)) -> Option<SessionFile> {
     let id = paths::session_id_of(&path)?;
-    let (size, mtime_ms) = std::fs::metadata(&path)
-        .map(|m| (m.len(), mtime_ms(&m)))
-        .unwrap_or((0, 0));
     Some(SessionFile {
         path,
         id,
-        size,
-        mtime_ms,
+        size: meta.len(),
+        mtime_ms: mtime_ms(&meta),
     })
 }
 
@@ -52,7 +49,7 @@ pub fn session_files(home: &Path, cwd: Option<&str>) -> Vec<SessionFile> {
             let exact = key.is_none_or(|k| dir.ends_with(k));
             paths::session_files(dir)
                 .into_iter()
-                .filter(move |p| exact || belongs_to(p, key))
+                .filter(move |(p, _)| exact || belongs_to(p, key))
         })
         .filter_map(session_file)
         .collect();

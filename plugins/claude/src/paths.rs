@@ -113,21 +113,24 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The session files of one project folder: `<uuid>.jsonl` (subagent files `agent-*.jsonl` and
-/// the `<uuid>/subagents/` folders are not sessions).
-pub fn session_files(project_dir: &Path) -> Vec<PathBuf> {
+/// The session files of one project folder with their metadata: `<uuid>.jsonl` (subagent files
+/// `agent-*.jsonl` and the `<uuid>/subagents/` folders are not sessions).
+pub fn session_files(project_dir: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
     let Ok(entries) = std::fs::read_dir(project_dir) else {
         return Vec::new();
     };
-    // The entry's type comes with the directory listing: only symlinks need a stat.
+    // The entry's type comes with the directory listing, and its metadata is read relative to
+    // the open folder: a listing of thousands of files walks no full paths.
     entries
         .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_type()
-                .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+        .filter(|e| session_id_of(Path::new(&e.file_name())).is_some())
+        .filter_map(|e| {
+            let meta = match e.file_type().ok()? {
+                t if t.is_symlink() => std::fs::metadata(e.path()).ok()?,
+                _ => e.metadata().ok()?,
+            };
+            meta.is_file().then(|| (e.path(), meta))
         })
-        .map(|e| e.path())
-        .filter(|p| session_id_of(p).is_some())
         .collect()
 }
 
