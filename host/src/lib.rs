@@ -1,5 +1,6 @@
 //! The `handoff` host: commands, the plugin registry, and the transfer pipeline
 //! extract → redact → budget → inject → verify.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod budget;
 pub mod cache;

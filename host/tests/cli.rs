@@ -207,7 +207,11 @@ fn config_edit_runs_the_editor_and_validates_the_result() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_of(&output).contains("config.toml:"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("config.toml:"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! here turns it into the ABI (JSON across, panics caught). Built-in adapters go through the very
 //! same [`root_module`], so the host has one code path for both.
 #![allow(non_local_definitions)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod ffi;
 pub mod model;

@@ -9,6 +9,7 @@
 //!   whose result is the notes after it (aider does not keep the command's output).
 //! - Inject appends one section that `aider --restore-chat-history` restores (see `render`), and
 //!   `call("remove", Injected)` takes it back (see `undo`).
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod clock;
 mod history;

@@ -1,5 +1,6 @@
 //! The Claude Code adapter: sessions are `<home>/projects/<key(cwd)>/<uuid>.jsonl` files.
 //! See `shared/formats/claude-code.md` for what the real client reads.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod list;
 pub mod paths;

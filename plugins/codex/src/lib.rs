@@ -1,6 +1,7 @@
 //! The OpenAI Codex adapter: reads every rollout generation Codex has written (plain or
 //! `.jsonl.zst`), and writes rollouts Codex 0.169 resumes by id and, through its thread index, by
 //! `resume --last`.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod list;
 mod paths;

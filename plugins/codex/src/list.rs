@@ -10,8 +10,8 @@ use handoff_adapter_kit::listing::{Unchanged, in_window, lines, par_map, with_fi
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Enough of a rollout's head for meta, first turn context and first user message.
 const HEAD_BYTES: usize = 256 * 1024;
@@ -72,7 +72,12 @@ fn row(
     .ok()?;
     match plain {
         Some(row) => row,
-        None => row_of(file, index_row, in_project, &rollout::load(&file.path).ok()?),
+        None => row_of(
+            file,
+            index_row,
+            in_project,
+            &rollout::load(&file.path).ok()?,
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! What every adapter needs and no adapter owns: safe file creation, tolerant JSONL reading, the
 //! shared tool vocabulary and time formatting. Adapters depend on this, never on each other.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod fs;
 pub mod jsonl;

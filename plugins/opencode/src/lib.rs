@@ -1,6 +1,7 @@
 //! The OpenCode adapter: reads `opencode.db` (OpenCode ≥ 1.2) or the legacy JSON tree, writes
 //! sessions OpenCode resumes (`opencode --session <id>`), in its database, or in the JSON tree for
 //! an old install.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod config;
 mod db;
