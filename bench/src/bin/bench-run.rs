@@ -36,6 +36,10 @@ fn parse() -> Result<Args, String> {
             other => return Err(format!("unknown flag {other}")),
         }
     }
+    // The tools run in the project folder with HOME in the tree: relative paths would move.
+    for path in [&mut args.data, &mut args.handoff, &mut args.agent_py] {
+        *path = std::fs::canonicalize(&*path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     Ok(args)
 }
 
