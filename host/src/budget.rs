@@ -63,8 +63,12 @@ pub fn estimate_tokens(transcript: &Transcript) -> usize {
 }
 
 /// Applies the three steps (see the module docs) in order until the estimate fits `max_tokens`.
+///
+/// Each message is estimated once; a step re-estimates only what it changes, so a large session
+/// costs one pass over its text.
 pub fn apply(transcript: &mut Transcript, max_tokens: usize) -> BudgetReport {
-    let tokens_before = estimate_tokens(transcript);
+    let mut message_tokens: Vec<usize> = transcript.messages.iter().map(estimate_message).collect();
+    let tokens_before = message_tokens.iter().sum();
     let mut report = BudgetReport {
         tokens_before,
         tokens_after: tokens_before,
@@ -79,34 +83,42 @@ pub fn apply(transcript: &mut Transcript, max_tokens: usize) -> BudgetReport {
         && index > 0
     {
         let dropped: Vec<Message> = transcript.messages.drain(..index).collect();
+        message_tokens.drain(..index);
         compaction_turns = turn_starts(&dropped).len().max(1);
         report.from_compaction = true;
     }
-    let mut tokens = estimate_tokens(transcript);
     let reserve = if report.from_compaction {
         NOTE_RESERVE
     } else {
         0
     };
 
-    if tokens + reserve > max_tokens {
-        report.elided_bytes = shorten_tool_outputs(transcript, max_tokens.saturating_sub(reserve));
-        tokens = estimate_tokens(transcript);
+    if message_tokens.iter().sum::<usize>() + reserve > max_tokens {
+        report.elided_bytes = shorten_tool_outputs(
+            transcript,
+            &mut message_tokens,
+            max_tokens.saturating_sub(reserve),
+        );
     }
 
     let mut oldest_turns = 0;
-    if tokens + reserve > max_tokens {
-        oldest_turns = drop_oldest_turns(transcript, max_tokens.saturating_sub(NOTE_RESERVE));
+    if message_tokens.iter().sum::<usize>() + reserve > max_tokens {
+        oldest_turns = drop_oldest_turns(
+            transcript,
+            &mut message_tokens,
+            max_tokens.saturating_sub(NOTE_RESERVE),
+        );
     }
 
     report.dropped_turns = compaction_turns + oldest_turns;
+    let mut tokens_after = message_tokens.iter().sum();
     if report.dropped_turns > 0 {
         let note = note(transcript, max_tokens, compaction_turns, oldest_turns);
-        transcript
-            .messages
-            .insert(0, Message::new(Role::User, vec![Part::Text { text: note }]));
+        let note = Message::new(Role::User, vec![Part::Text { text: note }]);
+        tokens_after += estimate_message(&note);
+        transcript.messages.insert(0, note);
     }
-    report.tokens_after = estimate_tokens(transcript);
+    report.tokens_after = tokens_after;
     report
 }
 
@@ -196,7 +208,11 @@ fn has_compaction(message: &Message) -> bool {
 
 /// Step 2: shortens the largest tool outputs to a common length until the estimate fits
 /// `max_tokens` or every output is at [`MIN_KEPT_OUTPUT_BYTES`]. Returns the bytes elided.
-fn shorten_tool_outputs(transcript: &mut Transcript, max_tokens: usize) -> usize {
+fn shorten_tool_outputs(
+    transcript: &mut Transcript,
+    message_tokens: &mut [usize],
+    max_tokens: usize,
+) -> usize {
     // (message, part, original output) of every output long enough to shorten. Each round cuts
     // from the original, so a marker always counts everything cut from its output.
     let mut originals = Vec::new();
@@ -214,15 +230,19 @@ fn shorten_tool_outputs(transcript: &mut Transcript, max_tokens: usize) -> usize
         .map(|(_, _, output)| output.len())
         .collect();
     let bytes: usize = lengths.iter().sum();
-    let tokens: usize = originals
+    let original_tokens: Vec<usize> = originals
         .iter()
         .map(|(_, _, output)| estimate_text(output))
-        .sum();
+        .collect();
+    let tokens: usize = original_tokens.iter().sum();
+    // Everything but these outputs keeps its estimate; only the outputs are re-estimated.
+    let fixed = message_tokens.iter().sum::<usize>().saturating_sub(tokens);
+    let mut current = tokens;
     let mut target = 0;
     let mut elided = 0;
     // The estimate is not linear in bytes: a few rounds, each lowering the level, converge.
     for _ in 0..4 {
-        let excess = estimate_tokens(transcript).saturating_sub(max_tokens);
+        let excess = (fixed + current).saturating_sub(max_tokens);
         if excess == 0 || tokens == 0 {
             break;
         }
@@ -230,20 +250,38 @@ fn shorten_tool_outputs(transcript: &mut Transcript, max_tokens: usize) -> usize
         target += excess.saturating_mul(bytes).div_ceil(tokens);
         let level = water_level(&lengths, target);
         elided = 0;
-        for (message_index, part_index, original) in &originals {
+        current = 0;
+        for ((message_index, part_index, original), original_estimate) in
+            originals.iter().zip(&original_tokens)
+        {
             let part = transcript
                 .messages
                 .get_mut(*message_index)
                 .and_then(|message| message.parts.get_mut(*part_index));
-            if let Some(Part::ToolResult { output, .. }) = part
-                && let Some((shortened, cut)) = elide_middle(original, level)
-            {
-                *output = shortened;
-                elided += cut;
+            let Some(Part::ToolResult { output, .. }) = part else {
+                continue;
+            };
+            match elide_middle(original, level) {
+                Some((shortened, cut)) => {
+                    current += estimate_text(&shortened);
+                    *output = shortened;
+                    elided += cut;
+                }
+                None => current += original_estimate,
             }
         }
         if level == MIN_KEPT_OUTPUT_BYTES {
             break;
+        }
+    }
+    let mut touched: Vec<usize> = originals.iter().map(|(index, _, _)| *index).collect();
+    touched.dedup();
+    for index in touched {
+        if let (Some(tokens), Some(message)) = (
+            message_tokens.get_mut(index),
+            transcript.messages.get(index),
+        ) {
+            *tokens = estimate_message(message);
         }
     }
     elided
@@ -367,7 +405,11 @@ fn turn_starts(messages: &[Message]) -> Vec<usize> {
 
 /// Step 3: drops the oldest turns (never the last) until the estimate fits. Returns how many
 /// turns went.
-fn drop_oldest_turns(transcript: &mut Transcript, max_tokens: usize) -> usize {
+fn drop_oldest_turns(
+    transcript: &mut Transcript,
+    message_tokens: &mut Vec<usize>,
+    max_tokens: usize,
+) -> usize {
     let messages = &transcript.messages;
     // Segments [start, next start): whatever precedes the first turn goes with it.
     let mut bounds: Vec<usize> = turn_starts(messages)
@@ -375,7 +417,6 @@ fn drop_oldest_turns(transcript: &mut Transcript, max_tokens: usize) -> usize {
         .filter(|&start| start > 0)
         .collect();
     bounds.insert(0, 0);
-    let message_tokens: Vec<usize> = messages.iter().map(estimate_message).collect();
     let total: usize = message_tokens.iter().sum();
     let mut removed_tokens = 0;
     let mut cut = 0; // messages to remove
@@ -397,6 +438,7 @@ fn drop_oldest_turns(transcript: &mut Transcript, max_tokens: usize) -> usize {
         }
     }
     transcript.messages.drain(..cut);
+    message_tokens.drain(..cut.min(message_tokens.len()));
     turns
 }
 
@@ -575,6 +617,18 @@ mod tests {
         assert!(short.starts_with('é') && short.ends_with('本'));
         assert!(cut > 0 && short.len() < text.len());
         assert!(elide_middle("short", 10).is_none());
+    }
+
+    #[test]
+    fn the_reported_estimate_is_that_of_the_result() {
+        // Incremental estimates must agree with a fresh one, whichever steps ran.
+        for (turns, output, divisor) in [(10, 500, 2), (40, 20_000, 5), (40, 20_000, 20)] {
+            let mut transcript = session(turns, output);
+            let full = estimate_tokens(&transcript);
+            let report = apply(&mut transcript, full / divisor);
+            assert_eq!(report.tokens_before, full);
+            assert_eq!(report.tokens_after, estimate_tokens(&transcript), "{report:?}");
+        }
     }
 
     #[test]
