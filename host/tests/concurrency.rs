@@ -305,3 +305,38 @@ fn a_session_appended_to_during_transfers_is_read_up_to_its_last_complete_line()
         assert!(texts.len() >= 6, "the first three turns are always there");
     }
 }
+
+/// OpenCode's database as the source while another process holds it exclusively (a commit in
+/// progress, rollback-journal mode): the read waits, then goes through or fails cleanly.
+#[test]
+fn a_locked_opencode_source_is_waited_for_or_refused_cleanly() {
+    for (hold, succeeds) in [
+        (Duration::from_millis(1500), true),
+        (Duration::from_secs(7), false),
+    ] {
+        let env = Env::new().with_real_sources();
+        let db = env.opencode_home().join("opencode.db");
+        let holder = rusqlite::Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let args = transfer_args(&env, "opencode", "claude", harden::OPENCODE_REAL_ID);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = Instant::now();
+        let child = spawn(&env, &args);
+        std::thread::sleep(hold);
+        holder.execute_batch("COMMIT").unwrap();
+        let output = child.wait_with_output().unwrap();
+        if succeeds {
+            assert_ok_json(&output);
+            assert!(
+                started.elapsed() >= Duration::from_millis(1400),
+                "it did not wait"
+            );
+        } else {
+            let line = assert_clean_error(&output);
+            assert!(
+                line.contains(&db.display().to_string()) && line.contains("locked"),
+                "{line}"
+            );
+        }
+    }
+}
