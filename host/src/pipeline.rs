@@ -208,6 +208,17 @@ fn home_of(agent: &Agent, configured: Option<&str>) -> PathBuf {
 /// resolved. Built-in adapters cannot write elsewhere (kit::fs refuses); a plugin that did is an
 /// error, and handoff neither records nor removes what it cannot vouch for.
 pub fn check_written_inside(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<()> {
+    let files: Vec<&String> = injected
+        .written
+        .iter()
+        .filter_map(|w| match w {
+            Written::File { path } => Some(path),
+            Written::Rows { .. } => None,
+        })
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
     let home = home_of(agent, home);
     let root = std::fs::canonicalize(&home).with_context(|| {
         format!(
@@ -216,17 +227,15 @@ pub fn check_written_inside(agent: &Agent, home: Option<&str>, injected: &Inject
             agent.info.name
         )
     })?;
-    for written in &injected.written {
-        if let Written::File { path } = written {
-            let real = std::fs::canonicalize(path)
-                .with_context(|| format!("{path}: reported as written but cannot be resolved"))?;
-            if !real.starts_with(&root) {
-                bail!(
-                    "{path}: {} wrote outside its home {}; left in place for you to inspect",
-                    agent.info.name,
-                    home.display()
-                );
-            }
+    for path in files {
+        let real = std::fs::canonicalize(path)
+            .with_context(|| format!("{path}: reported as written but cannot be resolved"))?;
+        if !real.starts_with(&root) {
+            bail!(
+                "{path}: {} wrote outside its home {}; left in place for you to inspect",
+                agent.info.name,
+                home.display()
+            );
         }
     }
     Ok(())
@@ -235,7 +244,20 @@ pub fn check_written_inside(agent: &Agent, home: Option<&str>, injected: &Inject
 /// Removes what an inject wrote: files here (only inside the target's home, see
 /// [`check_written_inside`]), database rows by the adapter that wrote them.
 pub fn remove_written(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<()> {
-    check_written_inside(agent, home, injected)?;
+    // Files already gone (the user deleted the session) have nothing left to check or remove.
+    let present = Injected {
+        written: injected
+            .written
+            .iter()
+            .filter(|w| match w {
+                Written::File { path } => std::fs::symlink_metadata(path).is_ok(),
+                Written::Rows { .. } => true,
+            })
+            .cloned()
+            .collect(),
+        ..injected.clone()
+    };
+    check_written_inside(agent, home, &present)?;
     if injected
         .written
         .iter()

@@ -174,3 +174,25 @@ fn a_wal_mode_database_is_read_without_changing_it() {
         assert_unchanged(&env, &others, Some("claude"), &format!("{args:?}"));
     }
 }
+
+/// `undo` after the user already deleted the written session still removes the rest (the Codex
+/// thread row) and touches no source.
+#[test]
+fn undo_after_the_session_was_deleted() {
+    let env = Env::new().with_real_sources();
+    let before = snapshots(&env);
+    let report = assert_ok_json(&env.transfer("claude", "codex", CLAUDE_REAL_ID, &[]));
+    let rollout = PathBuf::from(report["target"]["path"].as_str().unwrap());
+    std::fs::remove_file(&rollout).unwrap();
+    let undo = env.run(&["undo"]);
+    assert!(undo.status.success(), "{}", harden::stderr(&undo));
+    let id = report["target"]["session_id"].as_str().unwrap();
+    let rows: i64 = rusqlite::Connection::open(env.codex_home().join("state_5.sqlite"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM threads WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(rows, 0);
+    assert_unchanged(&env, &before, Some("codex"), "undo");
+}
