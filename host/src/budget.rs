@@ -627,7 +627,11 @@ mod tests {
             let full = estimate_tokens(&transcript);
             let report = apply(&mut transcript, full / divisor);
             assert_eq!(report.tokens_before, full);
-            assert_eq!(report.tokens_after, estimate_tokens(&transcript), "{report:?}");
+            assert_eq!(
+                report.tokens_after,
+                estimate_tokens(&transcript),
+                "{report:?}"
+            );
         }
     }
 
