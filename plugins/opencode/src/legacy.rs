@@ -24,9 +24,17 @@ impl SessionFile {
     }
 
     fn updated_ms(&self) -> Option<i64> {
+        self.time("updated")
+    }
+
+    fn created_ms(&self) -> Option<i64> {
+        self.time("created")
+    }
+
+    fn time(&self, which: &str) -> Option<i64> {
         self.info
             .get("time")
-            .and_then(|t| t.get("updated"))
+            .and_then(|t| t.get(which))
             .and_then(Value::as_i64)
     }
 
@@ -35,11 +43,7 @@ impl SessionFile {
             id: self.id().unwrap_or_default().to_owned(),
             directory: str_at(&self.info, "directory").map(str::to_owned),
             title: str_at(&self.info, "title").map(str::to_owned),
-            created_ms: self
-                .info
-                .get("time")
-                .and_then(|t| t.get("created"))
-                .and_then(Value::as_i64),
+            created_ms: self.created_ms(),
             updated_ms: self.updated_ms(),
             model: self.info.get("model").cloned(),
             children,
@@ -91,11 +95,7 @@ pub fn list(
                 agent: "opencode".into(),
                 cwd: str_at(&s.info, "directory").map(str::to_owned),
                 title: str_at(&s.info, "title").map(str::to_owned),
-                created_ms: s
-                    .info
-                    .get("time")
-                    .and_then(|t| t.get("created"))
-                    .and_then(Value::as_i64),
+                created_ms: s.created_ms(),
                 updated_ms: s.updated_ms(),
                 messages,
                 path: s.path.display().to_string(),
