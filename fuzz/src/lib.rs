@@ -60,7 +60,7 @@ pub fn claude_session(data: &[u8]) {
     let home = fresh_home("claude");
     let path = home.join(format!("projects/-p/{CLAUDE_ID}.jsonl"));
     put(&path, data);
-    let _ = handoff_claude::read::parse_session(data, &path, CLAUDE_ID);
+    let _ = handoff_claude::read::read_session(data, &path, CLAUDE_ID);
     let adapter = handoff_claude::ClaudeAdapter;
     let _ = adapter.list_sessions(ListRequest {
         home: home_str(&home),

@@ -32,6 +32,7 @@
 //! it yields more tokens than o200k for the same text, so keep the configured budget below the
 //! target's window (the default leaves room).
 
+use handoff_adapter_kit::parallel::par_map;
 use handoff_plugin_api::{Message, Part, Role, Transcript};
 
 /// Fixed estimate for one image, whatever its size.
@@ -59,31 +60,95 @@ pub struct BudgetReport {
 
 /// Estimated tokens the target model reads for this transcript (see the module docs).
 pub fn estimate_tokens(transcript: &Transcript) -> usize {
-    transcript.messages.iter().map(estimate_message).sum()
+    par_map(&transcript.messages, estimate_message)
+        .into_iter()
+        .sum()
 }
 
-/// Applies the three steps (see the module docs) in order until the estimate fits `max_tokens`.
-///
-/// Each message is estimated once; a step re-estimates only what it changes, so a large session
-/// costs one pass over its text.
-pub fn apply(transcript: &mut Transcript, max_tokens: usize) -> BudgetReport {
-    let mut message_tokens: Vec<usize> = transcript.messages.iter().map(estimate_message).collect();
-    let tokens_before = message_tokens.iter().sum();
+/// The estimates of a transcript and where step 1 starts it, made before redaction: messages
+/// before [`Plan::start`] are never written, so redaction leaves them alone, and only what
+/// redaction or a step changes is estimated again.
+pub struct Plan {
+    max_tokens: Option<usize>,
+    /// The source's estimate, as read.
+    tokens_before: usize,
+    /// Step 1: the last compaction marker when the whole does not fit, else 0.
+    start: usize,
+    message_tokens: Vec<usize>,
+    long_outputs: Vec<Vec<LongOutput>>,
+}
+
+impl Plan {
+    /// Estimates every message (on every core) and decides step 1. `None`: no budget.
+    pub fn new(transcript: &Transcript, max_tokens: Option<usize>) -> Self {
+        let (message_tokens, long_outputs): (Vec<usize>, Vec<Vec<LongOutput>>) =
+            par_map(&transcript.messages, estimate_message_parts)
+                .into_iter()
+                .unzip();
+        let tokens_before = message_tokens.iter().sum();
+        let start = match max_tokens {
+            Some(max) if tokens_before > max => transcript
+                .messages
+                .iter()
+                .rposition(has_compaction)
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Self {
+            max_tokens,
+            tokens_before,
+            start,
+            message_tokens,
+            long_outputs,
+        }
+    }
+
+    /// The first message that can be written.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Estimates these messages again (redaction changed them).
+    pub fn refresh(&mut self, transcript: &Transcript, changed: &[usize]) {
+        for &index in changed {
+            if let (Some(message), Some(tokens), Some(long)) = (
+                transcript.messages.get(index),
+                self.message_tokens.get_mut(index),
+                self.long_outputs.get_mut(index),
+            ) {
+                (*tokens, *long) = estimate_message_parts(message);
+            }
+        }
+    }
+}
+
+/// Applies the three steps (see the module docs) in order until the estimate fits the plan's
+/// budget. Step 1 cuts at [`Plan::start`], decided on the source's estimate.
+pub fn apply(transcript: &mut Transcript, plan: Plan) -> BudgetReport {
+    let Plan {
+        max_tokens,
+        tokens_before,
+        start,
+        mut message_tokens,
+        mut long_outputs,
+    } = plan;
     let mut report = BudgetReport {
         tokens_before,
-        tokens_after: tokens_before,
+        tokens_after: message_tokens.iter().sum(),
         ..BudgetReport::default()
     };
-    if tokens_before <= max_tokens {
+    let Some(max_tokens) = max_tokens else {
+        return report;
+    };
+    if start == 0 && report.tokens_after <= max_tokens {
         return report;
     }
 
     let mut compaction_turns = 0;
-    if let Some(index) = transcript.messages.iter().rposition(has_compaction)
-        && index > 0
-    {
-        let dropped: Vec<Message> = transcript.messages.drain(..index).collect();
-        message_tokens.drain(..index);
+    if start > 0 {
+        let dropped: Vec<Message> = transcript.messages.drain(..start).collect();
+        message_tokens.drain(..start.min(message_tokens.len()));
+        long_outputs.drain(..start.min(long_outputs.len()));
         compaction_turns = turn_starts(&dropped).len().max(1);
         report.from_compaction = true;
     }
@@ -97,6 +162,7 @@ pub fn apply(transcript: &mut Transcript, max_tokens: usize) -> BudgetReport {
         report.elided_bytes = shorten_tool_outputs(
             transcript,
             &mut message_tokens,
+            &long_outputs,
             max_tokens.saturating_sub(reserve),
         );
     }
@@ -172,7 +238,42 @@ fn estimate_message(message: &Message) -> usize {
     MESSAGE_OVERHEAD + message.parts.iter().map(estimate_part).sum::<usize>()
 }
 
+/// A tool output long enough for step 2 to shorten: its part index and its text's estimate.
+#[derive(Clone, Copy)]
+struct LongOutput {
+    part: usize,
+    tokens: usize,
+}
+
+/// A message's estimate, and its long tool outputs with theirs, so that step 2 does not
+/// estimate them again.
+fn estimate_message_parts(message: &Message) -> (usize, Vec<LongOutput>) {
+    let mut long_outputs = Vec::new();
+    let mut total = MESSAGE_OVERHEAD;
+    for (index, part) in message.parts.iter().enumerate() {
+        total += match part {
+            Part::ToolResult { output, images, .. } if output.len() > MIN_KEPT_OUTPUT_BYTES => {
+                let tokens = estimate_text(output);
+                long_outputs.push(LongOutput {
+                    part: index,
+                    tokens,
+                });
+                tool_result_tokens(tokens, images.len())
+            }
+            _ => estimate_part(part),
+        };
+    }
+    (total, long_outputs)
+}
+
+fn tool_result_tokens(output_tokens: usize, images: usize) -> usize {
+    PART_OVERHEAD + output_tokens + images * IMAGE_TOKENS
+}
+
 fn estimate_part(part: &Part) -> usize {
+    if let Part::ToolResult { output, images, .. } = part {
+        return tool_result_tokens(estimate_text(output), images.len());
+    }
     PART_OVERHEAD
         + match part {
             Part::Text { text }
@@ -182,9 +283,7 @@ fn estimate_part(part: &Part) -> usize {
                 estimate_text(name)
                     + estimate_text(&serde_json::to_string(input).unwrap_or_default())
             }
-            Part::ToolResult { output, images, .. } => {
-                estimate_text(output) + images.len() * IMAGE_TOKENS
-            }
+            Part::ToolResult { .. } => 0, // counted above
             Part::Image(_) => IMAGE_TOKENS,
             Part::File(media) => match &media.data_base64 {
                 // An attached document: its decoded bytes at ~4 bytes a token.
@@ -211,35 +310,33 @@ fn has_compaction(message: &Message) -> bool {
 fn shorten_tool_outputs(
     transcript: &mut Transcript,
     message_tokens: &mut [usize],
+    long_outputs: &[Vec<LongOutput>],
     max_tokens: usize,
 ) -> usize {
-    // (message, part, original output) of every output long enough to shorten. Each round cuts
-    // from the original, so a marker always counts everything cut from its output.
-    let mut originals = Vec::new();
-    for (message_index, message) in transcript.messages.iter().enumerate() {
-        for (part_index, part) in message.parts.iter().enumerate() {
-            if let Part::ToolResult { output, .. } = part
-                && output.len() > MIN_KEPT_OUTPUT_BYTES
-            {
-                originals.push((message_index, part_index, output.clone()));
+    // The long outputs, moved out while the level is sought: each round cuts from the original,
+    // so a marker always counts everything cut from its output.
+    let mut originals: Vec<(usize, usize, String, usize)> = Vec::new();
+    for (message_index, outputs) in long_outputs.iter().enumerate() {
+        for &LongOutput { part, tokens } in outputs {
+            let output = transcript
+                .messages
+                .get_mut(message_index)
+                .and_then(|message| message.parts.get_mut(part));
+            if let Some(Part::ToolResult { output, .. }) = output {
+                originals.push((message_index, part, std::mem::take(output), tokens));
             }
         }
     }
-    let lengths: Vec<usize> = originals
-        .iter()
-        .map(|(_, _, output)| output.len())
-        .collect();
+    let lengths: Vec<usize> = originals.iter().map(|o| o.2.len()).collect();
     let bytes: usize = lengths.iter().sum();
-    let original_tokens: Vec<usize> = originals
-        .iter()
-        .map(|(_, _, output)| estimate_text(output))
-        .collect();
-    let tokens: usize = original_tokens.iter().sum();
+    let tokens: usize = originals.iter().map(|o| o.3).sum();
     // Everything but these outputs keeps its estimate; only the outputs are re-estimated.
     let fixed = message_tokens.iter().sum::<usize>().saturating_sub(tokens);
     let mut current = tokens;
     let mut target = 0;
     let mut elided = 0;
+    // The shortened output (and its estimate) of each original, from the last round.
+    let mut shortened: Vec<Option<(String, usize)>> = vec![None; originals.len()];
     // The estimate is not linear in bytes: a few rounds, each lowering the level, converge.
     for _ in 0..4 {
         let excess = (fixed + current).saturating_sub(max_tokens);
@@ -251,37 +348,31 @@ fn shorten_tool_outputs(
         let level = water_level(&lengths, target);
         elided = 0;
         current = 0;
-        for ((message_index, part_index, original), original_estimate) in
-            originals.iter().zip(&original_tokens)
-        {
-            let part = transcript
-                .messages
-                .get_mut(*message_index)
-                .and_then(|message| message.parts.get_mut(*part_index));
-            let Some(Part::ToolResult { output, .. }) = part else {
-                continue;
-            };
-            match elide_middle(original, level) {
-                Some((shortened, cut)) => {
-                    current += estimate_text(&shortened);
-                    *output = shortened;
-                    elided += cut;
-                }
-                None => current += original_estimate,
-            }
+        for ((_, _, original, original_tokens), slot) in originals.iter().zip(&mut shortened) {
+            *slot = elide_middle(original, level).map(|(text, cut)| {
+                elided += cut;
+                let tokens = estimate_text(&text);
+                (text, tokens)
+            });
+            current += slot.as_ref().map_or(*original_tokens, |s| s.1);
         }
         if level == MIN_KEPT_OUTPUT_BYTES {
             break;
         }
     }
-    let mut touched: Vec<usize> = originals.iter().map(|(index, _, _)| *index).collect();
-    touched.dedup();
-    for index in touched {
-        if let (Some(tokens), Some(message)) = (
-            message_tokens.get_mut(index),
-            transcript.messages.get(index),
-        ) {
-            *tokens = estimate_message(message);
+    for ((message_index, part, original, original_tokens), slot) in
+        originals.into_iter().zip(shortened)
+    {
+        let (text, tokens) = slot.unwrap_or((original, original_tokens));
+        if let Some(estimate) = message_tokens.get_mut(message_index) {
+            *estimate = (*estimate + tokens).saturating_sub(original_tokens);
+        }
+        let output = transcript
+            .messages
+            .get_mut(message_index)
+            .and_then(|message| message.parts.get_mut(part));
+        if let Some(Part::ToolResult { output, .. }) = output {
+            *output = text;
         }
     }
     elided
@@ -478,6 +569,11 @@ fn note(
 
 #[cfg(test)]
 mod tests {
+    fn fit(transcript: &mut Transcript, max_tokens: usize) -> BudgetReport {
+        let plan = Plan::new(transcript, Some(max_tokens));
+        apply(transcript, plan)
+    }
+
     use super::*;
     use handoff_plugin_api::SessionMeta;
     use serde_json::json;
@@ -545,7 +641,7 @@ mod tests {
     fn a_transcript_that_fits_is_left_alone() {
         let mut transcript = session(3, 2_000);
         let before = transcript.clone();
-        let report = apply(&mut transcript, 1_000_000);
+        let report = fit(&mut transcript, 1_000_000);
         assert_eq!(transcript, before);
         assert_eq!(report.tokens_before, report.tokens_after);
         assert_eq!(report.dropped_turns + report.elided_bytes, 0);
@@ -562,7 +658,7 @@ mod tests {
         );
         transcript.messages.insert(16, summary.clone());
         let full = estimate_tokens(&transcript);
-        let report = apply(&mut transcript, full - 10);
+        let report = fit(&mut transcript, full - 10);
         assert!(report.from_compaction);
         assert_eq!(report.dropped_turns, 4);
         assert_eq!(report.elided_bytes, 0);
@@ -592,7 +688,7 @@ mod tests {
         transcript.messages[6] = result("call_1", big.clone());
         let full = estimate_tokens(&transcript);
         let budget = full - estimate_text(&big) / 2;
-        let report = apply(&mut transcript, budget);
+        let report = fit(&mut transcript, budget);
         assert_eq!(report.dropped_turns, 0);
         assert!(report.tokens_after <= budget, "{report:?}");
         let Part::ToolResult { output, .. } = &transcript.messages[6].parts[0] else {
@@ -625,7 +721,7 @@ mod tests {
         for (turns, output, divisor) in [(10, 500, 2), (40, 20_000, 5), (40, 20_000, 20)] {
             let mut transcript = session(turns, output);
             let full = estimate_tokens(&transcript);
-            let report = apply(&mut transcript, full / divisor);
+            let report = fit(&mut transcript, full / divisor);
             assert_eq!(report.tokens_before, full);
             assert_eq!(
                 report.tokens_after,
@@ -639,7 +735,7 @@ mod tests {
     fn step_3_drops_the_oldest_whole_turns_and_says_so() {
         let mut transcript = session(10, 500);
         let full = estimate_tokens(&transcript);
-        let report = apply(&mut transcript, full / 2);
+        let report = fit(&mut transcript, full / 2);
         assert!(report.dropped_turns >= 5, "{report:?}");
         assert!(report.tokens_after <= full / 2, "{report:?}");
         let Part::Text { text: note } = &transcript.messages[0].parts[0] else {
@@ -686,7 +782,7 @@ mod tests {
         ];
         assert_eq!(turn_starts(&messages), [0, 4]);
         let mut transcript = transcript(std::mem::take(&mut messages));
-        let report = apply(&mut transcript, 40);
+        let report = fit(&mut transcript, 40);
         assert_eq!(report.dropped_turns, 1);
         assert_eq!(transcript.messages.len(), 3);
         assert_eq!(transcript.messages[1], text(Role::User, "last"));
@@ -695,7 +791,7 @@ mod tests {
     #[test]
     fn the_last_turn_stays_even_over_budget() {
         let mut transcript = transcript(vec![text(Role::User, &"word ".repeat(10_000))]);
-        let report = apply(&mut transcript, 100);
+        let report = fit(&mut transcript, 100);
         assert_eq!(report.dropped_turns, 0);
         assert_eq!(transcript.messages.len(), 1);
         assert!(report.tokens_after > 100);
@@ -761,7 +857,7 @@ mod tests {
         let kept = transcript.messages.len() - compaction_at;
         let full = estimate_tokens(&transcript);
         let budget = full - 1;
-        let report = apply(&mut transcript, budget);
+        let report = fit(&mut transcript, budget);
         assert!(report.from_compaction);
         assert!(report.dropped_turns >= 1);
         assert!(report.tokens_after <= budget, "{report:?}");
@@ -776,12 +872,12 @@ mod tests {
         let full = estimate_tokens(&transcript);
         for budget in [full / 2, full / 5, full / 20] {
             let mut cut = transcript.clone();
-            let report = apply(&mut cut, budget);
+            let report = fit(&mut cut, budget);
             assert!(report.tokens_after <= budget, "{budget}: {report:?}");
             assert!(report.elided_bytes > 0);
             assert_calls_paired(&cut);
         }
-        apply(&mut transcript, 1);
+        fit(&mut transcript, 1);
         assert_calls_paired(&transcript);
     }
 }

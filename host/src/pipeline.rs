@@ -1,5 +1,7 @@
 //! The transfer pipeline: extract → redact → budget → inject → verify. Data flows one way; each
-//! step only sees what the previous one produced.
+//! step only sees what the previous one produced. The budget's plan is made before redaction (one
+//! estimate of the source, on every core): what it will leave out whole, the history before the
+//! last compaction of an over-budget session, is not redacted for nothing.
 
 use anyhow::{Context, Result, anyhow, bail};
 use handoff_plugin_api::{
@@ -9,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-use crate::budget::{self, BudgetReport};
+use crate::budget::{self, BudgetReport, Plan};
 use crate::redact::{RedactionCounts, Redactor};
 use crate::registry::Agent;
 
@@ -50,25 +52,27 @@ pub fn extract(
     Ok(Source { extracted })
 }
 
-/// Redacts every text of the transcript in place.
-pub fn redact(transcript: &mut Transcript, patterns: &[String]) -> Result<RedactionCounts> {
-    let redactor = Redactor::new(patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
-    Ok(redactor.redact_transcript(transcript))
+/// Estimates the transcript and decides where the budget starts it (`None`: no budget).
+pub fn plan(transcript: &Transcript, max_tokens: Option<usize>) -> Plan {
+    Plan::new(transcript, max_tokens)
 }
 
-/// Fits the transcript into `max_tokens` (None: no budget).
-pub fn fit(transcript: &mut Transcript, max_tokens: Option<usize>) -> BudgetReport {
-    match max_tokens {
-        Some(max) => budget::apply(transcript, max),
-        None => {
-            let tokens = budget::estimate_tokens(transcript);
-            BudgetReport {
-                tokens_before: tokens,
-                tokens_after: tokens,
-                ..BudgetReport::default()
-            }
-        }
-    }
+/// Redacts in place every text that can be written (everything from the plan's start); the plan
+/// learns which messages changed.
+pub fn redact(
+    transcript: &mut Transcript,
+    patterns: &[String],
+    plan: &mut Plan,
+) -> Result<RedactionCounts> {
+    let redactor = Redactor::new(patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
+    let (counts, changed) = redactor.redact_transcript(transcript, plan.start());
+    plan.refresh(transcript, &changed);
+    Ok(counts)
+}
+
+/// Fits the transcript into the plan's budget.
+pub fn fit(transcript: &mut Transcript, plan: Plan) -> BudgetReport {
+    budget::apply(transcript, plan)
 }
 
 pub fn inject(
@@ -309,6 +313,45 @@ mod tests {
 
     fn text(t: &str) -> Part {
         Part::Text { text: t.into() }
+    }
+
+    /// Over budget, the history before the last compaction is left out whole: it is not
+    /// redacted (nor counted), and nothing of it is written; everything kept is redacted, and a
+    /// message that redaction changed is estimated again.
+    #[test]
+    fn redaction_covers_what_the_budget_keeps_and_skips_what_it_drops() {
+        let secret = "AKIAQWERTYUIOPASDFGH";
+        let filler = "lorem ipsum dolor sit amet ".repeat(400);
+        let mut source = transcript(vec![
+            vec![text(&format!("old key {secret} {filler}"))],
+            vec![text(&filler)],
+            vec![Part::Compaction {
+                summary: "so far".into(),
+            }],
+            vec![text("fine")],
+            vec![text(&format!("new key {secret}"))],
+        ]);
+        let kept_tokens = budget::estimate_tokens(&Transcript::new(
+            SessionMeta::default(),
+            source.messages[2..].to_vec(),
+        ));
+        let mut budget = plan(&source, Some(kept_tokens + 200));
+        assert_eq!(budget.start(), 2);
+        let counts = redact(&mut source, &[], &mut budget).unwrap();
+        assert_eq!(counts.total(), 1, "only the kept secret is counted");
+        let report = fit(&mut source, budget);
+        assert!(report.from_compaction);
+        let written = serde_json::to_string(&source).unwrap();
+        assert!(!written.contains(secret), "{written}");
+        assert!(written.contains("[REDACTED:"));
+        assert!(report.tokens_after <= kept_tokens + 200, "{report:?}");
+
+        // Without a budget everything is written, so everything is redacted.
+        let mut whole = transcript(vec![vec![text(&format!("old key {secret}"))]]);
+        let mut budget = plan(&whole, None);
+        assert_eq!(redact(&mut whole, &[], &mut budget).unwrap().total(), 1);
+        fit(&mut whole, budget);
+        assert!(!serde_json::to_string(&whole).unwrap().contains(secret));
     }
 
     #[test]

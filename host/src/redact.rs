@@ -25,7 +25,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
-use handoff_plugin_api::{Media, Part, Transcript};
+use handoff_adapter_kit::parallel::par_chunks_mut;
+use handoff_plugin_api::{Media, Message, Part, Transcript};
 use regex::{Captures, Regex};
 use serde_json::Value;
 
@@ -421,45 +422,73 @@ impl Redactor {
     /// (there the signature is encrypted content independent of the summary text): a signature
     /// over the original text would be rejected by the provider, and adapters drop unsigned
     /// foreign reasoning rather than forge one.
-    pub fn redact_transcript(&self, transcript: &mut Transcript) -> RedactionCounts {
+    ///
+    /// Messages before `from` are left as they are: the budget never writes them. Returns the
+    /// counts and the indices of the messages that changed.
+    pub fn redact_transcript(
+        &self,
+        transcript: &mut Transcript,
+        from: usize,
+    ) -> (RedactionCounts, Vec<usize>) {
+        const CHUNK: usize = 16;
         let mut counts = RedactionCounts::default();
         if let Some(title) = transcript.session.title.as_mut() {
             self.redact_string(title, &mut counts);
         }
-        for message in &mut transcript.messages {
-            for part in &mut message.parts {
-                match part {
-                    Part::Text { text } | Part::Compaction { summary: text } => {
-                        self.redact_string(text, &mut counts);
-                    }
-                    Part::Reasoning {
-                        text,
-                        signature,
-                        provider,
-                    } => {
-                        if self.redact_string(text, &mut counts)
-                            && provider.as_deref() != Some("openai")
-                        {
-                            *signature = None;
-                        }
-                    }
-                    Part::ToolCall { input, .. } => self.redact_json(input, None, &mut counts),
-                    Part::ToolResult { output, images, .. } => {
-                        self.redact_string(output, &mut counts);
-                        for image in images {
-                            self.redact_media(image, &mut counts);
-                        }
-                    }
-                    Part::Image(media) | Part::File(media) => {
-                        self.redact_media(media, &mut counts);
-                    }
+        let messages = transcript.messages.get_mut(from..).unwrap_or_default();
+        // Messages are independent: chunks of them on every core, the counts summed after.
+        let per_chunk = par_chunks_mut(messages, CHUNK, |messages| {
+            let mut counts = RedactionCounts::default();
+            let mut changed = Vec::new();
+            for (index, message) in messages.iter_mut().enumerate() {
+                let before = counts.total();
+                self.redact_message(message, &mut counts);
+                if counts.total() > before {
+                    changed.push(index);
                 }
             }
-            for (key, value) in &mut message.extra {
-                self.redact_json(value, Some(key), &mut counts);
+            (counts, changed)
+        });
+        let mut changed = Vec::new();
+        for (chunk, (chunk_counts, chunk_changed)) in per_chunk.into_iter().enumerate() {
+            for (kind, n) in chunk_counts.by_kind {
+                *counts.by_kind.entry(kind).or_default() += n;
+            }
+            changed.extend(chunk_changed.into_iter().map(|i| from + chunk * CHUNK + i));
+        }
+        (counts, changed)
+    }
+
+    fn redact_message(&self, message: &mut Message, counts: &mut RedactionCounts) {
+        for part in &mut message.parts {
+            match part {
+                Part::Text { text } | Part::Compaction { summary: text } => {
+                    self.redact_string(text, counts);
+                }
+                Part::Reasoning {
+                    text,
+                    signature,
+                    provider,
+                } => {
+                    if self.redact_string(text, counts) && provider.as_deref() != Some("openai") {
+                        *signature = None;
+                    }
+                }
+                Part::ToolCall { input, .. } => self.redact_json(input, None, counts),
+                Part::ToolResult { output, images, .. } => {
+                    self.redact_string(output, counts);
+                    for image in images {
+                        self.redact_media(image, counts);
+                    }
+                }
+                Part::Image(media) | Part::File(media) => {
+                    self.redact_media(media, counts);
+                }
             }
         }
-        counts
+        for (key, value) in &mut message.extra {
+            self.redact_json(value, Some(key), counts);
+        }
     }
 
     /// Redacts in place; true when the text changed.
@@ -849,7 +878,7 @@ mod tests {
             ));
         }
         let mut transcript = transcript(messages);
-        let counts = builtin().redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript, 0).0;
 
         let mut all = Vec::new();
         strings(&serde_json::to_value(&transcript).unwrap(), &mut all);
@@ -928,7 +957,7 @@ mod tests {
                               "token_type": "bearer"}),
             }],
         )]);
-        let counts = builtin().redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript, 0).0;
         let Some(Part::ToolCall { input, .. }) = transcript.messages[0].parts.first() else {
             panic!("tool call expected")
         };
@@ -984,7 +1013,7 @@ mod tests {
         ]);
         transcript.session.title = Some(format!("fix auth with {key}"));
         transcript.session.cwd = Some("/home/dev/proj".into());
-        let counts = builtin().redact_transcript(&mut transcript);
+        let counts = builtin().redact_transcript(&mut transcript, 0).0;
         assert_eq!(counts.by_kind.get("github_token"), Some(&8));
         assert_eq!(
             transcript.session.title.as_deref(),

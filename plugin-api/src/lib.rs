@@ -20,7 +20,7 @@ use abi_stable::{
     sabi_trait::TD_Opaque,
     std_types::{RResult, RStr, RString},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
@@ -72,10 +72,10 @@ impl<A: Adapter> Wrapped<A> {
         &self,
         request: RStr<'_>,
         op: impl FnOnce(&A, Req) -> AdapterResult<Resp>,
+        encode: fn(&Resp) -> serde_json::Result<String>,
     ) -> RResult<RString, RString>
     where
         Req: DeserializeOwned,
-        Resp: Serialize,
     {
         let answer = guarded(|| {
             let adapter = self.0.as_ref().map_err(Clone::clone)?;
@@ -83,7 +83,7 @@ impl<A: Adapter> Wrapped<A> {
                 AdapterError::invalid(format!("{}: bad request JSON: {e}", adapter.name()))
             })?;
             let response = op(adapter, request)?;
-            serde_json::to_string(&response)
+            encode(&response)
                 .map_err(|e| AdapterError::internal(format!("cannot encode answer: {e}")))
         })
         .unwrap_or_else(|message| Err(AdapterError::internal(format!("crashed: {message}"))));
@@ -92,6 +92,53 @@ impl<A: Adapter> Wrapped<A> {
             Err(error) => RResult::RErr(encode_error(&error).into()),
         }
     }
+}
+
+/// An extraction as JSON, the same bytes as `serde_json::to_string` gives, with the messages'
+/// second half encoded on another thread: a long session is tens of megabytes of JSON, on the
+/// path of every transfer.
+fn encode_extracted(extracted: &Extracted) -> serde_json::Result<String> {
+    /// Below this many messages a thread costs more than it saves.
+    const PARALLEL_FROM: usize = 64;
+    fn messages_into(out: &mut Vec<u8>, messages: &[Message]) -> serde_json::Result<()> {
+        for (index, message) in messages.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, message)?;
+        }
+        Ok(())
+    }
+    let Extracted { transcript, report } = extracted;
+    let messages = &transcript.messages;
+    let (head, tail) = if messages.len() < PARALLEL_FROM {
+        (&messages[..], &[][..])
+    } else {
+        messages.split_at(messages.len() / 2)
+    };
+    let mut out = Vec::new();
+    out.extend_from_slice(br#"{"transcript":{"ir_version":"#);
+    serde_json::to_writer(&mut out, &transcript.ir_version)?;
+    out.extend_from_slice(br#","session":"#);
+    serde_json::to_writer(&mut out, &transcript.session)?;
+    out.extend_from_slice(br#","messages":["#);
+    let tail = std::thread::scope(|scope| {
+        let tail = scope.spawn(|| {
+            let mut tail_out = Vec::new();
+            messages_into(&mut tail_out, tail).map(|()| tail_out)
+        });
+        messages_into(&mut out, head)?;
+        tail.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    if !head.is_empty() && !tail.is_empty() {
+        out.push(b',');
+    }
+    out.extend_from_slice(&tail);
+    out.extend_from_slice(br#"]},"report":"#);
+    serde_json::to_writer(&mut out, report)?;
+    out.push(b'}');
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
 }
 
 fn encode_error(error: &AdapterError) -> String {
@@ -122,20 +169,36 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
     }
 
     fn list_sessions(&self, request: RStr<'_>) -> RResult<RString, RString> {
-        self.run(request, |a, r: ListRequest| a.list_sessions(r))
+        self.run(
+            request,
+            |a, r: ListRequest| a.list_sessions(r),
+            |answer| serde_json::to_string(answer),
+        )
     }
 
     fn extract(&self, request: RStr<'_>) -> RResult<RString, RString> {
-        self.run(request, |a, r: ExtractRequest| a.extract(r))
+        self.run(
+            request,
+            |a, r: ExtractRequest| a.extract(r),
+            encode_extracted,
+        )
     }
 
     fn inject(&self, request: RStr<'_>) -> RResult<RString, RString> {
-        self.run(request, |a, r: InjectRequest| a.inject(r))
+        self.run(
+            request,
+            |a, r: InjectRequest| a.inject(r),
+            |answer| serde_json::to_string(answer),
+        )
     }
 
     fn call(&self, method: RStr<'_>, request: RStr<'_>) -> RResult<RString, RString> {
         let method = method.as_str();
-        self.run(request, |a, r: serde_json::Value| a.call(method, r))
+        self.run(
+            request,
+            |a, r: serde_json::Value| a.call(method, r),
+            |answer| serde_json::to_string(answer),
+        )
     }
 }
 
@@ -171,9 +234,12 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let outer = IN_ADAPTER.with(|flag| flag.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
     IN_ADAPTER.with(|flag| flag.set(outer));
-    result.map_err(|_| {
+    result.map_err(|payload| {
+        // A panic resumed from a helper thread did not pass through the hook on this one.
         PANIC_MESSAGE
             .with(|m| m.borrow_mut().take())
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| String::from("unknown panic"))
     })
 }
@@ -181,4 +247,51 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// Decodes an operation's error string (JSON, or plain text from a foreign adapter).
 pub fn decode_error(text: &str) -> AdapterError {
     serde_json::from_str(text).unwrap_or_else(|_| AdapterError::internal(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extraction_encodes_to_the_same_bytes_as_serde_json() {
+        for count in [0, 1, 2, 63, 64, 65, 301] {
+            let messages = (0..count)
+                .map(|i| {
+                    let mut message = Message::new(
+                        if i % 2 == 0 {
+                            Role::User
+                        } else {
+                            Role::Assistant
+                        },
+                        vec![Part::Text {
+                            text: format!("message {i}: \"quoted\"\n"),
+                        }],
+                    );
+                    message.timestamp_ms = Some(i);
+                    message
+                })
+                .collect();
+            let extracted = Extracted {
+                transcript: Transcript::new(
+                    SessionMeta {
+                        id: "s".into(),
+                        agent: "test".into(),
+                        title: Some("t".into()),
+                        ..SessionMeta::default()
+                    },
+                    messages,
+                ),
+                report: ExtractReport {
+                    skipped_lines: 2,
+                    ..ExtractReport::default()
+                },
+            };
+            assert_eq!(
+                encode_extracted(&extracted).unwrap(),
+                serde_json::to_string(&extracted).unwrap(),
+                "{count} messages"
+            );
+        }
+    }
 }

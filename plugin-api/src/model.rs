@@ -91,8 +91,12 @@ impl Message {
 }
 
 /// One piece of a message, in the order the agent produced it.
+///
+/// On the wire, an object with a `type` tag and the variant's fields. It is read through
+/// [`WirePart`], one flat struct: serde's reader for tagged enums buffers every part before
+/// reading it, which doubled the cost of a transcript crossing the plugin boundary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "WirePart")]
 pub enum Part {
     Text {
         text: String,
@@ -127,6 +131,90 @@ pub enum Part {
     Compaction {
         summary: String,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PartKind {
+    Text,
+    Reasoning,
+    ToolCall,
+    ToolResult,
+    Image,
+    File,
+    Compaction,
+}
+
+/// Every field any [`Part`] has, for reading one in a single pass.
+#[derive(Deserialize)]
+struct WirePart {
+    #[serde(rename = "type")]
+    kind: PartKind,
+    text: Option<String>,
+    signature: Option<String>,
+    provider: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    input: Option<Value>,
+    call_id: Option<String>,
+    output: Option<String>,
+    #[serde(default)]
+    images: Vec<Media>,
+    #[serde(default)]
+    is_error: bool,
+    media_type: Option<String>,
+    data_base64: Option<String>,
+    path: Option<String>,
+    summary: Option<String>,
+}
+
+/// A field that is there, even as `null` (which `Option` alone reads as absent).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+impl TryFrom<WirePart> for Part {
+    type Error = String;
+
+    fn try_from(wire: WirePart) -> Result<Self, String> {
+        let need =
+            |field: Option<String>, name: &str| field.ok_or(format!("missing field `{name}`"));
+        let media = |wire: WirePart| -> Result<Media, String> {
+            Ok(Media {
+                media_type: need(wire.media_type, "media_type")?,
+                data_base64: wire.data_base64,
+                path: wire.path,
+                name: wire.name,
+            })
+        };
+        Ok(match wire.kind {
+            PartKind::Text => Part::Text {
+                text: need(wire.text, "text")?,
+            },
+            PartKind::Reasoning => Part::Reasoning {
+                text: need(wire.text, "text")?,
+                signature: wire.signature,
+                provider: wire.provider,
+            },
+            PartKind::ToolCall => Part::ToolCall {
+                id: need(wire.id, "id")?,
+                name: need(wire.name, "name")?,
+                input: wire.input.ok_or("missing field `input`")?,
+            },
+            PartKind::ToolResult => Part::ToolResult {
+                call_id: need(wire.call_id, "call_id")?,
+                output: wire.output.unwrap_or_default(),
+                images: wire.images,
+                is_error: wire.is_error,
+            },
+            PartKind::Image => Part::Image(media(wire)?),
+            PartKind::File => Part::File(media(wire)?),
+            PartKind::Compaction => Part::Compaction {
+                summary: need(wire.summary, "summary")?,
+            },
+        })
+    }
 }
 
 /// An image or attached file: inline bytes (base64) or a path.
@@ -165,5 +253,52 @@ mod tests {
         assert!(json.get("extra").is_none());
         let back: Message = serde_json::from_value(json).unwrap();
         assert_eq!(back, message);
+    }
+
+    #[test]
+    fn every_part_reads_back_as_written_and_a_missing_field_is_an_error() {
+        let media = Media {
+            media_type: "image/png".into(),
+            data_base64: Some("iVBO".into()),
+            path: None,
+            name: Some("shot.png".into()),
+        };
+        let parts = vec![
+            Part::Text { text: "hi".into() },
+            Part::Reasoning {
+                text: "think".into(),
+                signature: Some("sig".into()),
+                provider: Some("anthropic".into()),
+            },
+            Part::ToolCall {
+                id: "c1".into(),
+                name: "bash".into(),
+                input: Value::Null,
+            },
+            Part::ToolResult {
+                call_id: "c1".into(),
+                output: "out".into(),
+                images: vec![media.clone()],
+                is_error: true,
+            },
+            Part::Image(media.clone()),
+            Part::File(media),
+            Part::Compaction {
+                summary: "so far".into(),
+            },
+        ];
+        let json = serde_json::to_string(&parts).unwrap();
+        let back: Vec<Part> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, parts);
+
+        for (json, missing) in [
+            (r#"{"type":"text"}"#, "text"),
+            (r#"{"type":"tool_call","id":"c","name":"n"}"#, "input"),
+            (r#"{"type":"image","path":"/a.png"}"#, "media_type"),
+        ] {
+            let error = serde_json::from_str::<Part>(json).unwrap_err().to_string();
+            assert!(error.contains(missing), "{json}: {error}");
+        }
+        assert!(serde_json::from_str::<Part>(r#"{"type":"video","text":"x"}"#).is_err());
     }
 }

@@ -89,14 +89,15 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         ctx.ui.warn(warning);
     }
 
+    let mut plan = pipeline::plan(transcript, max_tokens);
     let redactions = if redact_on {
-        pipeline::redact(transcript, &ctx.config.redaction.patterns)?
+        pipeline::redact(transcript, &ctx.config.redaction.patterns, &mut plan)?
     } else {
         ctx.ui
             .warn("secret redaction is off: the new session may contain credentials");
         RedactionCounts::default()
     };
-    let budget = pipeline::fit(transcript, max_tokens);
+    let budget = pipeline::fit(transcript, plan);
     ctx.ui.step(&format!(
         "Extracted context{}",
         extract_notes(&redactions, &budget, extracted.report.skipped_lines)

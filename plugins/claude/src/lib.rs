@@ -81,13 +81,13 @@ impl Adapter for ClaudeAdapter {
                 ));
             }
         };
-        let bytes = std::fs::read(&path).map_err(|e| AdapterError::io(path.display(), e))?;
+        let file = std::fs::File::open(&path).map_err(|e| AdapterError::io(path.display(), e))?;
         let session_id = paths::session_id_of(&path).unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-        read::parse_session(&bytes, &path, &session_id)
+        read::read_session(file, &path, &session_id)
     }
 
     fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {

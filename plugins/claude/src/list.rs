@@ -3,7 +3,8 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
-use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, par_map, with_file};
+use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, with_file};
+use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
@@ -224,7 +225,12 @@ fn scan_bytes(bytes: &[u8]) -> Scan {
 
         if row.len() <= TITLE_ROW_MAX && needles.title_rows.iter().any(|f| f.find(row).is_some()) {
             if let Ok(value) = serde_json::from_slice::<Value>(row) {
-                scan.titles.observe(&value);
+                let kind = value
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                scan.titles
+                    .observe(kind, |key| value.get(key).and_then(Value::as_str));
             }
             continue;
         }

@@ -1,13 +1,16 @@
 //! Reading one session file the way Claude Code loads it: the `parentUuid` chain from the leaf,
 //! rows of one API message merged, compactions kept as markers, sidechains reported apart.
 
+use handoff_adapter_kit::loose::{LooseBool, LooseObject, LooseStr, present};
 use handoff_adapter_kit::{jsonl, time::parse_rfc3339_ms};
 use handoff_plugin_api::{
     AdapterError, AdapterResult, ExtractReport, Extracted, Media, Message, Part, Role, SessionMeta,
     Transcript,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::Path;
 
 /// `Message::extra` key listing the part indices that were `redacted_thinking` blocks (their
@@ -50,20 +53,61 @@ fn is_conversation_type(kind: &str) -> bool {
     matches!(kind, "user" | "assistant" | "attachment" | "system")
 }
 
-struct Row<'a> {
+/// What the reader uses of a row, every field read loosely (a value of the wrong type is absent,
+/// as in the client). Everything else, notably `toolUseResult` (the client's own copy of each
+/// tool output), is skipped by the parser without being built.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Row {
+    #[serde(skip)]
     line: usize,
-    value: &'a Value,
+    #[serde(rename = "type")]
+    kind: LooseStr,
+    uuid: LooseStr,
+    parent_uuid: LooseStr,
+    logical_parent_uuid: LooseStr,
+    is_sidechain: LooseBool,
+    is_meta: LooseBool,
+    is_compact_summary: LooseBool,
+    is_api_error_message: LooseBool,
+    timestamp: LooseStr,
+    cwd: LooseStr,
+    git_branch: LooseStr,
+    custom_title: LooseStr,
+    ai_title: LooseStr,
+    summary: LooseStr,
+    message: LooseObject<ApiMessage>,
 }
 
-impl Row<'_> {
-    fn str(&self, key: &str) -> Option<&str> {
-        self.value.get(key).and_then(Value::as_str)
-    }
-    fn flag(&self, key: &str) -> bool {
-        self.value.get(key).and_then(Value::as_bool) == Some(true)
-    }
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ApiMessage {
+    id: LooseStr,
+    model: LooseStr,
+    #[serde(deserialize_with = "present")]
+    content: Option<Value>,
+}
+
+impl Row {
     fn kind(&self) -> &str {
-        self.str("type").unwrap_or_default()
+        self.kind.as_deref().unwrap_or_default()
+    }
+    fn uuid(&self) -> Option<&str> {
+        self.uuid.as_deref()
+    }
+    fn sidechain(&self) -> bool {
+        self.is_sidechain.is_true()
+    }
+    fn parent(&self) -> Option<&str> {
+        self.parent_uuid.as_deref()
+    }
+    fn title_field(&self, key: &str) -> Option<&str> {
+        match key {
+            "customTitle" => self.custom_title.as_deref(),
+            "aiTitle" => self.ai_title.as_deref(),
+            "summary" => self.summary.as_deref(),
+            _ => None,
+        }
     }
 }
 
@@ -76,17 +120,14 @@ pub struct Titles {
 }
 
 impl Titles {
-    /// Takes the title a metadata row carries (later rows win: renames append).
-    pub fn observe(&mut self, row: &Value) {
-        let text = |key: &str| {
-            row.get(key)
-                .and_then(Value::as_str)
-                .and_then(title_from_text)
-        };
-        match row.get("type").and_then(Value::as_str) {
-            Some("custom-title") => self.custom = text("customTitle").or(self.custom.take()),
-            Some("ai-title") => self.ai = text("aiTitle").or(self.ai.take()),
-            Some("summary") => self.summary = text("summary").or(self.summary.take()),
+    /// Takes the title a metadata row of type `kind` carries, `field` giving its string fields
+    /// (later rows win: renames append).
+    pub fn observe<'a>(&mut self, kind: &str, field: impl Fn(&str) -> Option<&'a str>) {
+        let text = |key: &str| field(key).and_then(title_from_text);
+        match kind {
+            "custom-title" => self.custom = text("customTitle").or(self.custom.take()),
+            "ai-title" => self.ai = text("aiTitle").or(self.ai.take()),
+            "summary" => self.summary = text("summary").or(self.summary.take()),
             _ => {}
         }
     }
@@ -96,51 +137,71 @@ impl Titles {
     }
 }
 
-/// Parses a session file's bytes into a transcript.
-pub fn parse_session(bytes: &[u8], path: &Path, session_id: &str) -> AdapterResult<Extracted> {
-    let lines = jsonl::parse(bytes);
-    let rows: Vec<Row> = lines
+/// Reads a session file into a transcript.
+pub fn read_session(
+    reader: impl Read + Send,
+    path: &Path,
+    session_id: &str,
+) -> AdapterResult<Extracted> {
+    let lines = jsonl::read::<Row>(reader).map_err(|e| AdapterError::io(path.display(), e))?;
+    let skipped = lines.skipped;
+    let mut rows: Vec<Row> = lines
         .rows
-        .iter()
-        .map(|(line, value)| Row { line: *line, value })
+        .into_iter()
+        .map(|(line, row)| Row { line, ..row })
         .collect();
 
     let mut titles = Titles::default();
-    let mut by_uuid: HashMap<&str, usize> = HashMap::new();
-    for (index, row) in rows.iter().enumerate() {
-        titles.observe(row.value);
-        if let Some(uuid) = row.str("uuid") {
-            by_uuid.insert(uuid, index);
-        }
+    for row in &rows {
+        titles.observe(row.kind(), |key| row.title_field(key));
     }
-
     let leaf = rows.iter().rposition(|row| {
-        is_conversation_type(row.kind()) && !row.flag("isSidechain") && row.str("uuid").is_some()
+        is_conversation_type(row.kind()) && !row.sidechain() && row.uuid().is_some()
     });
     let has_turns = rows
         .iter()
         .any(|r| matches!(r.kind(), "user" | "assistant"));
     let Some(leaf) = leaf.filter(|_| has_turns) else {
         return Err(AdapterError::invalid(format!(
-            "{}: no Claude Code conversation rows ({} lines skipped as unreadable)",
+            "{}: no Claude Code conversation rows ({skipped} lines skipped as unreadable)",
             path.display(),
-            lines.skipped
         )));
     };
 
     let mut report = ExtractReport {
-        skipped_lines: lines.skipped,
-        sidechains: count_sidechains(&rows, &by_uuid) + count_subagent_files(path, session_id),
+        skipped_lines: skipped,
+        sidechains: count_subagent_files(path, session_id),
         warnings: Vec::new(),
     };
+    let chain = {
+        let mut by_uuid: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            if let Some(uuid) = row.uuid() {
+                by_uuid.insert(uuid, index);
+            }
+        }
+        report.sidechains += count_sidechains(&rows, &by_uuid);
+        walk_chain(&rows, &by_uuid, leaf, &mut report)
+    };
+    let timestamps: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.timestamp.as_deref().and_then(parse_rfc3339_ms))
+        .collect();
+    let cwd = rows.iter().find_map(|r| r.cwd.0.clone());
+    let git_branch = rows
+        .iter()
+        .rev()
+        .find_map(|r| r.git_branch.as_deref().filter(|b| !b.is_empty()))
+        .map(str::to_owned);
 
-    let chain = walk_chain(&rows, &by_uuid, leaf, &mut report);
     let mut builder = MessageBuilder::default();
     for &index in &chain {
-        if let Some(row) = rows.get(index) {
-            builder.add_row(row, &mut report);
+        // Each row is on the chain once: its content moves into the message, uncopied.
+        if let Some(row) = rows.get_mut(index) {
+            builder.add_row(std::mem::take(row), &mut report);
         }
     }
+    drop(rows);
     if builder.api_errors > 0 {
         report.warnings.push(format!(
             "{}: left out {} API error message(s) the client showed but did not send",
@@ -165,23 +226,15 @@ pub fn parse_session(bytes: &[u8], path: &Path, session_id: &str) -> AdapterResu
             Part::Text { text } => title_from_text(text),
             _ => None,
         });
-    let timestamps: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| r.str("timestamp").and_then(parse_rfc3339_ms))
-        .collect();
     let session = SessionMeta {
         id: session_id.to_owned(),
         agent: "claude".into(),
         title: titles.best(first_user_text),
-        cwd: rows.iter().find_map(|r| r.str("cwd")).map(str::to_owned),
+        cwd,
         created_ms: timestamps.iter().min().copied(),
         updated_ms: timestamps.iter().max().copied(),
         model: messages.iter().rev().find_map(|m| m.model.clone()),
-        git_branch: rows
-            .iter()
-            .rev()
-            .find_map(|r| r.str("gitBranch").filter(|b| !b.is_empty()))
-            .map(str::to_owned),
+        git_branch,
         source_path: Some(path.display().to_string()),
     };
     Ok(Extracted {
@@ -210,9 +263,7 @@ fn walk_chain(
         }
         chain.push(index);
         let Some(row) = rows.get(index) else { break };
-        let parent = row
-            .str("parentUuid")
-            .or_else(|| row.str("logicalParentUuid"));
+        let parent = row.parent().or(row.logical_parent_uuid.as_deref());
         current = match parent {
             None => None,
             Some(uuid) => {
@@ -234,13 +285,13 @@ fn walk_chain(
 /// Side conversations inside the file: sidechain rows whose parent is not a sidechain row.
 fn count_sidechains(rows: &[Row], by_uuid: &HashMap<&str, usize>) -> usize {
     rows.iter()
-        .filter(|row| row.flag("isSidechain") && is_conversation_type(row.kind()))
+        .filter(|row| row.sidechain() && is_conversation_type(row.kind()))
         .filter(|row| {
             let parent = row
-                .str("parentUuid")
+                .parent()
                 .and_then(|p| by_uuid.get(p))
                 .and_then(|&i| rows.get(i));
-            !parent.is_some_and(|p| p.flag("isSidechain"))
+            !parent.is_some_and(Row::sidechain)
         })
         .count()
 }
@@ -268,24 +319,24 @@ struct MessageBuilder {
 }
 
 impl MessageBuilder {
-    fn add_row(&mut self, row: &Row, report: &mut ExtractReport) {
-        if row.flag("isSidechain") {
+    fn add_row(&mut self, row: Row, report: &mut ExtractReport) {
+        if row.sidechain() {
             return;
         }
-        let timestamp_ms = row.str("timestamp").and_then(parse_rfc3339_ms);
-        match row.kind() {
-            "user" if row.flag("isCompactSummary") => {
-                let summary = row
-                    .value
-                    .pointer("/message/content")
-                    .map(content_text)
-                    .unwrap_or_default();
+        let timestamp_ms = row.timestamp.as_deref().and_then(parse_rfc3339_ms);
+        let content = row.message.0.and_then(|m| {
+            let header = (m.id.0, m.model.0);
+            m.content.map(|content| (header, content))
+        });
+        match row.kind.0.as_deref().unwrap_or_default() {
+            "user" if row.is_compact_summary.is_true() => {
+                let summary = content.map(|(_, c)| content_text(c)).unwrap_or_default();
                 let mut message = Message::new(Role::User, vec![Part::Compaction { summary }]);
                 message.timestamp_ms = timestamp_ms;
                 self.messages.push(message);
             }
-            "user" if !row.flag("isMeta") => {
-                let Some(content) = row.value.pointer("/message/content") else {
+            "user" if !row.is_meta.is_true() => {
+                let Some((_, content)) = content else {
                     report.warnings.push(format!(
                         "line {}: user row without message.content",
                         row.line
@@ -295,8 +346,12 @@ impl MessageBuilder {
                 let parts = self.user_parts(content);
                 self.push_user(parts, timestamp_ms);
             }
-            "assistant" if row.flag("isApiErrorMessage") => self.api_errors += 1,
-            "assistant" => self.add_assistant(row, timestamp_ms),
+            "assistant" if row.is_api_error_message.is_true() => self.api_errors += 1,
+            "assistant" => {
+                if let Some(((id, model), content)) = content {
+                    self.add_assistant(id, model, content, timestamp_ms);
+                }
+            }
             _ => {}
         }
     }
@@ -318,30 +373,30 @@ impl MessageBuilder {
         self.messages.push(message);
     }
 
-    fn add_assistant(&mut self, row: &Row, timestamp_ms: Option<i64>) {
-        let Some(message) = row.value.get("message") else {
-            return;
-        };
-        let model = message
-            .get("model")
-            .and_then(Value::as_str)
-            .filter(|m| !m.is_empty() && !m.starts_with('<'))
-            .map(str::to_owned);
-        let id = message.get("id").and_then(Value::as_str).map(str::to_owned);
+    fn add_assistant(
+        &mut self,
+        id: Option<String>,
+        model: Option<String>,
+        content: Value,
+        timestamp_ms: Option<i64>,
+    ) {
+        let model = model.filter(|m| !m.is_empty() && !m.starts_with('<'));
         let mut redacted = Vec::new();
         let mut parts = Vec::new();
-        if let Some(blocks) = message.get("content").and_then(Value::as_array) {
-            for block in blocks {
-                if block.get("type").and_then(Value::as_str) == Some("redacted_thinking") {
-                    redacted.push(parts.len());
-                }
-                match assistant_part(block) {
-                    Some(part) => parts.push(part),
-                    None => self.unknown_blocks += 1,
+        match content {
+            Value::Array(blocks) => {
+                for block in blocks {
+                    if str_of(&block, "type") == Some("redacted_thinking") {
+                        redacted.push(parts.len());
+                    }
+                    match assistant_part(block) {
+                        Some(part) => parts.push(part),
+                        None => self.unknown_blocks += 1,
+                    }
                 }
             }
-        } else if let Some(text) = message.get("content").and_then(Value::as_str) {
-            parts.push(Part::Text { text: text.into() });
+            Value::String(text) => parts.push(Part::Text { text }),
+            _ => {}
         }
 
         // Rows sharing `message.id` are one message, even when the client interleaved the
@@ -377,15 +432,16 @@ impl MessageBuilder {
         self.messages.push(new);
     }
 
-    fn user_parts(&mut self, content: &Value) -> Vec<Part> {
+    fn user_parts(&mut self, content: Value) -> Vec<Part> {
         match content {
-            Value::String(text) if is_injected(text) || text.is_empty() => Vec::new(),
-            Value::String(text) => vec![Part::Text { text: text.clone() }],
+            Value::String(text) if is_injected(&text) || text.is_empty() => Vec::new(),
+            Value::String(text) => vec![Part::Text { text }],
             Value::Array(blocks) => blocks
-                .iter()
+                .into_iter()
                 .filter_map(|block| {
+                    let skippable = is_skippable_user_block(&block);
                     let part = user_part(block);
-                    if part.is_none() && !is_skippable_user_block(block) {
+                    if part.is_none() && !skippable {
                         self.unknown_blocks += 1;
                     }
                     part
@@ -415,29 +471,39 @@ fn str_of<'a>(block: &'a Value, key: &str) -> Option<&'a str> {
     block.get(key).and_then(Value::as_str)
 }
 
-fn assistant_part(block: &Value) -> Option<Part> {
-    match str_of(block, "type")? {
+/// Moves a string field out of a block (the block is consumed by its part).
+fn take_str(block: &mut Value, key: &str) -> Option<String> {
+    match block.get_mut(key).map(Value::take) {
+        Some(Value::String(text)) => Some(text),
+        _ => None,
+    }
+}
+
+fn block_type(block: &Value) -> Option<String> {
+    str_of(block, "type").map(str::to_owned)
+}
+
+fn assistant_part(mut block: Value) -> Option<Part> {
+    match block_type(&block)?.as_str() {
         "text" => Some(Part::Text {
-            text: str_of(block, "text")?.to_owned(),
+            text: take_str(&mut block, "text")?,
         }),
         "thinking" => Some(Part::Reasoning {
-            text: str_of(block, "thinking").unwrap_or_default().to_owned(),
-            signature: str_of(block, "signature")
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+            text: take_str(&mut block, "thinking").unwrap_or_default(),
+            signature: take_str(&mut block, "signature").filter(|s| !s.is_empty()),
             provider: Some("anthropic".into()),
         }),
         "redacted_thinking" => Some(Part::Reasoning {
             text: String::new(),
-            signature: Some(str_of(block, "data")?.to_owned()),
+            signature: Some(take_str(&mut block, "data")?),
             provider: Some("anthropic".into()),
         }),
         "tool_use" => Some(Part::ToolCall {
-            id: str_of(block, "id")?.to_owned(),
-            name: str_of(block, "name")?.to_owned(),
+            id: take_str(&mut block, "id")?,
+            name: take_str(&mut block, "name")?,
             input: block
-                .get("input")
-                .cloned()
+                .get_mut("input")
+                .map(Value::take)
                 .unwrap_or(Value::Object(Map::new())),
         }),
         _ => None,
@@ -449,30 +515,31 @@ fn is_skippable_user_block(block: &Value) -> bool {
     str_of(block, "type") == Some("text")
 }
 
-fn user_part(block: &Value) -> Option<Part> {
-    match str_of(block, "type")? {
+fn user_part(mut block: Value) -> Option<Part> {
+    match block_type(&block)?.as_str() {
         "text" => {
-            let text = str_of(block, "text")?;
-            (!text.is_empty() && !is_injected(text)).then(|| Part::Text { text: text.into() })
+            let text = take_str(&mut block, "text")?;
+            (!text.is_empty() && !is_injected(&text)).then_some(Part::Text { text })
         }
         "image" => media(block).map(Part::Image),
         "document" => media(block).map(Part::File),
         "tool_result" => {
-            let (output, images) = match block.get("content") {
-                Some(Value::String(text)) => (text.clone(), Vec::new()),
+            let (output, images) = match block.get_mut("content").map(Value::take) {
+                Some(Value::String(text)) => (text, Vec::new()),
                 Some(Value::Array(items)) => {
                     let texts: Vec<&str> = items.iter().filter_map(|i| str_of(i, "text")).collect();
+                    let output = texts.join("\n");
                     let images = items
-                        .iter()
+                        .into_iter()
                         .filter(|i| str_of(i, "type") == Some("image"))
                         .filter_map(media)
                         .collect();
-                    (texts.join("\n"), images)
+                    (output, images)
                 }
                 _ => (String::new(), Vec::new()),
             };
             Some(Part::ToolResult {
-                call_id: str_of(block, "tool_use_id")?.to_owned(),
+                call_id: take_str(&mut block, "tool_use_id")?,
                 output,
                 images,
                 is_error: block.get("is_error").and_then(Value::as_bool) == Some(true),
@@ -483,31 +550,34 @@ fn user_part(block: &Value) -> Option<Part> {
 }
 
 /// An image or document block's source: inline base64, or a URL kept as the path.
-fn media(block: &Value) -> Option<Media> {
-    let source = block.get("source")?;
-    let kind = str_of(source, "type")?;
-    let media_type = str_of(source, "media_type").unwrap_or("application/octet-stream");
-    match kind {
+fn media(mut block: Value) -> Option<Media> {
+    let name = take_str(&mut block, "title");
+    let source = block.get_mut("source")?;
+    let media_type = str_of(source, "media_type")
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let kind = str_of(source, "type")?.to_owned();
+    match kind.as_str() {
         "base64" => Some(Media {
-            media_type: media_type.to_owned(),
-            data_base64: Some(str_of(source, "data")?.to_owned()),
+            media_type,
+            data_base64: Some(take_str(source, "data")?),
             path: None,
-            name: str_of(block, "title").map(str::to_owned),
+            name,
         }),
         "url" => Some(Media {
-            media_type: media_type.to_owned(),
+            media_type,
             data_base64: None,
-            path: Some(str_of(source, "url")?.to_owned()),
-            name: str_of(block, "title").map(str::to_owned),
+            path: Some(take_str(source, "url")?),
+            name,
         }),
         _ => None,
     }
 }
 
 /// The text of a message content (a string, or the text blocks of a list).
-fn content_text(content: &Value) -> String {
+fn content_text(content: Value) -> String {
     match content {
-        Value::String(text) => text.clone(),
+        Value::String(text) => text,
         Value::Array(blocks) => blocks
             .iter()
             .filter_map(|b| str_of(b, "text"))

@@ -44,7 +44,7 @@ fn render(transcript: Transcript) -> (Injected, Vec<Value>) {
 /// Reads rendered JSONL back through the adapter's own reader.
 fn parse_back(injected: &Injected) -> Transcript {
     let text = injected.rendered.as_deref().unwrap();
-    read::parse_session(
+    read::read_session(
         text.as_bytes(),
         Path::new(&injected.path),
         &injected.session_id,

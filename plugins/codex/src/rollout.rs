@@ -81,7 +81,7 @@ fn decode(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, AdapterError> {
 
 /// Every usable line of a rollout, in file order.
 pub fn parse(bytes: &[u8]) -> Rollout {
-    let lines = jsonl::parse(bytes);
+    let lines = jsonl::parse::<Value>(bytes);
     let mut rollout = Rollout {
         records: Vec::with_capacity(lines.rows.len()),
         skipped: lines.skipped,

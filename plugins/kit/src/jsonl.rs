@@ -1,26 +1,172 @@
 //! Reading JSONL the way the agents do: one object a line, unparseable lines skipped and counted.
+//!
+//! A stream is cut into blocks of whole lines that every core parses (a long session is tens of
+//! megabytes of JSON); the stream is never held whole, so memory stays at the parsed rows plus a
+//! few blocks.
 
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use std::io::Read;
+use std::sync::Mutex;
 
-/// The parsed lines of a JSONL buffer, with their 1-based line numbers, and how many were skipped.
-/// A last line without its newline is taken if it parses (the agent may be mid-write otherwise, and
-/// then it is skipped like any garbage line).
-#[derive(Debug, Default)]
-pub struct Lines {
-    pub rows: Vec<(usize, Value)>,
+/// The parsed lines of a JSONL stream, with their 1-based line numbers, and how many were
+/// skipped. A last line without its newline is taken if it parses (the agent may be mid-write
+/// otherwise, and then it is skipped like any garbage line).
+#[derive(Debug)]
+pub struct Lines<T> {
+    pub rows: Vec<(usize, T)>,
     pub skipped: usize,
 }
 
-/// Parses every non-blank line that is a JSON object; counts the rest as skipped.
-pub fn parse(bytes: &[u8]) -> Lines {
+impl<T> Default for Lines<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            skipped: 0,
+        }
+    }
+}
+
+/// Lines are handed to the parsing threads in blocks of about this many bytes.
+const BLOCK: usize = 1 << 20;
+
+struct Block {
+    index: usize,
+    first_line: usize,
+    bytes: Vec<u8>,
+}
+
+/// Parses every non-blank line that is a JSON object of shape `T`; counts the rest as skipped.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Lines<T> {
+    parse_block(bytes, 1)
+}
+
+/// [`parse`] over a stream, on every core when it is longer than one block. Each thread takes the
+/// next block of whole lines from the stream in turn and parses it.
+pub fn read<T: DeserializeOwned + Send>(reader: impl Read + Send) -> std::io::Result<Lines<T>> {
+    let mut source = Blocks {
+        reader,
+        carry: Vec::new(),
+        spare: Vec::new(),
+        index: 0,
+        first_line: 1,
+        ended: false,
+    };
+    let Some(first) = source.next()? else {
+        return Ok(Lines::default());
+    };
+    if source.ended && source.carry.is_empty() {
+        return Ok(parse_block(&first.bytes, first.first_line));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let source = Mutex::new(source);
+    let work = || -> std::io::Result<Vec<(usize, Lines<T>)>> {
+        let mut parsed = Vec::new();
+        loop {
+            // A poisoned lock means another thread panicked: stop, its panic is reported.
+            let Ok(mut blocks) = source.lock() else {
+                return Ok(parsed);
+            };
+            let Some(block) = blocks.next()? else {
+                return Ok(parsed);
+            };
+            drop(blocks);
+            parsed.push((block.index, parse_block(&block.bytes, block.first_line)));
+            if let Ok(mut blocks) = source.lock() {
+                blocks.spare.push(block.bytes);
+            }
+        }
+    };
+    let mut parsed = Vec::new();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        parsed.push((first.index, parse_block(&first.bytes, first.first_line)));
+        parsed.extend(work()?);
+        for helper in helpers {
+            // A helper that panicked is reported by the caller's catch_unwind.
+            match helper.join() {
+                Ok(blocks) => parsed.extend(blocks?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    })?;
+    parsed.sort_unstable_by_key(|(index, _)| *index);
     let mut lines = Lines::default();
-    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.iter().all(u8::is_ascii_whitespace) {
+    for (_, block) in parsed {
+        lines.rows.extend(block.rows);
+        lines.skipped += block.skipped;
+    }
+    Ok(lines)
+}
+
+/// A stream cut into blocks that end at a line end (a line longer than a block makes its block
+/// longer).
+struct Blocks<R> {
+    reader: R,
+    /// Read bytes not yet handed out.
+    carry: Vec<u8>,
+    /// Buffers of parsed blocks, for the next ones: fresh ones would fault in new pages.
+    spare: Vec<Vec<u8>>,
+    index: usize,
+    first_line: usize,
+    ended: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    fn next(&mut self) -> std::io::Result<Option<Block>> {
+        let mut block = self.spare.pop().unwrap_or_default();
+        block.clear();
+        block.append(&mut self.carry);
+        let end = loop {
+            if !self.ended && block.len() < BLOCK {
+                let want = BLOCK - block.len();
+                let got = (&mut self.reader)
+                    .take(want as u64)
+                    .read_to_end(&mut block)?;
+                self.ended = got < want;
+            }
+            if let Some(at) = memchr::memrchr(b'\n', &block) {
+                break at + 1;
+            }
+            if self.ended {
+                break block.len();
+            }
+            // One line longer than a block so far: read on.
+            let got = (&mut self.reader)
+                .take(BLOCK as u64)
+                .read_to_end(&mut block)?;
+            self.ended = got < BLOCK;
+        };
+        if end == 0 {
+            return Ok(None);
+        }
+        self.carry
+            .extend_from_slice(block.get(end..).unwrap_or_default());
+        block.truncate(end);
+        let first_line = self.first_line;
+        self.first_line += memchr::memchr_iter(b'\n', &block).count();
+        self.index += 1;
+        Ok(Some(Block {
+            index: self.index - 1,
+            first_line,
+            bytes: block,
+        }))
+    }
+}
+
+fn parse_block<T: DeserializeOwned>(bytes: &[u8], first_line: usize) -> Lines<T> {
+    let mut lines = Lines::default();
+    for (number, raw) in (first_line..).zip(bytes.split(|b| *b == b'\n')) {
+        let text = raw.trim_ascii();
+        if text.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<Value>(raw) {
-            Ok(value @ Value::Object(_)) => lines.rows.push((index + 1, value)),
+        // Only objects are rows (serde would read an array as a struct's fields in order).
+        match text
+            .starts_with(b"{")
+            .then(|| serde_json::from_slice::<T>(text))
+        {
+            Some(Ok(row)) => lines.rows.push((number, row)),
             _ => lines.skipped += 1,
         }
     }
@@ -30,10 +176,11 @@ pub fn parse(bytes: &[u8]) -> Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn garbage_and_truncated_lines_are_counted() {
-        let lines = parse(b"{\"a\":1}\nnot json\n\n[1,2]\n{\"b\":2}\n{\"trunc");
+        let lines: Lines<Value> = parse(b"{\"a\":1}\nnot json\n\n[1,2]\n{\"b\":2}\n{\"trunc");
         assert_eq!(lines.rows.len(), 2);
         assert_eq!(lines.rows[1].0, 5);
         assert_eq!(lines.skipped, 3);
@@ -41,8 +188,35 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_a_skipped_line() {
-        let lines = parse(b"{\"a\":\"\xff\"}\n{\"b\":1}\n");
+        let lines: Lines<Value> = parse(b"{\"a\":\"\xff\"}\n{\"b\":1}\n");
         assert_eq!(lines.rows.len(), 1);
         assert_eq!(lines.skipped, 1);
+    }
+
+    /// A stream of several blocks, with a line longer than a block, garbage and no final
+    /// newline, reads exactly like the same bytes parsed at once: same rows, same numbers.
+    #[test]
+    fn a_stream_of_many_blocks_reads_like_one_buffer() {
+        let mut text = String::new();
+        let long = "x".repeat(BLOCK + 1000);
+        for i in 0..60_000 {
+            match i % 1000 {
+                7 => text.push_str("garbage\n"),
+                8 => text.push_str("\n"),
+                500 if i == 20_500 => text.push_str(&format!("{{\"long\":\"{long}\"}}\n")),
+                _ => text.push_str(&format!(
+                    "{{\"n\":{i},\"pad\":\"{}\"}}\n",
+                    "y".repeat(i % 300)
+                )),
+            }
+        }
+        text.push_str("{\"last\":true}");
+        let whole: Lines<Value> = parse(text.as_bytes());
+        let streamed: Lines<Value> = read(text.as_bytes()).unwrap();
+        assert!(text.len() > 3 * BLOCK);
+        assert_eq!(streamed.skipped, 60);
+        assert_eq!(streamed.skipped, whole.skipped);
+        assert_eq!(streamed.rows, whole.rows);
+        assert_eq!(streamed.rows.last().unwrap().0, 60_001);
     }
 }

@@ -5,5 +5,7 @@
 pub mod fs;
 pub mod jsonl;
 pub mod listing;
+pub mod loose;
+pub mod parallel;
 pub mod time;
 pub mod tools;

@@ -1,10 +1,10 @@
 //! Listing many session files fast: honour the host's list cache (files whose size and mtime
-//! still equal the host's stamp are not read) and read the others on every core.
+//! still equal the host's stamp are not read) and read the others on every core
+//! ([`crate::parallel`]).
 
 use handoff_plugin_api::{FileStamp, SessionSummary};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::UNIX_EPOCH;
 
 /// The stamps of [`handoff_plugin_api::ListRequest::unchanged`], by path.
@@ -102,53 +102,9 @@ pub fn in_window(finder: &memchr::memmem::Finder, line: &[u8]) -> bool {
     finder.find(head).is_some() || finder.find(tail).is_some()
 }
 
-/// Below this many items the threads cost more than they save.
-const PARALLEL_FROM: usize = 16;
-
-/// `f` over every item, on as many threads as there are cores, results in item order. Items are
-/// handed out one at a time, so a few big files do not leave a core idle.
-pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || items.len() < PARALLEL_FROM {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(index) else {
-                return done;
-            };
-            done.push((index, f(item)));
-        }
-    };
-    let mut indexed: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for helper in helpers {
-            // A helper that panicked lost its items; the caller's catch_unwind reports the panic.
-            match helper.join() {
-                Ok(done) => all.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    });
-    indexed.sort_unstable_by_key(|(index, _)| *index);
-    indexed.into_iter().map(|(_, r)| r).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn par_map_keeps_item_order() {
-        let items: Vec<usize> = (0..1000).collect();
-        let doubled = par_map(&items, |i| i * 2);
-        assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-    }
 
     #[test]
     fn lines_split_on_newlines_only() {
