@@ -16,21 +16,87 @@ use std::path::{Path, PathBuf};
 use crate::config::{create_private_dir, handoff_dir};
 
 /// Bumped when the layout or the meaning of a row changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 3;
 
 #[derive(Default, Serialize, Deserialize)]
 struct CacheFile {
     format: u32,
     /// Which redaction made the titles (see [`redaction_key`]).
     redaction: String,
-    rows: HashMap<String, Entry>,
+    /// Sorted by the row's path, which is the key (stored once: a warm listing's cost is mostly
+    /// reading this file).
+    rows: Vec<Entry>,
 }
 
+/// One file's row, stored as a JSON array rather than an object: the cache is read on every
+/// listing, and arrays are half the bytes and no key lookups.
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(into = "EntryFields", from = "EntryFields")]
 struct Entry {
     size: u64,
     mtime_ms: i64,
     row: SessionSummary,
+}
+
+/// (size, mtime, agent, session id, cwd, title, messages, updated, created, path)
+type EntryFields = (
+    u64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    usize,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+impl From<Entry> for EntryFields {
+    fn from(
+        Entry {
+            size,
+            mtime_ms,
+            row,
+        }: Entry,
+    ) -> Self {
+        let SessionSummary {
+            agent,
+            session_id,
+            cwd,
+            title,
+            messages,
+            updated_ms,
+            created_ms,
+            path,
+            cached: _,
+        } = row;
+        (
+            size, mtime_ms, agent, session_id, cwd, title, messages, updated_ms, created_ms, path,
+        )
+    }
+}
+
+impl From<EntryFields> for Entry {
+    fn from(fields: EntryFields) -> Self {
+        let (size, mtime_ms, agent, session_id, cwd, title, messages, updated_ms, created_ms, path) =
+            fields;
+        Self {
+            size,
+            mtime_ms,
+            row: SessionSummary {
+                agent,
+                session_id,
+                cwd,
+                title,
+                messages,
+                updated_ms,
+                created_ms,
+                path,
+                cached: false,
+            },
+        }
+    }
 }
 
 /// One agent's cache, loaded for one listing.
@@ -65,10 +131,11 @@ impl ListCache {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|f| f.format == FORMAT && f.redaction == redaction)
+            .filter(|f| f.rows.is_sorted_by(|a, b| a.row.path < b.row.path))
             .unwrap_or_else(|| CacheFile {
                 format: FORMAT,
                 redaction: redaction.to_owned(),
-                rows: HashMap::new(),
+                rows: Vec::new(),
             });
         Self {
             path,
@@ -83,13 +150,20 @@ impl ListCache {
         self.file
             .rows
             .iter()
-            .filter(|(_, e)| cwd.is_none_or(|cwd| e.row.cwd.as_deref() == Some(cwd)))
-            .map(|(path, e)| FileStamp {
-                path: path.clone(),
+            .filter(|e| cwd.is_none_or(|cwd| e.row.cwd.as_deref() == Some(cwd)))
+            .map(|e| FileStamp {
+                path: e.row.path.clone(),
                 size: e.size,
                 mtime_ms: e.mtime_ms,
             })
             .collect()
+    }
+
+    fn index_of(&self, path: &str) -> Option<usize> {
+        self.file
+            .rows
+            .binary_search_by(|e| e.row.path.as_str().cmp(path))
+            .ok()
     }
 
     /// Turns an adapter's answer into rows to show: `cached` rows come from the cache, fresh
@@ -102,40 +176,80 @@ impl ListCache {
         complete: bool,
         redact: &mut dyn FnMut(&str) -> String,
     ) -> Vec<SessionSummary> {
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(answer.len());
-        for row in &answer {
-            *seen.entry(row.path.clone()).or_default() += 1;
-        }
+        // Which answered files are listed once (rows that share a file, a database, cannot be
+        // keyed by it), and which cached files are still there.
+        let (unique, listed) = {
+            let mut count: HashMap<&str, usize> = HashMap::with_capacity(answer.len());
+            for row in &answer {
+                *count.entry(row.path.as_str()).or_default() += 1;
+            }
+            let unique: Vec<bool> = answer
+                .iter()
+                .map(|r| count.get(r.path.as_str()) == Some(&1))
+                .collect();
+            let listed: Vec<bool> = self
+                .file
+                .rows
+                .iter()
+                .map(|e| count.contains_key(e.row.path.as_str()))
+                .collect();
+            (unique, listed)
+        };
         let mut rows = Vec::with_capacity(answer.len());
-        for mut row in answer {
+        let mut fresh = Vec::new();
+        // Cached rows are moved out (a warm listing copies next to nothing) and put back if the
+        // cache is saved: (entry, row) pairs.
+        let mut taken = Vec::new();
+        for (mut row, unique) in answer.into_iter().zip(unique) {
             if row.cached {
                 // A cached answer for a file we hold no row for is a confused adapter: skip it.
-                if let Some(entry) = self.file.rows.get(&row.path) {
-                    rows.push(entry.row.clone());
+                // (The path stays: it keeps the rows searchable.)
+                if let Some(index) = self.index_of(&row.path)
+                    && let Some(entry) = self.file.rows.get_mut(index)
+                    && !entry.row.session_id.is_empty()
+                {
+                    let cached = std::mem::take(&mut entry.row);
+                    entry.row.path.clone_from(&cached.path);
+                    taken.push((index, rows.len()));
+                    rows.push(cached);
                 }
                 continue;
             }
             row.title = row.title.as_deref().map(&mut *redact);
-            // Rows that share a file (a database) cannot be keyed by it.
-            if seen.get(&row.path) == Some(&1) {
-                if let Some((size, mtime_ms)) = stamp(Path::new(&row.path)) {
-                    if row.updated_ms == Some(mtime_ms) {
-                        let entry = Entry {
-                            size,
-                            mtime_ms,
-                            row: row.clone(),
-                        };
-                        self.file.rows.insert(row.path.clone(), entry);
-                        self.dirty = true;
-                    }
-                }
+            if unique
+                && let Some((size, mtime_ms)) = stamp(Path::new(&row.path))
+                && row.updated_ms == Some(mtime_ms)
+            {
+                fresh.push(Entry {
+                    size,
+                    mtime_ms,
+                    row: row.clone(),
+                });
             }
             rows.push(row);
         }
-        if complete {
-            let before = self.file.rows.len();
-            self.file.rows.retain(|path, _| seen.contains_key(path));
-            self.dirty |= self.file.rows.len() != before;
+        let forget = complete && listed.contains(&false);
+        self.dirty |= forget || !fresh.is_empty();
+        if !self.dirty {
+            return rows;
+        }
+        for (entry, row) in taken {
+            if let (Some(entry), Some(row)) = (self.file.rows.get_mut(entry), rows.get(row)) {
+                entry.row = row.clone();
+            }
+        }
+        if forget {
+            let mut listed = listed.into_iter();
+            self.file.rows.retain(|_| listed.next().unwrap_or(true));
+        }
+        if !fresh.is_empty() {
+            let stale: std::collections::HashSet<&str> =
+                fresh.iter().map(|e| e.row.path.as_str()).collect();
+            self.file
+                .rows
+                .retain(|e| !stale.contains(e.row.path.as_str()));
+            self.file.rows.extend(fresh);
+            self.file.rows.sort_by(|a, b| a.row.path.cmp(&b.row.path));
         }
         rows
     }

@@ -172,7 +172,7 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
         self.run(
             request,
             |a, r: ListRequest| a.list_sessions(r),
-            |answer| serde_json::to_string(answer),
+            serde_json::to_string,
         )
     }
 
@@ -188,7 +188,7 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
         self.run(
             request,
             |a, r: InjectRequest| a.inject(r),
-            |answer| serde_json::to_string(answer),
+            serde_json::to_string,
         )
     }
 
@@ -197,7 +197,7 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
         self.run(
             request,
             |a, r: serde_json::Value| a.call(method, r),
-            |answer| serde_json::to_string(answer),
+            serde_json::to_string,
         )
     }
 }

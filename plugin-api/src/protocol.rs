@@ -61,17 +61,17 @@ pub struct FileStamp {
 pub struct SessionSummary {
     pub agent: String,
     pub session_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Conversation messages (an estimate is fine; no full parse needed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub messages: usize,
     /// Unix time in milliseconds of the last change.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_ms: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_ms: Option<i64>,
     /// File or database that holds it.
     pub path: String,
@@ -79,6 +79,10 @@ pub struct SessionSummary {
     /// `session_id` and `path` are meaningful.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `extract`: one session as a transcript. With neither `session_id` nor `path`, the most recent

@@ -5,6 +5,7 @@ use handoff_plugin_api::{ErrorKind, ListRequest, SessionSummary};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use super::{Context, project_dir};
 use crate::cache::{self, ListCache};
@@ -97,24 +98,26 @@ pub fn collect(
                 .collect()
         }
     };
-    let mut titles = Titles::new(&ctx.config);
+    let mut agents = Vec::new();
+    for name in &names {
+        let agent = ctx.registry.get(name)?;
+        if agent.info.capabilities.list {
+            agents.push(agent);
+        } else if agent_filter.is_some() {
+            bail!("{name} cannot list sessions");
+        }
+    }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     {
         let _spinner = Spinner::after_delay("Reading sessions", progress);
-        for name in names {
-            let agent = ctx.registry.get(&name)?;
-            if !agent.info.capabilities.list {
-                if agent_filter.is_some() {
-                    bail!("{name} cannot list sessions");
-                }
-                continue;
-            }
-            match list_agent(agent, &ctx.config, cwd.as_deref(), limit, &mut titles) {
+        let answers = list_agents(&agents, &ctx.config, cwd.as_deref(), limit);
+        for (agent, answer) in agents.iter().zip(answers) {
+            match answer {
                 Ok(found) => rows.extend(found),
                 Err(e) => match e.downcast_ref::<AgentError>() {
                     Some(e) if e.kind == ErrorKind::NotFound => {}
-                    Some(e) => problems.push(format!("{name}: {e}")),
+                    Some(e) => problems.push(format!("{}: {e}", agent.name())),
                     None => return Err(e),
                 },
             }
@@ -127,15 +130,40 @@ pub fn collect(
     Ok(rows)
 }
 
+/// The rows of each agent (or its failure), in the order given; all agents at once, each
+/// waiting on its own store.
+pub fn list_agents(
+    agents: &[&Agent],
+    config: &Config,
+    cwd: Option<&str>,
+    limit: Option<usize>,
+) -> Vec<Result<Vec<SessionSummary>>> {
+    let titles = Titles::new(config);
+    std::thread::scope(|scope| {
+        let listings: Vec<_> = agents
+            .iter()
+            .map(|agent| scope.spawn(|| list_agent(agent, config, cwd, limit, &titles)))
+            .collect();
+        listings
+            .into_iter()
+            .map(|listing| {
+                listing
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow!("the listing crashed")))
+            })
+            .collect()
+    })
+}
+
 /// One agent's rows, through its list cache: files that did not change since the cache saw them
 /// are not read again. Titles are redacted (cached ones were redacted before they were stored);
 /// with redaction off the cache, which holds only redacted titles, is not used.
-pub fn list_agent(
+fn list_agent(
     agent: &Agent,
     config: &Config,
     cwd: Option<&str>,
     limit: Option<usize>,
-    titles: &mut Titles,
+    titles: &Titles,
 ) -> Result<Vec<SessionSummary>> {
     let mut request = ListRequest {
         home: config.agent_home(agent.name()),
@@ -143,10 +171,10 @@ pub fn list_agent(
         limit,
         ..ListRequest::default()
     };
-    let Some(key) = titles.key.clone() else {
+    let Some(key) = &titles.key else {
         return Ok(agent.list_sessions(&request)?);
     };
-    let mut cache = ListCache::load(agent.name(), &key);
+    let mut cache = ListCache::load(agent.name(), key);
     request.unchanged = cache.stamps(cwd);
     let answer = agent.list_sessions(&request)?;
     let redactor = if answer.iter().any(|r| !r.cached && r.title.is_some()) {
@@ -166,33 +194,29 @@ pub fn list_agent(
 }
 
 /// Redaction of listed titles, built only when a title needs it (compiling the rules costs more
-/// than a warm listing).
-pub struct Titles {
+/// than a warm listing), once for all agents.
+struct Titles {
     /// The cache key of the redaction rules; `None` when redaction is off.
     key: Option<String>,
     patterns: Vec<String>,
-    redactor: Option<Redactor>,
+    redactor: OnceLock<Result<Redactor, String>>,
 }
 
 impl Titles {
-    pub fn new(config: &Config) -> Self {
+    fn new(config: &Config) -> Self {
         let on = config.redaction_on();
         Self {
             key: on.then(|| cache::redaction_key(&config.redaction.patterns)),
             patterns: config.redaction.patterns.clone(),
-            redactor: None,
+            redactor: OnceLock::new(),
         }
     }
 
-    fn redactor(&mut self) -> Result<&Redactor> {
-        if self.redactor.is_none() {
-            let built =
-                Redactor::new(&self.patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
-            self.redactor = Some(built);
-        }
+    fn redactor(&self) -> Result<&Redactor> {
         self.redactor
+            .get_or_init(|| Redactor::new(&self.patterns).map_err(|e| e.to_string()))
             .as_ref()
-            .ok_or_else(|| anyhow!("the redaction rules could not be built"))
+            .map_err(|e| anyhow!("[redaction] patterns: {e}"))
     }
 }
 

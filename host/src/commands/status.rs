@@ -23,7 +23,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let cwd = project_dir(args.cwd.as_deref())?;
     ctx.load_plugins();
     let now = now_ms();
-    let mut titles = super::list::Titles::new(&ctx.config);
+    let listed: Vec<_> = ctx
+        .registry
+        .agents()
+        .iter()
+        .filter(|agent| agent.info.capabilities.list)
+        .collect();
+    let mut answers = super::list::list_agents(&listed, &ctx.config, Some(&cwd), Some(1))
+        .into_iter()
+        .zip(&listed)
+        .map(|(answer, agent)| (agent.name(), answer))
+        .collect::<std::collections::HashMap<_, _>>();
     let mut agents = Vec::new();
     for agent in ctx.registry.agents() {
         let name = agent.name();
@@ -31,11 +41,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             .config
             .agent_home(name)
             .unwrap_or_else(|| agent.info.default_home.clone());
-        let latest = if agent.info.capabilities.list {
-            super::list::list_agent(agent, &ctx.config, Some(&cwd), Some(1), &mut titles)
-        } else {
-            Ok(Vec::new())
-        };
+        let latest = answers.remove(name).unwrap_or_else(|| Ok(Vec::new()));
         let (latest, problem) = match latest {
             Ok(rows) => (rows.into_iter().next(), None),
             Err(e) => match e.downcast_ref::<AgentError>() {

@@ -43,17 +43,17 @@ pub fn session_files(home: &Path, cwd: Option<&str>) -> Vec<SessionFile> {
     };
     let key = cwd.map(paths::project_key);
     let key = key.as_deref();
-    let mut files: Vec<SessionFile> = dirs
-        .iter()
-        .flat_map(|dir| {
-            // A folder found by the cut-key prefix counts only for sessions of the same cwd key.
-            let exact = key.is_none_or(|k| dir.ends_with(k));
-            paths::session_files(dir)
-                .into_iter()
-                .filter(move |(p, _)| exact || belongs_to(p, key))
-        })
-        .filter_map(session_file)
-        .collect();
+    // Folders on every core: a whole listing stats thousands of files.
+    let per_dir = par_map(&dirs, |dir| {
+        // A folder found by the cut-key prefix counts only for sessions of the same cwd key.
+        let exact = key.is_none_or(|k| dir.ends_with(k));
+        paths::session_files(dir)
+            .into_iter()
+            .filter(|(p, _)| exact || belongs_to(p, key))
+            .filter_map(session_file)
+            .collect::<Vec<_>>()
+    });
+    let mut files: Vec<SessionFile> = per_dir.into_iter().flatten().collect();
     files.sort_by(|a, b| b.mtime_ms.cmp(&a.mtime_ms).then_with(|| a.id.cmp(&b.id)));
     files
 }

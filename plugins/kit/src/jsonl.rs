@@ -202,7 +202,7 @@ mod tests {
         for i in 0..60_000 {
             match i % 1000 {
                 7 => text.push_str("garbage\n"),
-                8 => text.push_str("\n"),
+                8 => text.push('\n'),
                 500 if i == 20_500 => text.push_str(&format!("{{\"long\":\"{long}\"}}\n")),
                 _ => text.push_str(&format!(
                     "{{\"n\":{i},\"pad\":\"{}\"}}\n",
