@@ -52,9 +52,39 @@ pub fn sessions(
         }
         row(file, index.get(&file.id), &in_project)
     };
+    // Newest first until there are enough (`status`): another project's rollout is told by its
+    // index row or its ends, and not read whole.
+    let elsewhere = |file: &RolloutFile| -> bool {
+        if wanted.is_none() || unchanged.contains(&file.path, file.size, file.modified_ms) {
+            return false;
+        }
+        let known = match from_index(file, index.get(&file.id)) {
+            Some(known) => Some(known),
+            None => {
+                let Ok((head, tail)) = read_ends(&file.path) else {
+                    return false;
+                };
+                if rollout::is_zstd(&head) {
+                    return false;
+                }
+                let ends = Ends {
+                    head: &head,
+                    tail: tail.as_deref(),
+                };
+                describe(file, None, ends)
+            }
+        };
+        known.is_none_or(|known| {
+            known.subagent || !in_project(known.cwd.as_deref().unwrap_or_default())
+        })
+    };
     Ok(match limit {
-        // Newest first until there are enough: `status` reads one or two files.
-        Some(limit) => files.iter().filter_map(row).take(limit).collect(),
+        Some(limit) => files
+            .iter()
+            .filter(|file| !elsewhere(file))
+            .filter_map(row)
+            .take(limit)
+            .collect(),
         None => par_map(&files, row).into_iter().flatten().collect(),
     })
 }
@@ -88,7 +118,7 @@ fn row_of(
     in_project: &dyn Fn(&str) -> bool,
     bytes: &[u8],
 ) -> Option<SessionSummary> {
-    let known = describe(file, index_row, bytes)?;
+    let known = describe(file, index_row, Ends::of(bytes))?;
     // A subagent's thread is a side conversation of its parent, not a session to hand off.
     if known.subagent || !in_project(known.cwd.as_deref().unwrap_or_default()) {
         return None;
@@ -114,25 +144,31 @@ struct Known {
     created_ms: Option<i64>,
 }
 
-/// A file's id, project and title: from its index row when that row is fresh and complete, else
-/// from the file. `None` for files that are not sessions (no meta, no messages).
-fn describe(file: &RolloutFile, row: Option<&ThreadRow>, bytes: &[u8]) -> Option<Known> {
-    if let Some(row) = row.filter(|r| {
+/// What a fresh and complete index row says of its rollout.
+fn from_index(file: &RolloutFile, row: Option<&ThreadRow>) -> Option<Known> {
+    let row = row.filter(|r| {
         !r.archived
             && !r.title.is_empty()
             && Path::new(&r.rollout_path) == file.path
             && r.updated_ms
                 .is_some_and(|u| u + FRESH_SLACK_MS >= file.modified_ms)
-    }) {
-        return Some(Known {
-            id: file.id.clone(),
-            subagent: is_subagent(&row.source),
-            cwd: Some(row.cwd.clone()),
-            title: Some(read::title_of(&row.title)),
-            created_ms: None,
-        });
+    })?;
+    Some(Known {
+        id: file.id.clone(),
+        subagent: is_subagent(&row.source),
+        cwd: Some(row.cwd.clone()),
+        title: Some(read::title_of(&row.title)),
+        created_ms: None,
+    })
+}
+
+/// A file's id, project and title: from its index row when that row is fresh and complete, else
+/// from the file. `None` for files that are not sessions (no meta, no messages).
+fn describe(file: &RolloutFile, row: Option<&ThreadRow>, ends: Ends<'_>) -> Option<Known> {
+    if let Some(known) = from_index(file, row) {
+        return Some(known);
     }
-    let head = bytes.get(..HEAD_BYTES).unwrap_or(bytes);
+    let head = ends.head;
     // Only lines that can say something are parsed: the first, meta and turn context lines, and
     // user messages until one gives the title (tool output and reasoning are most of the bytes).
     let meta = memmem::Finder::new("session_meta");
@@ -161,7 +197,7 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>, bytes: &[u8]) -> Option
     if header.id.is_none() && title.is_none() {
         return None;
     }
-    if let Some(cwd) = latest_turn_cwd(bytes) {
+    if let Some(cwd) = ends.tail.and_then(latest_turn_cwd) {
         header.cwd = Some(cwd);
     }
     Some(Known {
@@ -178,13 +214,42 @@ fn is_subagent(source: &str) -> bool {
     source.to_ascii_lowercase().contains("subagent")
 }
 
-/// The cwd of the last `turn_context` in the rollout's tail.
-fn latest_turn_cwd(bytes: &[u8]) -> Option<String> {
-    if bytes.len() <= HEAD_BYTES {
-        // The head already saw every line.
-        return None;
+/// The first [`HEAD_BYTES`] of a rollout and, when it is longer, its last [`TAIL_BYTES`].
+#[derive(Clone, Copy)]
+struct Ends<'a> {
+    head: &'a [u8],
+    tail: Option<&'a [u8]>,
+}
+
+impl<'a> Ends<'a> {
+    fn of(bytes: &'a [u8]) -> Self {
+        Self {
+            head: bytes.get(..HEAD_BYTES).unwrap_or(bytes),
+            tail: (bytes.len() > HEAD_BYTES)
+                .then(|| bytes.get(bytes.len().saturating_sub(TAIL_BYTES)..))
+                .flatten(),
+        }
     }
-    let tail = bytes.get(bytes.len().saturating_sub(TAIL_BYTES)..)?;
+}
+
+/// Reads only the ends of a rollout: what tells its project.
+fn read_ends(path: &Path) -> std::io::Result<(Vec<u8>, Option<Vec<u8>>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut head = Vec::new();
+    (&mut file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+    let length = file.metadata()?.len();
+    if length <= HEAD_BYTES as u64 {
+        return Ok((head, None));
+    }
+    let mut tail = Vec::new();
+    file.seek(SeekFrom::Start(length.saturating_sub(TAIL_BYTES as u64)))?;
+    file.take(TAIL_BYTES as u64).read_to_end(&mut tail)?;
+    Ok((head, Some(tail)))
+}
+
+/// The cwd of the last `turn_context` in the rollout's tail.
+fn latest_turn_cwd(tail: &[u8]) -> Option<String> {
     // The first line of the window is likely cut: start after it.
     let start = memchr::memchr(b'\n', tail).map_or(tail.len(), |i| i + 1);
     let parsed = rollout::parse(tail.get(start..)?);

@@ -1247,3 +1247,70 @@ fn subagent_threads_are_not_listed_as_sessions() {
         .unwrap();
     assert_eq!(latest.transcript.session.id, parent);
 }
+
+/// `status` (a limit of 1) goes newest first and tells another project's rollout by its ends:
+/// a long rollout that started in this project but whose last turn moved elsewhere is not this
+/// project's latest, and an older one that ended here is.
+#[test]
+fn the_latest_of_a_project_is_told_by_the_ends_of_newer_rollouts() {
+    let home = Home::new();
+    let project = home.project().display().to_string();
+    let ids = [
+        "0199a213-0000-7000-8000-0000000000a1",
+        "0199a213-0000-7000-8000-0000000000a2",
+        "0199a213-0000-7000-8000-0000000000a3",
+    ];
+    let ours = home.add(
+        "2025/10/01",
+        ids[0],
+        &[
+            meta_line(ids[0], "/elsewhere", "exec"),
+            user_line("older, ended here"),
+            line(
+                "2025-10-01T10:00:00.000Z",
+                "turn_context",
+                json!({"cwd": project}),
+            ),
+        ]
+        .join("\n"),
+    );
+    // Megabytes of output between the head and the last turn: only the ends tell its project.
+    let output = "x".repeat(1 << 20);
+    let mut moved = vec![
+        meta_line(ids[1], &project, "cli"),
+        user_line("started here"),
+    ];
+    moved.extend((0..3).map(|_| assistant_line(&output)));
+    moved.push(line(
+        "2025-10-02T10:00:00.000Z",
+        "turn_context",
+        json!({"cwd": "/elsewhere"}),
+    ));
+    let moved = home.add("2025/10/02", ids[1], &moved.join("\n"));
+    let other = home.add(
+        "2025/10/03",
+        ids[2],
+        &[meta_line(ids[2], "/other", "cli"), user_line("other")].join("\n"),
+    );
+    set_mtime(&ours, 1_000);
+    set_mtime(&moved, 2_000);
+    set_mtime(&other, 3_000);
+
+    let latest = |limit| {
+        CodexAdapter
+            .list_sessions(ListRequest {
+                home: home.home_arg(),
+                cwd: Some(project.clone()),
+                limit,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let first = latest(Some(1));
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].session_id, ids[0]);
+    assert_eq!(first[0].messages, 1);
+    // The whole listing agrees.
+    let all: Vec<String> = latest(None).into_iter().map(|r| r.session_id).collect();
+    assert_eq!(all, [ids[0]]);
+}
