@@ -14,3 +14,4 @@ pub mod registry;
 pub mod render;
 pub mod spinner;
 pub mod ui;
+pub mod wire;

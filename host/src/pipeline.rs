@@ -57,17 +57,21 @@ pub fn plan(transcript: &Transcript, max_tokens: Option<usize>) -> Plan {
     Plan::new(transcript, max_tokens)
 }
 
+/// The redaction rules: the builtin ones and the user's `patterns`.
+pub fn redactor(patterns: &[String]) -> Result<Redactor> {
+    Redactor::new(patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))
+}
+
 /// Redacts in place every text that can be written (everything from the plan's start); the plan
 /// learns which messages changed.
 pub fn redact(
     transcript: &mut Transcript,
-    patterns: &[String],
+    redactor: &Redactor,
     plan: &mut Plan,
-) -> Result<RedactionCounts> {
-    let redactor = Redactor::new(patterns).map_err(|e| anyhow!("[redaction] patterns: {e}"))?;
+) -> RedactionCounts {
     let (counts, changed) = redactor.redact_transcript(transcript, plan.start());
     plan.refresh(transcript, &changed);
-    Ok(counts)
+    counts
 }
 
 /// Fits the transcript into the plan's budget.
@@ -337,7 +341,7 @@ mod tests {
         ));
         let mut budget = plan(&source, Some(kept_tokens + 200));
         assert_eq!(budget.start(), 2);
-        let counts = redact(&mut source, &[], &mut budget).unwrap();
+        let counts = redact(&mut source, &redactor(&[]).unwrap(), &mut budget);
         assert_eq!(counts.total(), 1, "only the kept secret is counted");
         let report = fit(&mut source, budget);
         assert!(report.from_compaction);
@@ -349,7 +353,10 @@ mod tests {
         // Without a budget everything is written, so everything is redacted.
         let mut whole = transcript(vec![vec![text(&format!("old key {secret}"))]]);
         let mut budget = plan(&whole, None);
-        assert_eq!(redact(&mut whole, &[], &mut budget).unwrap().total(), 1);
+        assert_eq!(
+            redact(&mut whole, &redactor(&[]).unwrap(), &mut budget).total(),
+            1
+        );
         fit(&mut whole, budget);
         assert!(!serde_json::to_string(&whole).unwrap().contains(secret));
     }

@@ -71,7 +71,7 @@ impl Agent {
     }
 
     pub fn extract(&self, request: &ExtractRequest) -> Result<Extracted, AgentError> {
-        let extracted: Extracted = self.invoke("extract", request)?;
+        let extracted = self.invoke_with("extract", request, crate::wire::decode_extracted)?;
         let version = extracted.transcript.ir_version;
         if version > IR_VERSION {
             return Err(AgentError {
@@ -104,6 +104,16 @@ impl Agent {
         &self,
         op: &str,
         request: &Req,
+    ) -> Result<Resp, AgentError> {
+        self.invoke_with(op, request, |text| serde_json::from_str(text))
+    }
+
+    /// [`Agent::invoke`], the answer read by `decode`.
+    fn invoke_with<Req: Serialize, Resp>(
+        &self,
+        op: &str,
+        request: &Req,
+        decode: fn(&str) -> serde_json::Result<Resp>,
     ) -> Result<Resp, AgentError> {
         let json = serde_json::to_string(request).map_err(|e| AgentError {
             kind: ErrorKind::Internal,
@@ -150,7 +160,7 @@ impl Agent {
             }
         };
         match answer {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| AgentError {
+            Ok(text) => decode(&text).map_err(|e| AgentError {
                 kind: ErrorKind::Internal,
                 message: format!("{}: {op} answered invalid JSON: {e}", self.who()),
             }),

@@ -73,8 +73,20 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let source_agent = ctx.registry.get(&from)?;
     let source_name = source_agent.info.display_name.clone();
 
-    let Source { mut extracted } =
-        pipeline::extract(source_agent, source_home, &cwd, args.session_id.clone())?;
+    // The redaction rules compile while the source is read.
+    let (extracted, redactor) = std::thread::scope(|scope| {
+        let redactor =
+            redact_on.then(|| scope.spawn(|| pipeline::redactor(&ctx.config.redaction.patterns)));
+        let extracted = pipeline::extract(source_agent, source_home, &cwd, args.session_id.clone());
+        let redactor = redactor.map(|building| {
+            building
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("compiling the redaction rules crashed")))
+        });
+        (extracted, redactor)
+    });
+    let Source { mut extracted } = extracted?;
+    let redactor = redactor.transpose()?;
     let transcript = &mut extracted.transcript;
     let source_messages = transcript.messages.len();
     let span = match (transcript.session.created_ms, transcript.session.updated_ms) {
@@ -90,8 +102,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     }
 
     let mut plan = pipeline::plan(transcript, max_tokens);
-    let redactions = if redact_on {
-        pipeline::redact(transcript, &ctx.config.redaction.patterns, &mut plan)?
+    let redactions = if let Some(redactor) = &redactor {
+        pipeline::redact(transcript, redactor, &mut plan)
     } else {
         ctx.ui
             .warn("secret redaction is off: the new session may contain credentials");
