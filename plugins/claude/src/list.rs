@@ -3,7 +3,7 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
-use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, with_file};
+use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, windows, with_file};
 use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
@@ -156,7 +156,8 @@ fn has_conversation(path: &Path) -> bool {
         match reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return false,
             Ok(_) => {
-                if in_window(&needles.user, &line) || in_window(&needles.assistant, &line) {
+                let marks = needles.marks(&line);
+                if marks.user || marks.assistant {
                     return true;
                 }
             }
@@ -181,29 +182,50 @@ enum Turn {
     Assistant,
 }
 
+/// What a line's envelope says, from two searches over its windows: the values of `"type"`
+/// keys, and the keys whose value is `true`.
+#[derive(Default)]
+struct Marks {
+    user: bool,
+    assistant: bool,
+    title_row: bool,
+    sidechain: bool,
+    meta: bool,
+}
+
 struct Needles {
-    user: memmem::Finder<'static>,
-    assistant: memmem::Finder<'static>,
-    sidechain: memmem::Finder<'static>,
-    meta: memmem::Finder<'static>,
-    title_rows: [memmem::Finder<'static>; 3],
+    type_key: memmem::Finder<'static>,
+    true_value: memmem::Finder<'static>,
     cwd: memmem::Finder<'static>,
 }
 
 impl Needles {
     fn new() -> Self {
         Self {
-            user: memmem::Finder::new(br#""type":"user""#),
-            assistant: memmem::Finder::new(br#""type":"assistant""#),
-            sidechain: memmem::Finder::new(br#""isSidechain":true"#),
-            meta: memmem::Finder::new(br#""isMeta":true"#),
-            title_rows: [
-                memmem::Finder::new(br#""type":"custom-title""#),
-                memmem::Finder::new(br#""type":"ai-title""#),
-                memmem::Finder::new(br#""type":"summary""#),
-            ],
+            type_key: memmem::Finder::new(br#""type":""#),
+            true_value: memmem::Finder::new(br#"":true"#),
             cwd: memmem::Finder::new(br#""cwd":""#),
         }
+    }
+
+    fn marks(&self, line: &[u8]) -> Marks {
+        let mut marks = Marks::default();
+        for window in windows(line) {
+            for at in self.type_key.find_iter(window) {
+                let value = window.get(at + 8..).unwrap_or_default();
+                let is =
+                    |kind: &[u8]| value.starts_with(kind) && value.get(kind.len()) == Some(&b'"');
+                marks.user |= is(b"user");
+                marks.assistant |= is(b"assistant");
+                marks.title_row |= is(b"custom-title") || is(b"ai-title") || is(b"summary");
+            }
+            for at in self.true_value.find_iter(window) {
+                let key = window.get(..at).unwrap_or_default();
+                marks.sidechain |= key.ends_with(br#""isSidechain"#);
+                marks.meta |= key.ends_with(br#""isMeta"#);
+            }
+        }
+        marks
     }
 }
 
@@ -223,7 +245,8 @@ fn scan_bytes(bytes: &[u8]) -> Scan {
         offset += row.len() as u64 + 1;
         let row = row.strip_suffix(b"\r").unwrap_or(row);
 
-        if row.len() <= TITLE_ROW_MAX && needles.title_rows.iter().any(|f| f.find(row).is_some()) {
+        let marks = needles.marks(row);
+        if row.len() <= TITLE_ROW_MAX && marks.title_row {
             if let Ok(value) = serde_json::from_slice::<Value>(row) {
                 let kind = value
                     .get("type")
@@ -234,14 +257,14 @@ fn scan_bytes(bytes: &[u8]) -> Scan {
             }
             continue;
         }
-        let turn = if in_window(&needles.assistant, row) {
+        let turn = if marks.assistant {
             Turn::Assistant
-        } else if in_window(&needles.user, row) {
+        } else if marks.user {
             Turn::User
         } else {
             continue;
         };
-        if in_window(&needles.sidechain, row) || in_window(&needles.meta, row) {
+        if marks.sidechain || marks.meta {
             continue;
         }
         if last_turn != Some(turn) {

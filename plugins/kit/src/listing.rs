@@ -89,17 +89,24 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 const WHOLE_LINE: usize = 8 * 1024;
 const WINDOW: usize = 2 * 1024;
 
-/// Whether `finder` occurs in the line's envelope window (the whole line when short): big tool
-/// outputs are not searched through.
-pub fn in_window(finder: &memchr::memmem::Finder, line: &[u8]) -> bool {
+/// The parts of a line a listing searches: the whole line when short, else its head and tail,
+/// where both Claude Code and Codex put a row's envelope (big tool outputs are not searched).
+pub fn windows(line: &[u8]) -> [&[u8]; 2] {
     if line.len() <= WHOLE_LINE {
-        return finder.find(line).is_some();
+        return [line, &[]];
     }
     let head = line.get(..WINDOW).unwrap_or(line);
     let tail = line
         .get(line.len().saturating_sub(WINDOW)..)
         .unwrap_or(line);
-    finder.find(head).is_some() || finder.find(tail).is_some()
+    [head, tail]
+}
+
+/// Whether `finder` occurs in the line's [`windows`].
+pub fn in_window(finder: &memchr::memmem::Finder, line: &[u8]) -> bool {
+    windows(line)
+        .iter()
+        .any(|window| finder.find(window).is_some())
 }
 
 #[cfg(test)]
