@@ -41,7 +41,7 @@ impl LooseBool {
 
 /// The JSON values a loose field can hold, `Other` standing for every unused one (already read
 /// past).
-pub enum Shape<T> {
+enum Shape<T> {
     Str(String),
     Bool(bool),
     Object(T),
@@ -49,7 +49,7 @@ pub enum Shape<T> {
 }
 
 /// Reads any JSON value into a [`Shape`], objects as `T` (`IgnoredAny` to skip them).
-pub struct ShapeVisitor<T>(PhantomData<T>);
+struct ShapeVisitor<T>(PhantomData<T>);
 
 impl<T> Default for ShapeVisitor<T> {
     fn default() -> Self {
