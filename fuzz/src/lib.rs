@@ -51,6 +51,20 @@ fn home_str(home: &Path) -> Option<String> {
     Some(home.display().to_string())
 }
 
+/// What every harness asks of an adapter over its `home`: the whole listing, then an extraction
+/// by the id `prefix`.
+fn list_and_extract(adapter: &impl Adapter, home: &Path, prefix: &str) {
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(home),
+        ..ListRequest::default()
+    });
+    let _ = adapter.extract(ExtractRequest {
+        home: home_str(home),
+        session_id: Some(prefix.to_owned()),
+        ..ExtractRequest::default()
+    });
+}
+
 const CLAUDE_ID: &str = "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c";
 const CODEX_ID: &str = "0199a213-81c0-7800-8aa1-bbab2a035a54";
 
@@ -61,16 +75,7 @@ pub fn claude_session(data: &[u8]) {
     let path = home.join(format!("projects/-p/{CLAUDE_ID}.jsonl"));
     put(&path, data);
     let _ = handoff_claude::read::read_session(data, &path, CLAUDE_ID);
-    let adapter = handoff_claude::ClaudeAdapter;
-    let _ = adapter.list_sessions(ListRequest {
-        home: home_str(&home),
-        ..ListRequest::default()
-    });
-    let _ = adapter.extract(ExtractRequest {
-        home: home_str(&home),
-        session_id: Some(CLAUDE_ID[..8].to_owned()),
-        ..ExtractRequest::default()
-    });
+    list_and_extract(&handoff_claude::ClaudeAdapter, &home, &CLAUDE_ID[..8]);
 }
 
 /// Claude Code's project key of any cwd: only ASCII alphanumerics and `-`, one path component,
@@ -110,16 +115,7 @@ pub fn codex_rollout(data: &[u8]) {
         if zst { ".zst" } else { "" }
     );
     put(&home.join("sessions/2025/10/01").join(name), data);
-    let adapter = handoff_codex::CodexAdapter;
-    let _ = adapter.list_sessions(ListRequest {
-        home: home_str(&home),
-        ..ListRequest::default()
-    });
-    let _ = adapter.extract(ExtractRequest {
-        home: home_str(&home),
-        session_id: Some(CODEX_ID[..8].to_owned()),
-        ..ExtractRequest::default()
-    });
+    list_and_extract(&handoff_codex::CodexAdapter, &home, &CODEX_ID[..8]);
 }
 
 /// Separates the records of one input: 0xFF never occurs in UTF-8, so never inside valid JSON.
@@ -154,20 +150,12 @@ pub fn opencode_legacy(data: &[u8]) {
     }
     // Only OpenCode's own variables and the explicit home decide where it reads.
     let adapter = handoff_opencode::OpenCodeAdapter;
-    let _ = adapter.list_sessions(ListRequest {
-        home: home_str(&home),
-        ..ListRequest::default()
-    });
     let _ = adapter.extract(ExtractRequest {
         home: home_str(&home),
         path: Some(session_path.display().to_string()),
         ..ExtractRequest::default()
     });
-    let _ = adapter.extract(ExtractRequest {
-        home: home_str(&home),
-        session_id: Some("ses_".into()),
-        ..ExtractRequest::default()
-    });
+    list_and_extract(&adapter, &home, "ses_");
 }
 
 /// `opencode.db` from raw bytes (seeded with small real-schema databases): list, then extract the
@@ -175,14 +163,5 @@ pub fn opencode_legacy(data: &[u8]) {
 pub fn opencode_db(data: &[u8]) {
     let home = fresh_home("opencode-db");
     put(&home.join("opencode.db"), data);
-    let adapter = handoff_opencode::OpenCodeAdapter;
-    let _ = adapter.list_sessions(ListRequest {
-        home: home_str(&home),
-        ..ListRequest::default()
-    });
-    let _ = adapter.extract(ExtractRequest {
-        home: home_str(&home),
-        session_id: Some("ses_".into()),
-        ..ExtractRequest::default()
-    });
+    list_and_extract(&handoff_opencode::OpenCodeAdapter, &home, "ses_");
 }
