@@ -126,59 +126,50 @@ fn bench(a: &Args) -> Result<(), String> {
     };
     let mut rows = Vec::new();
 
-    // Listing, alternating: ours cold (cache removed), then theirs.
-    let mut row = Row {
-        case: "list --all, cold (no cache)",
-        ours: Vec::new(),
-        theirs: Vec::new(),
+    // Each case alternates: before each round `prepare`, then ours, then theirs.
+    let alternate = |case: &'static str, args: &[&str], runs: usize, prepare: &dyn Fn()| {
+        let mut row = Row {
+            case,
+            ours: Vec::new(),
+            theirs: Vec::new(),
+        };
+        for _ in 0..runs {
+            prepare();
+            row.ours.push(run(&a.handoff, args, &home, &big)?);
+            row.theirs.push(run(&a.agent_py, args, &home, &big)?);
+        }
+        Ok::<_, String>(row)
     };
-    for _ in 0..a.runs {
-        clear_cache();
-        row.ours
-            .push(run(&a.handoff, &["list", "--all"], &home, &big)?);
-        row.theirs
-            .push(run(&a.agent_py, &["list", "--all"], &home, &big)?);
-    }
-    rows.push(row);
-    let mut row = Row {
-        case: "list --all, warm (cache)",
-        ours: Vec::new(),
-        theirs: Vec::new(),
-    };
-    run(&a.handoff, &["list", "--all"], &home, &big)?;
-    for _ in 0..a.runs {
-        row.ours
-            .push(run(&a.handoff, &["list", "--all"], &home, &big)?);
-        row.theirs
-            .push(run(&a.agent_py, &["list", "--all"], &home, &big)?);
-    }
-    rows.push(row);
-    let mut row = Row {
-        case: "status (this project)",
-        ours: Vec::new(),
-        theirs: Vec::new(),
-    };
-    for _ in 0..a.runs {
-        row.ours.push(run(&a.handoff, &["status"], &home, &big)?);
-        row.theirs.push(run(&a.agent_py, &["status"], &home, &big)?);
-    }
-    rows.push(row);
+    let list = ["list", "--all"];
+    rows.push(alternate(
+        "list --all, cold (no cache)",
+        &list,
+        a.runs,
+        &clear_cache,
+    )?);
+    run(&a.handoff, &list, &home, &big)?;
+    rows.push(alternate(
+        "list --all, warm (cache)",
+        &list,
+        a.runs,
+        &|| {},
+    )?);
+    rows.push(alternate(
+        "status (this project)",
+        &["status"],
+        a.runs,
+        &|| {},
+    )?);
 
     // Transfer of the big Claude session into Codex; the written rollouts are removed after.
     let sessions = home.join(".codex/sessions");
     let before = rollouts(&sessions);
-    let mut row = Row {
-        case: "transfer claude → codex (59 MB)",
-        ours: Vec::new(),
-        theirs: Vec::new(),
-    };
-    for _ in 0..a.runs {
-        row.ours
-            .push(run(&a.handoff, &["claude", "codex"], &home, &big)?);
-        row.theirs
-            .push(run(&a.agent_py, &["claude", "codex"], &home, &big)?);
-    }
-    rows.push(row);
+    rows.push(alternate(
+        "transfer claude → codex (59 MB)",
+        &["claude", "codex"],
+        a.runs,
+        &|| {},
+    )?);
     for written in rollouts(&sessions).difference(&before) {
         let _ = std::fs::remove_file(written);
     }
@@ -195,16 +186,7 @@ fn bench(a: &Args) -> Result<(), String> {
         ("startup: --version", &["--version"][..]),
         ("startup: agents (3 plugins loaded)", &["agents"][..]),
     ] {
-        let mut row = Row {
-            case,
-            ours: Vec::new(),
-            theirs: Vec::new(),
-        };
-        for _ in 0..a.runs.max(10) {
-            row.ours.push(run(&a.handoff, args, &home, &big)?);
-            row.theirs.push(run(&a.agent_py, args, &home, &big)?);
-        }
-        rows.push(row);
+        rows.push(alternate(case, args, a.runs.max(10), &|| {})?);
     }
     let _ = std::fs::remove_dir_all(&plugins);
 
