@@ -121,6 +121,34 @@ mod tests {
         assert_eq!(decode_extracted(&text).unwrap(), original);
     }
 
+    /// The first boundary-looking text after the middle is inside a tool input: that half does
+    /// not balance, so the text is read the plain way, and reads the same.
+    #[test]
+    fn a_split_inside_a_tool_input_falls_back_to_the_plain_read() {
+        let call = Message::new(
+            Role::Assistant,
+            vec![Part::ToolCall {
+                id: "call_1".into(),
+                name: "send".into(),
+                input: json!({"a_pad": "x".repeat(PARALLEL_FROM * 2),
+                              "z_history": [{"role": "user"}, {"role": "assistant"}]}),
+            }],
+        );
+        let original = extracted(vec![call, Message::new(Role::User, vec![])]);
+        let text = serde_json::to_string(&original).unwrap();
+        let middle = text.len() / 2;
+        let nested = text
+            .find(r#"{"role":"user"},{"role":"assistant"}"#)
+            .unwrap();
+        let boundary = text.rfind(r#"},{"role":"user""#).unwrap();
+        assert!(
+            middle < nested && nested < boundary,
+            "the nested look-alike comes first"
+        );
+        assert!(read_in_halves(&text).is_none());
+        assert_eq!(decode_extracted(&text).unwrap(), original);
+    }
+
     #[test]
     fn other_layouts_and_bad_text_read_the_plain_way() {
         let original = extracted(messages());
