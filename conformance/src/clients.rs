@@ -1,6 +1,6 @@
 //! Drivers for the real clients: a sandbox (temp HOME + git project) with every client configured
 //! against a mock, and runs of each client's non-interactive create / resume under a timeout, with
-//! `env -i` style environments as `shared/formats/*.md` describe.
+//! `env -i` style environments that keep each client offline and away from the user's own config.
 
 use std::fmt;
 use std::io::Read;

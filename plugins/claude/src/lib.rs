@@ -1,5 +1,5 @@
 //! The Claude Code adapter: sessions are `<home>/projects/<key(cwd)>/<uuid>.jsonl` files.
-//! See `shared/formats/claude-code.md` for what the real client reads.
+//! What the real client reads is checked by the tests against sessions it wrote (`tests/fixtures`).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod list;

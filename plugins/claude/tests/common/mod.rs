@@ -13,9 +13,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/samples/claude")
-        .join(name)
+    fixture("samples").join(name)
 }
 
 /// Every real-client fixture session file.
