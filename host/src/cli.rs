@@ -6,7 +6,24 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 use crate::commands::{self, Context};
+use crate::error::{self, Kind};
 use crate::ui::Ui;
+
+const AFTER_HELP: &str = "\
+Examples:
+  handoff codex claude              latest Codex session of this project into Claude Code
+  handoff claude codex --dry-run    show what would be written
+  handoff codex claude --no-inject --format markdown > session.md
+  handoff list --all
+
+Exit status:
+  0  success (also when the reader of stdout closed it early, as `| head` does)
+  1  error: a file could not be read or written, the written session did not verify
+  2  usage: bad arguments, an unknown agent, an ambiguous id prefix
+  3  nothing to hand off: no session for the project, none with that id, an empty one
+  4  the source session is there but cannot be read as one
+  5  the agent cannot do that: no writer, or a store newer than this handoff knows
+  6  an adapter broke: it crashed, hung, answered garbage, or speaks another protocol";
 
 /// Move a coding-agent conversation between Claude Code, Codex, OpenCode and plugin agents.
 #[derive(Debug, Parser)]
@@ -15,7 +32,7 @@ use crate::ui::Ui;
     version,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Examples:\n  handoff codex claude              latest Codex session of this project into Claude Code\n  handoff claude codex --dry-run    show what would be written\n  handoff codex claude --no-inject --format markdown > session.md\n  handoff list --all"
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,18 +64,22 @@ pub enum Command {
     Undo(commands::undo::Args),
 }
 
-/// Exit codes (documented in the README): 0 success, 1 error, 2 usage error.
+/// Exit codes: [`Kind::exit_code`], documented in the README and in `--help`.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap prints help/version (exit 0) and usage errors (exit 2) itself.
         Err(e) => e.exit(),
     };
-    match run(cli) {
+    let ui = Ui::new(cli.quiet(), cli.verbose);
+    match run(cli, ui) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
-            ExitCode::FAILURE
+            let kind = error::kind_of(&e);
+            if kind != Kind::ClosedOutput {
+                Ui::new(false, false).error(&one_line(&e));
+            }
+            ExitCode::from(kind.exit_code())
         }
     }
 }
@@ -67,12 +88,14 @@ fn one_line(error: &anyhow::Error) -> String {
     format!("{error:#}").replace('\n', " ")
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let quiet = match &cli.command {
-        None => cli.transfer.json,
-        Some(_) => false,
-    };
-    let ui = Ui::new(quiet, cli.verbose);
+impl Cli {
+    /// Progress lines are silenced when stdout carries one JSON object for a script.
+    fn quiet(&self) -> bool {
+        self.command.is_none() && self.transfer.json
+    }
+}
+
+fn run(cli: Cli, ui: Ui) -> Result<()> {
     match cli.command {
         Some(Command::Completion(args)) => return commands::completion::run(args),
         Some(Command::Config(args)) => return commands::config::run(args, &ui),

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 use crate::budget::{self, BudgetReport, Plan};
+use crate::error::{Error, Kind, fail};
 use crate::redact::{RedactionCounts, Redactor};
 use crate::registry::Agent;
 
@@ -30,7 +31,8 @@ pub fn extract(
     // An id reaches file names and queries: one that could be a path is refused here, whatever
     // the adapter (a plugin's too) would make of it.
     if let Some(id) = &session_id {
-        handoff_adapter_kit::fs::check_session_id(&agent.info.name, id)?;
+        handoff_adapter_kit::fs::check_session_id(&agent.info.name, id)
+            .map_err(|e| Error::new(Kind::Usage, e.message))?;
     }
     let extracted = agent.extract(&ExtractRequest {
         home,
@@ -39,15 +41,21 @@ pub fn extract(
         path: None,
     })?;
     if extracted.transcript.messages.is_empty() {
-        return Err(anyhow!(
-            "{}: the session has no messages to hand off",
-            extracted
-                .transcript
-                .session
-                .source_path
-                .as_deref()
-                .unwrap_or(&extracted.transcript.session.id)
-        ));
+        let session = &extracted.transcript.session;
+        let name = session.source_path.as_deref().unwrap_or(&session.id);
+        // Lines were there but none could be read: a broken session, not an empty one.
+        return match extracted.report.skipped_lines {
+            0 => fail(
+                Kind::NoSession,
+                format!("{name}: the session has no messages to hand off"),
+            ),
+            skipped => fail(
+                Kind::InvalidSession,
+                format!(
+                    "{name}: the session has no messages to hand off ({skipped} unreadable lines skipped)"
+                ),
+            ),
+        };
     }
     Ok(Source { extracted })
 }

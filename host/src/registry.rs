@@ -3,6 +3,7 @@
 //! Built-ins hand over their `AdapterModuleRef` as a value; plugin files are loaded with
 //! `plugin-api`'s loader. From then on both are an [`Agent`]: typed JSON calls over the ABI.
 
+use crate::error::{Error, Kind};
 use anyhow::{Context, Result, anyhow, bail};
 use handoff_plugin_api::ffi::{AdapterBox, AdapterModuleRef, load_module};
 use handoff_plugin_api::{
@@ -27,14 +28,6 @@ pub struct Agent {
     pub origin: Origin,
     adapter: Arc<AdapterBox>,
     timeout: Duration,
-}
-
-/// An adapter's failure, with its kind kept for exit codes and wording.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct AgentError {
-    pub kind: ErrorKind,
-    pub message: String,
 }
 
 impl Agent {
@@ -66,26 +59,26 @@ impl Agent {
         }
     }
 
-    pub fn list_sessions(&self, request: &ListRequest) -> Result<Vec<SessionSummary>, AgentError> {
+    pub fn list_sessions(&self, request: &ListRequest) -> Result<Vec<SessionSummary>, Error> {
         self.invoke("list_sessions", request)
     }
 
-    pub fn extract(&self, request: &ExtractRequest) -> Result<Extracted, AgentError> {
+    pub fn extract(&self, request: &ExtractRequest) -> Result<Extracted, Error> {
         let extracted = self.invoke_with("extract", request, crate::wire::decode_extracted)?;
         let version = extracted.transcript.ir_version;
         if version > IR_VERSION {
-            return Err(AgentError {
-                kind: ErrorKind::Internal,
-                message: format!(
+            return Err(Error::from_adapter(
+                ErrorKind::Internal,
+                format!(
                     "{}: answered transcript version {version}, this handoff knows up to {IR_VERSION}; upgrade handoff",
                     self.who()
                 ),
-            });
+            ));
         }
         Ok(extracted)
     }
 
-    pub fn inject(&self, request: &InjectRequest) -> Result<Injected, AgentError> {
+    pub fn inject(&self, request: &InjectRequest) -> Result<Injected, Error> {
         self.invoke("inject", request)
     }
 
@@ -94,7 +87,7 @@ impl Agent {
         &self,
         method: &str,
         request: &Req,
-    ) -> Result<Resp, AgentError> {
+    ) -> Result<Resp, Error> {
         self.invoke(method, request)
     }
 
@@ -104,7 +97,7 @@ impl Agent {
         &self,
         op: &str,
         request: &Req,
-    ) -> Result<Resp, AgentError> {
+    ) -> Result<Resp, Error> {
         self.invoke_with(op, request, |text| serde_json::from_str(text))
     }
 
@@ -114,10 +107,9 @@ impl Agent {
         op: &str,
         request: &Req,
         decode: fn(&str) -> serde_json::Result<Resp>,
-    ) -> Result<Resp, AgentError> {
-        let json = serde_json::to_string(request).map_err(|e| AgentError {
-            kind: ErrorKind::Internal,
-            message: format!("cannot encode request: {e}"),
+    ) -> Result<Resp, Error> {
+        let json = serde_json::to_string(request).map_err(|e| {
+            Error::from_adapter(ErrorKind::Internal, format!("cannot encode request: {e}"))
         })?;
         let adapter = Arc::clone(&self.adapter);
         let method = op.to_owned();
@@ -135,34 +127,36 @@ impl Agent {
                 let _ = tx.send(answer.into_result().map(String::from).map_err(String::from));
             });
         if let Err(e) = spawned {
-            return Err(AgentError {
-                kind: ErrorKind::Internal,
-                message: format!("cannot start a thread for {}: {e}", self.who()),
-            });
+            return Err(Error::from_adapter(
+                ErrorKind::Internal,
+                format!("cannot start a thread for {}: {e}", self.who()),
+            ));
         }
         let answer = match rx.recv_timeout(self.timeout) {
             Ok(answer) => answer,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                return Err(AgentError {
-                    kind: ErrorKind::Internal,
-                    message: format!(
+                return Err(Error::from_adapter(
+                    ErrorKind::Internal,
+                    format!(
                         "{}: {op} did not answer within {}s (plugin_timeout_secs in config)",
                         self.who(),
                         self.timeout.as_secs()
                     ),
-                });
+                ));
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(AgentError {
-                    kind: ErrorKind::Internal,
-                    message: format!("{}: {op} died without an answer", self.who()),
-                });
+                return Err(Error::from_adapter(
+                    ErrorKind::Internal,
+                    format!("{}: {op} died without an answer", self.who()),
+                ));
             }
         };
         match answer {
-            Ok(text) => decode(&text).map_err(|e| AgentError {
-                kind: ErrorKind::Internal,
-                message: format!("{}: {op} answered invalid JSON: {e}", self.who()),
+            Ok(text) => decode(&text).map_err(|e| {
+                Error::from_adapter(
+                    ErrorKind::Internal,
+                    format!("{}: {op} answered invalid JSON: {e}", self.who()),
+                )
             }),
             Err(text) => {
                 let AdapterError { kind, message } = decode_error(&text);
@@ -170,7 +164,7 @@ impl Agent {
                     ErrorKind::Internal => format!("{}: {message}", self.who()),
                     _ => message,
                 };
-                Err(AgentError { kind, message })
+                Err(Error::from_adapter(kind, message))
             }
         }
     }
@@ -225,10 +219,13 @@ impl Registry {
     pub fn get(&self, name: &str) -> Result<&Agent> {
         match self.agents.iter().find(|a| a.name() == name) {
             Some(agent) => Ok(agent),
-            None => bail!(
-                "unknown agent '{name}' (known: {}; plugins go in {})",
-                self.names().join(", "),
-                self.plugins_dir.display()
+            None => crate::error::fail(
+                Kind::Usage,
+                format!(
+                    "unknown agent '{name}' (known: {}; plugins go in {})",
+                    self.names().join(", "),
+                    self.plugins_dir.display()
+                ),
             ),
         }
     }

@@ -1,6 +1,6 @@
 //! Human output: status lines on stderr, colour only for a terminal and without `NO_COLOR`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 pub struct Ui {
@@ -32,26 +32,36 @@ impl Ui {
     /// `✓ Found Codex session 019cdd7f (42 messages, 1h 23m)`
     pub fn step(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{} {text}", self.paint("32", "✓"));
+            say(format_args!("{} {text}", self.paint("32", "✓")));
         }
     }
 
     /// A plain progress line.
     pub fn line(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            say(format_args!("{text}"));
         }
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.paint("33", "warning:"));
+        say(format_args!("{} {text}", self.paint("33", "warning:")));
+    }
+
+    /// The one line a failed command ends with.
+    pub fn error(&self, text: &str) {
+        say(format_args!("{} {text}", self.paint("31", "error:")));
     }
 
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            eprintln!("  {text}");
+            say(format_args!("  {text}"));
         }
     }
+}
+
+/// One line on stderr. A closed stderr leaves nobody to tell, so its error is dropped.
+fn say(line: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A path with the home directory shortened to `~`, for people.

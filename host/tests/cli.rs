@@ -4,6 +4,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
+fn workspace() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 fn handoff(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("handoff").unwrap();
     cmd.env_clear()
@@ -60,20 +64,138 @@ fn agents_json_lists_the_builtins() {
     }
 }
 
-#[test]
-fn usage_errors_exit_2_and_errors_exit_1() {
+/// A HOME with the real Claude session of the conformance scenario, in `project`.
+fn home_with_claude_session() -> (tempfile::TempDir, std::path::PathBuf) {
     let home = tempfile::tempdir().unwrap();
-    let usage = handoff(home.path()).arg("codex").output().unwrap();
-    assert_eq!(usage.status.code(), Some(2), "{}", stderr_of(&usage));
-    let unknown = handoff(home.path())
-        .args(["nope", "claude"])
-        .output()
-        .unwrap();
-    assert_eq!(unknown.status.code(), Some(1));
-    let err = stderr_of(&unknown);
-    assert!(err.starts_with("error: unknown agent 'nope'"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(unknown.stdout.is_empty());
+    let project = std::fs::canonicalize(home.path()).unwrap().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let dir = home
+        .path()
+        .join(".claude/projects")
+        .join(project.to_str().unwrap().replace(['/', '.'], "-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        workspace().join(format!(
+            "plugins/claude/tests/fixtures/real/{CLAUDE_ID}.jsonl"
+        )),
+        dir.join(format!("{CLAUDE_ID}.jsonl")),
+    )
+    .unwrap();
+    (home, project)
+}
+
+const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
+
+/// The one line a failed command ends with, asserted alone on stderr.
+fn assert_one_error(output: &std::process::Output, code: i32, needle: &str) {
+    let err = stderr_of(output);
+    assert_eq!(output.status.code(), Some(code), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains(needle), "{needle:?} not in {err}");
+}
+
+#[test]
+fn exit_codes_tell_usage_from_nothing_there_from_broken() {
+    let (home, project) = home_with_claude_session();
+    let run = |args: &[&str]| {
+        handoff(home.path())
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let ok = run(&["claude", "codex", "--dry-run"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr_of(&ok));
+
+    // 2: the command line does not work.
+    let missing_target = run(&["codex"]);
+    assert_eq!(missing_target.status.code(), Some(2));
+    assert_one_error(&run(&["nope", "claude"]), 2, "unknown agent 'nope'");
+    assert_one_error(
+        &run(&["claude", "codex", "--session-id", "../x"]),
+        2,
+        "../x",
+    );
+
+    // 3: nothing to hand off.
+    assert_one_error(&run(&["codex", "claude"]), 3, "no codex session");
+    assert_one_error(
+        &run(&["claude", "codex", "--session-id", "0000dead"]),
+        3,
+        "0000dead",
+    );
+    assert_one_error(&run(&["undo"]), 3, "no transfer to undo");
+
+    // 4: the session is there but is not one.
+    let broken = "0d0d0d0d-0000-4000-8000-000000000000";
+    let dir = home.path().join(".claude/projects/-elsewhere");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{broken}.jsonl")),
+        "not json\n{\"type\":1}\n",
+    )
+    .unwrap();
+    assert_one_error(
+        &run(&["claude", "codex", "--session-id", broken]),
+        4,
+        &format!("{broken}.jsonl"),
+    );
+
+    // 5: the target cannot take it: an OpenCode store newer than this handoff knows.
+    let store = home.path().join(".local/share/opencode");
+    std::fs::create_dir_all(&store).unwrap();
+    let db = store.join("opencode.db");
+    std::fs::copy(
+        workspace().join("plugins/opencode/tests/fixtures/real/opencode.db"),
+        &db,
+    )
+    .unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO migration (id, time_completed) VALUES ('99990101000000_from_the_future', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert_one_error(&run(&["claude", "opencode"]), 5, "newer");
+}
+
+/// A reader that stops early (`| head -1`) closes stdout: every command ends quietly with 0.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let (home, project) = home_with_claude_session();
+    let commands: [&[&str]; 9] = [
+        &["claude", "claude", "--no-inject", "--format", "markdown"],
+        &["claude", "claude", "--no-inject", "--format", "json"],
+        &["claude", "codex", "--dry-run", "--format", "markdown"],
+        &["claude", "codex", "--json"],
+        &["list", "--json"],
+        &["list"],
+        &["status"],
+        &["agents"],
+        &["completion", "bash"],
+    ];
+    for args in commands {
+        // The read end is closed before the command starts: its first write meets no reader.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("handoff"))
+            .env_clear()
+            .env("HOME", home.path())
+            .current_dir(&project)
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn a_locked_opencode_database_is_waited_for_then_written_or_left_untouched() {
     let db = env.opencode_home().join("opencode.db");
     let before = env.snapshot();
     let (output, _) = transfer_while_locked(&env, &db, "opencode", Duration::from_secs(7));
-    let line = assert_clean_error(&output);
+    let line = assert_clean_error(&output, 1);
     assert!(
         line.contains("locked") && line.contains("nothing was written"),
         "{line}"
@@ -332,7 +332,7 @@ fn a_locked_opencode_source_is_waited_for_or_refused_cleanly() {
                 "it did not wait"
             );
         } else {
-            let line = assert_clean_error(&output);
+            let line = assert_clean_error(&output, 1);
             assert!(
                 line.contains(&db.display().to_string()) && line.contains("locked"),
                 "{line}"

@@ -9,7 +9,8 @@ mod harden;
 mod support;
 
 use harden::{
-    Env, Snapshot, assert_clean_error, assert_no_temp_files, assert_ok_json, fixture, put,
+    Env, INVALID_SESSION, NO_SESSION, Snapshot, assert_clean_error, assert_no_temp_files,
+    assert_ok_json, fixture, put,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -30,8 +31,10 @@ fn unusable_lines(bytes: &[u8]) -> usize {
 enum Expect {
     /// Exit 0 with this many skipped lines.
     Usable(usize),
-    /// Exit 1; the error line names the source and contains this.
+    /// Exit 4 (an invalid session); the error line names the source and contains this.
     Unusable(&'static str),
+    /// Exit 3 (nothing to hand off); the error line names the source and contains this.
+    Empty(&'static str),
 }
 
 /// Runs `from → to` on the source at `source` and checks the whole contract.
@@ -60,8 +63,12 @@ fn check(env: &Env, from: &str, to: &str, id: &str, source: &Path, expect: Expec
             );
             report
         }
-        Expect::Unusable(needle) => {
-            let line = assert_clean_error(&output);
+        Expect::Unusable(needle) | Expect::Empty(needle) => {
+            let code = match expect {
+                Expect::Empty(_) => NO_SESSION,
+                _ => INVALID_SESSION,
+            };
+            let line = assert_clean_error(&output, code);
             assert!(
                 line.contains(&source.display().to_string()),
                 "the error does not name {source:?}: {line}"
@@ -102,7 +109,7 @@ fn claude_corpus() {
         Expect::Unusable("no Claude Code conversation rows")
     });
     claude_case("wrong-types-only.jsonl", |_| {
-        Expect::Unusable("no messages to hand off")
+        Expect::Empty("no messages to hand off")
     });
 }
 
@@ -149,7 +156,7 @@ fn codex_corpus() {
         Expect::Unusable("no Codex rollout line")
     });
     codex_case("wrong-types-only.jsonl", |_| {
-        Expect::Unusable("no messages to hand off")
+        Expect::Empty("no messages to hand off")
     });
     codex_case("not-zstd.jsonl.zst", |_| {
         Expect::Unusable("not a readable zstd stream")
@@ -318,7 +325,10 @@ fn session_symlinks_out_of_the_home_are_refused() {
         .join(format!("projects/-src/{CLAUDE_ID}.jsonl"));
     std::fs::create_dir_all(link.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let line = assert_clean_error(&env.transfer("claude", "codex", CLAUDE_ID, &[]));
+    let line = assert_clean_error(
+        &env.transfer("claude", "codex", CLAUDE_ID, &[]),
+        INVALID_SESSION,
+    );
     assert!(
         line.contains("outside") && line.contains(&link.display().to_string()),
         "{line}"
@@ -331,7 +341,8 @@ fn session_symlinks_out_of_the_home_are_refused() {
         .join(format!("projects/-src/{CLAUDE_ID}.jsonl"));
     std::fs::create_dir_all(link.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
-    assert_clean_error(&env.transfer("claude", "codex", CLAUDE_ID, &[]));
+    // Not a session file at all: nothing to hand off.
+    assert_clean_error(&env.transfer("claude", "codex", CLAUDE_ID, &[]), NO_SESSION);
 
     // Codex: a rollout that is a symlink is not one of its sessions.
     let env = Env::new();
@@ -340,7 +351,8 @@ fn session_symlinks_out_of_the_home_are_refused() {
     ));
     std::fs::create_dir_all(rollout.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&target, &rollout).unwrap();
-    let line = assert_clean_error(&env.transfer("codex", "claude", CODEX_ID, &[]));
+    // Not a session at all: nothing to hand off.
+    let line = assert_clean_error(&env.transfer("codex", "claude", CODEX_ID, &[]), 3);
     assert!(line.contains("no codex session"), "{line}");
 
     assert_eq!(
@@ -358,7 +370,8 @@ fn hostile_session_ids_are_refused() {
     for agent in ["claude", "codex", "opencode"] {
         let to = if agent == "claude" { "codex" } else { "claude" };
         for id in ["../../x", "/etc/passwd", "..", "a/b", "x\ny", ""] {
-            let line = assert_clean_error(&env.transfer(agent, to, id, &[]));
+            // A usage error: the id is refused before any store is read.
+            let line = assert_clean_error(&env.transfer(agent, to, id, &[]), 2);
             assert!(line.contains("not a session id"), "{agent} {id:?}: {line}");
         }
     }
@@ -384,7 +397,7 @@ fn config_with_wrong_types() {
         let env = Env::new();
         let path = env.home.path().join(".handoff/config.toml");
         put(&path, text.as_bytes());
-        let error = assert_clean_error(&env.run(&["status"]));
+        let error = assert_clean_error(&env.run(&["status"]), 1);
         assert!(
             error.starts_with(&format!("error: {}:{line}: ", path.display())),
             "{text:?}: {error}"
@@ -400,7 +413,7 @@ fn config_with_wrong_types() {
         let env = Env::new();
         let path = env.home.path().join(".handoff/config.toml");
         put(&path, bytes);
-        let error = assert_clean_error(&env.run(&["status"]));
+        let error = assert_clean_error(&env.run(&["status"]), 1);
         assert!(error.contains(&path.display().to_string()), "{error}");
     }
 }

@@ -21,9 +21,12 @@ fn home_with_faulty_plugin() -> tempfile::TempDir {
     home
 }
 
-fn assert_clean_error(output: &std::process::Output, needle: &str) {
+/// The exit status of an adapter that broke (README: exit codes).
+const ADAPTER_FAILED: i32 = 6;
+
+fn assert_clean_error(output: &std::process::Output, code: i32, needle: &str) {
     let err = stderr(output);
-    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(output.status.code(), Some(code), "{err}");
     assert!(!err.contains("panicked"), "a panic leaked: {err}");
     // Progress lines may come first; the error is one line, the last.
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
@@ -78,7 +81,7 @@ fn panics_in_every_operation_are_errors_naming_the_plugin() {
             );
             assert!(!err.contains("panicked"), "{err}");
         } else {
-            assert_clean_error(&output, "extract fault");
+            assert_clean_error(&output, ADAPTER_FAILED, "extract fault");
         }
     }
     // Inject: the source is fine, the plugin target panics.
@@ -88,7 +91,7 @@ fn panics_in_every_operation_are_errors_naming_the_plugin() {
         .args(["faulty", "faulty"])
         .output()
         .unwrap();
-    assert_clean_error(&output, "inject fault");
+    assert_clean_error(&output, ADAPTER_FAILED, "inject fault");
 }
 
 #[test]
@@ -117,13 +120,13 @@ fn invalid_json_and_a_newer_transcript_version_are_errors() {
         .args(["faulty", "claude", "--no-inject"])
         .output()
         .unwrap();
-    assert_clean_error(&output, "invalid JSON");
+    assert_clean_error(&output, ADAPTER_FAILED, "invalid JSON");
     let output = handoff(home.path())
         .env("HANDOFF_FAULTY_MODE", "newer-ir")
         .args(["faulty", "claude", "--no-inject"])
         .output()
         .unwrap();
-    assert_clean_error(&output, "transcript version 99");
+    assert_clean_error(&output, ADAPTER_FAILED, "transcript version 99");
 }
 
 #[test]
@@ -135,7 +138,7 @@ fn a_hanging_plugin_times_out() {
         .args(["faulty", "claude", "--no-inject"])
         .output()
         .unwrap();
-    assert_clean_error(&output, "did not answer within 2s");
+    assert_clean_error(&output, ADAPTER_FAILED, "did not answer within 2s");
     assert!(started.elapsed().as_secs() < 20);
 }
 
@@ -147,7 +150,7 @@ fn a_session_that_reads_back_wrong_is_removed() {
         .args(["faulty", "faulty"])
         .output()
         .unwrap();
-    assert_clean_error(&output, "did not read back as meant");
+    assert_clean_error(&output, 1, "did not read back as meant");
     let written = home.path().join("faulty/faulty-written.json");
     assert!(!written.exists(), "the bad session was left behind");
     // Nothing is recorded for undo either.

@@ -206,6 +206,23 @@ fn dry_run_and_no_inject_write_nothing_anywhere() {
                     stderr(&output)
                 );
                 check_format(to, format, &stdout(&output));
+                // The seed's preview: the transcript on stdout, the plan on stderr.
+                let preview = env.run(&[
+                    from,
+                    to,
+                    "--session-id",
+                    source_id(from),
+                    "--dry-run",
+                    "--format",
+                    format,
+                ]);
+                assert!(preview.status.success(), "{}", stderr(&preview));
+                check_format(to, format, &stdout(&preview));
+                let plan = stderr(&preview);
+                assert!(
+                    plan.contains("Would create") && plan.contains("nothing was written"),
+                    "{from}→{to} {format}: {plan}"
+                );
             }
         }
     }
@@ -335,7 +352,8 @@ fn an_ambiguous_prefix_lists_the_candidates() {
     )
     .unwrap();
     let output = env.run(&["claude", "codex", "--session-id", "c7f43f34"]);
-    assert_eq!(output.status.code(), Some(1));
+    // A usage error: the prefix needs to be longer.
+    assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains(CLAUDE_ID) && err.contains(twin), "{err}");
     // The unique prefix works.
@@ -369,7 +387,8 @@ fn auto_inject_false_prints_instead_of_writing() {
 fn the_latest_session_of_the_project_is_the_default_source() {
     let env = env();
     let output = env.run(&["claude", "codex"]);
-    assert_eq!(output.status.code(), Some(1));
+    // Exit 3: nothing to hand off (README: exit codes).
+    assert_eq!(output.status.code(), Some(3));
     let err = stderr(&output);
     assert!(
         err.contains("no claude session") || err.contains("No"),
@@ -386,4 +405,87 @@ fn the_latest_session_of_the_project_is_the_default_source() {
         report["target"]["session_id"]
     );
     assert!(Path::new(second["source"]["path"].as_str().unwrap()).exists());
+}
+
+/// A HOME whose Claude session was recorded in `repo` (a git repository with a `src/`), as if
+/// the client had run there.
+fn repo_env() -> (Env, PathBuf) {
+    let env = env();
+    let repo = env.project.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+    let recorded = "/tmp/handoff-conf-2w9AOW/work/project";
+    let text = std::fs::read_to_string(workspace().join(format!(
+        "plugins/claude/tests/fixtures/real/{CLAUDE_ID}.jsonl"
+    )))
+    .unwrap()
+    .replace(recorded, repo.to_str().unwrap());
+    let dir = env
+        .home
+        .path()
+        .join(".claude/projects")
+        .join(repo.to_str().unwrap().replace(['/', '.'], "-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{CLAUDE_ID}.jsonl")), text).unwrap();
+    (env, repo)
+}
+
+#[test]
+fn a_session_of_the_repository_is_found_from_any_folder_inside_it() {
+    let (env, repo) = repo_env();
+    let run = |dir: &Path, args: &[&str]| {
+        handoff(env.home.path())
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let deep = repo.join("src/deep");
+
+    let output = run(&deep, &["claude", "codex", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["project"], repo.to_str().unwrap());
+    assert_eq!(report["source"]["session_id"], CLAUDE_ID);
+    // Written for the directory the conversation happened in, and the resume command goes there.
+    assert_eq!(report["target"]["cwd"], repo.to_str().unwrap());
+    let resume = report["target"]["resume_command"].as_str().unwrap();
+    assert!(
+        resume.starts_with(&format!("cd {} && codex resume ", repo.display())),
+        "{resume}"
+    );
+    let codex_rows = run(&repo, &["list", "--agent", "codex", "--json"]);
+    let rows: Vec<Value> = serde_json::from_slice(&codex_rows.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["session_id"], report["target"]["session_id"]);
+
+    // The human report says which project was used.
+    let output = run(&deep, &["claude", "opencode", "--dry-run"]);
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("of {}: the nearest project", repo.display())),
+        "{err}"
+    );
+
+    // status and list say the same.
+    let status = run(&deep, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let claude = &status["agents"][0];
+    assert_eq!(claude["agent"], "claude");
+    assert_eq!(claude["project"], repo.to_str().unwrap());
+    assert_eq!(claude["latest"]["session_id"], CLAUDE_ID);
+    let list = run(&deep, &["list", "--agent", "claude"]);
+    assert!(stdout(&list).contains(CLAUDE_ID), "{}", stderr(&list));
+    assert!(
+        stderr(&list).contains("nearest project"),
+        "{}",
+        stderr(&list)
+    );
+
+    // The search stops at the repository's root: a sibling outside it has nothing.
+    let outside = env.project.join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    let output = run(&outside, &["claude", "codex"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }

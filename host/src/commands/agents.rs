@@ -4,7 +4,9 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::Context;
+use crate::output;
 use crate::registry::Origin;
+use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,8 +44,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::Value::Array(rows));
-        return Ok(());
+        return output::println(serde_json::Value::Array(rows));
     }
     let mark = |v: &serde_json::Value| {
         if v.as_bool() == Some(true) {
@@ -52,21 +53,24 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             "-"
         }
     };
-    println!(
-        "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH",
-        "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT"
-    );
-    for row in &rows {
-        let place = row["path"].as_str().or(row["home"].as_str()).unwrap_or("");
-        println!(
-            "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} {place}",
-            row["name"].as_str().unwrap_or(""),
-            row["display_name"].as_str().unwrap_or(""),
-            row["origin"].as_str().unwrap_or(""),
-            row["version"].as_str().unwrap_or(""),
-            mark(&row["extract"]),
-            mark(&row["inject"]),
-        );
-    }
-    Ok(())
+    output::write(|out| {
+        writeln!(
+            out,
+            "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH",
+            "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT"
+        )?;
+        rows.iter().try_for_each(|row| {
+            let place = row["path"].as_str().or(row["home"].as_str()).unwrap_or("");
+            writeln!(
+                out,
+                "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} {place}",
+                row["name"].as_str().unwrap_or(""),
+                row["display_name"].as_str().unwrap_or(""),
+                row["origin"].as_str().unwrap_or(""),
+                row["version"].as_str().unwrap_or(""),
+                mark(&row["extract"]),
+                mark(&row["inject"]),
+            )
+        })
+    })
 }

@@ -5,6 +5,8 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+use crate::output;
+use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,12 +20,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     if args.install {
-        println!("{}", install_line(args.shell));
-        return Ok(());
+        return output::println(install_line(args.shell));
     }
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "handoff", &mut std::io::stdout());
-    Ok(())
+    // clap_complete panics when its writer fails: it writes to memory, stdout gets the bytes.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "handoff", &mut script);
+    output::write(|out| out.write_all(&script))
 }
 
 fn install_line(shell: Shell) -> &'static str {

@@ -3,6 +3,7 @@
 use anyhow::{Context as _, Result, bail};
 
 use crate::config::{Config, config_path};
+use crate::output;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -40,7 +41,6 @@ pub fn run(args: Args, ui: &Ui) -> Result<()> {
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    eprintln!("# {}", path.display());
-    print!("{text}");
-    Ok(())
+    ui.line(&format!("# {}", path.display()));
+    output::print(&text)
 }

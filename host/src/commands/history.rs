@@ -1,10 +1,11 @@
 //! `handoff history`: transfers made by handoff, newest first.
 
 use anyhow::Result;
+use std::io::Write;
 
 use super::Context;
-use crate::history;
 use crate::ui::{age, now_ms};
+use crate::{history, output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,24 +18,25 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let mut records = history::load()?;
     records.reverse();
     if args.json {
-        println!("{}", serde_json::to_string(&records)?);
-        return Ok(());
+        return output::println(serde_json::to_string(&records)?);
     }
     if records.is_empty() {
         ctx.ui.line("No transfers yet.");
         return Ok(());
     }
     let now = now_ms();
-    for record in &records {
-        println!(
-            "{}  {:>8}  {} {} → {} {}",
-            record.id,
-            age(Some(record.time_ms), now),
-            record.source.agent,
-            record.source.session_id,
-            record.target.agent,
-            record.target.session_id
-        );
-    }
-    Ok(())
+    output::write(|out| {
+        records.iter().try_for_each(|record| {
+            writeln!(
+                out,
+                "{}  {:>8}  {} {} → {} {}",
+                record.id,
+                age(Some(record.time_ms), now),
+                record.source.agent,
+                record.source.session_id,
+                record.target.agent,
+                record.target.session_id
+            )
+        })
+    })
 }

@@ -1,7 +1,7 @@
 //! `handoff list`: sessions of the current project (or all), newest first.
 
-use anyhow::{Result, anyhow, bail};
-use handoff_plugin_api::{ErrorKind, ListRequest, SessionSummary};
+use anyhow::{Result, anyhow};
+use handoff_plugin_api::{ListRequest, SessionSummary};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,8 +10,10 @@ use std::sync::OnceLock;
 use super::{Context, project_dir};
 use crate::cache::{self, ListCache};
 use crate::config::Config;
+use crate::error::{Error, Kind, fail};
+use crate::output;
 use crate::redact::{RedactionCounts, Redactor};
-use crate::registry::{Agent, AgentError};
+use crate::registry::Agent;
 use crate::spinner::Spinner;
 use crate::ui::{age, now_ms, one_line};
 
@@ -40,11 +42,29 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     } else {
         Some(project_dir(args.cwd.as_deref())?)
     };
-    let rows = collect(ctx, args.agent.as_deref(), cwd, args.limit, !args.json)?;
+    let (rows, projects) = collect(
+        ctx,
+        args.agent.as_deref(),
+        cwd.clone(),
+        args.limit,
+        !args.json,
+    )?;
+    if let Some(cwd) = &cwd {
+        let elsewhere: Vec<&str> = projects
+            .iter()
+            .map(String::as_str)
+            .filter(|dir| dir != cwd)
+            .collect();
+        if !elsewhere.is_empty() {
+            ctx.ui.line(&format!(
+                "No session for {cwd}; sessions of the nearest project: {}",
+                elsewhere.join(", ")
+            ));
+        }
+    }
     if args.json {
         let rows: Vec<_> = rows.iter().map(row_json).collect();
-        println!("{}", serde_json::Value::Array(rows));
-        return Ok(());
+        return output::println(serde_json::Value::Array(rows));
     }
     if rows.is_empty() {
         ctx.ui.line("No sessions found.");
@@ -52,33 +72,37 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     }
     let now = now_ms();
     // Thousands of rows: one buffered write instead of a line-buffered write per row.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for row in &rows {
-        let title = one_line(row.title.as_deref().unwrap_or("(untitled)"), 60);
-        let place = if args.all {
-            format!("  {}", row.cwd.as_deref().unwrap_or("-"))
-        } else {
-            String::new()
-        };
-        let written = writeln!(
-            out,
-            "{:<9} {:<36} {:>8} {:>5} msgs  {title}{place}",
-            row.agent,
-            row.session_id,
-            age(row.updated_ms, now),
-            row.messages
-        );
-        if written.is_err() {
-            // A closed pipe (`| head`): nobody reads the rest.
-            return Ok(());
-        }
-    }
-    let _ = out.flush();
-    Ok(())
+    output::write(|out| {
+        rows.iter()
+            .try_for_each(|row| write_row(out, row, args.all, now))
+    })
 }
 
-/// Rows of every agent that can list (or just `agent`), newest first. An agent whose store is
-/// unreadable is a warning, so the others still show. A spinner shows on a terminal when the scan
+fn write_row(
+    out: &mut impl Write,
+    row: &SessionSummary,
+    all: bool,
+    now: i64,
+) -> std::io::Result<()> {
+    let title = one_line(row.title.as_deref().unwrap_or("(untitled)"), 60);
+    let place = if all {
+        format!("  {}", row.cwd.as_deref().unwrap_or("-"))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{:<9} {:<36} {:>8} {:>5} msgs  {title}{place}",
+        row.agent,
+        row.session_id,
+        age(row.updated_ms, now),
+        row.messages
+    )
+}
+
+/// Rows of every agent that can list (or just `agent`), newest first, and the project
+/// directories they were found for (see [`list_nearest`]). An agent whose store is unreadable is
+/// a warning, so the others still show. A spinner shows on a terminal when the scan
 /// takes long (`progress`: never with `--json`).
 pub fn collect(
     ctx: &mut Context,
@@ -86,7 +110,7 @@ pub fn collect(
     cwd: Option<String>,
     limit: Option<usize>,
     progress: bool,
-) -> Result<Vec<SessionSummary>> {
+) -> Result<(Vec<SessionSummary>, Vec<String>)> {
     let names: Vec<String> = match agent_filter {
         Some(name) => vec![ctx.agent(name)?.name().to_owned()],
         None => {
@@ -104,19 +128,21 @@ pub fn collect(
         if agent.info.capabilities.list {
             agents.push(agent);
         } else if agent_filter.is_some() {
-            bail!("{name} cannot list sessions");
+            return fail(Kind::Unsupported, format!("{name} cannot list sessions"));
         }
     }
     let mut rows = Vec::new();
+    let mut projects = Vec::new();
     let mut problems = Vec::new();
     {
         let _spinner = Spinner::after_delay("Reading sessions", progress);
-        let answers = list_agents(&agents, &ctx.config, cwd.as_deref(), limit);
-        for (agent, answer) in agents.iter().zip(answers) {
+        let answers = list_nearest(&agents, &ctx.config, cwd.as_deref(), limit);
+        for (agent, (dir, answer)) in agents.iter().zip(answers) {
+            projects.extend(dir);
             match answer {
                 Ok(found) => rows.extend(found),
-                Err(e) => match e.downcast_ref::<AgentError>() {
-                    Some(e) if e.kind == ErrorKind::NotFound => {}
+                Err(e) => match e.downcast_ref::<Error>() {
+                    Some(e) if e.is_not_found() => {}
                     Some(e) => problems.push(format!("{}: {e}", agent.name())),
                     None => return Err(e),
                 },
@@ -127,7 +153,54 @@ pub fn collect(
         ctx.ui.warn(&problem);
     }
     rows.sort_by_key(|row| std::cmp::Reverse(row.updated_ms));
-    Ok(rows)
+    projects.sort_unstable();
+    projects.dedup();
+    Ok((rows, projects))
+}
+
+/// One agent's listing: its rows, or its failure.
+pub type Listing = Result<Vec<SessionSummary>>;
+
+/// The rows of each agent of `cwd`'s project, in the order given, with the directory they were
+/// found for: an agent with no session in `cwd` is asked for its ancestors up to the
+/// repository's root, nearest first (`None`: every project, nothing to look for).
+pub fn list_nearest(
+    agents: &[&Agent],
+    config: &Config,
+    cwd: Option<&str>,
+    limit: Option<usize>,
+) -> Vec<(Option<String>, Listing)> {
+    let Some(cwd) = cwd else {
+        let listings = list_agents(agents, config, None, limit);
+        return listings.into_iter().map(|l| (None, l)).collect();
+    };
+    let mut found: Vec<Option<(Option<String>, Listing)>> = agents.iter().map(|_| None).collect();
+    for dir in crate::project::candidates(cwd) {
+        let pending: Vec<(&Agent, &mut Option<_>)> = agents
+            .iter()
+            .copied()
+            .zip(found.iter_mut())
+            .filter(|(_, slot)| slot.is_none())
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let asked: Vec<&Agent> = pending.iter().map(|(agent, _)| *agent).collect();
+        let listings = list_agents(&asked, config, Some(&dir), limit);
+        for ((_, slot), listing) in pending.into_iter().zip(listings) {
+            let nothing = match &listing {
+                Ok(rows) => rows.is_empty(),
+                Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_not_found),
+            };
+            if !nothing {
+                *slot = Some((Some(dir.clone()), listing));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|f| f.unwrap_or_else(|| (None, Ok(Vec::new()))))
+        .collect()
 }
 
 /// The rows of each agent (or its failure), in the order given; all agents at once, each

@@ -1,13 +1,14 @@
 //! `handoff status`: the current project and the latest session of each agent.
 
 use anyhow::Result;
-use handoff_plugin_api::ErrorKind;
 use serde_json::json;
 use std::path::PathBuf;
 
 use super::{Context, project_dir};
-use crate::registry::AgentError;
+use crate::error::Error;
+use crate::output;
 use crate::ui::{age, now_ms, one_line};
+use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,7 +30,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         .iter()
         .filter(|agent| agent.info.capabilities.list)
         .collect();
-    let mut answers = super::list::list_agents(&listed, &ctx.config, Some(&cwd), Some(1))
+    let mut answers = super::list::list_nearest(&listed, &ctx.config, Some(&cwd), Some(1))
         .into_iter()
         .zip(&listed)
         .map(|(answer, agent)| (agent.name(), answer))
@@ -41,52 +42,67 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             .config
             .agent_home(name)
             .unwrap_or_else(|| agent.info.default_home.clone());
-        let latest = answers.remove(name).unwrap_or_else(|| Ok(Vec::new()));
+        let (found_in, latest) = answers
+            .remove(name)
+            .unwrap_or_else(|| (None, Ok(Vec::new())));
         let (latest, problem) = match latest {
             Ok(rows) => (rows.into_iter().next(), None),
-            Err(e) => match e.downcast_ref::<AgentError>() {
-                Some(e) if e.kind == ErrorKind::NotFound => (None, None),
+            Err(e) => match e.downcast_ref::<Error>() {
+                Some(e) if e.is_not_found() => (None, None),
                 Some(e) => (None, Some(e.message.clone())),
                 None => return Err(e),
             },
         };
-        agents.push((agent.info.clone(), home, latest, problem));
+        // Said only when it is not the directory itself.
+        let project = found_in.filter(|dir| *dir != cwd);
+        agents.push((agent.info.clone(), home, latest, project, problem));
     }
     if args.json {
         let agents: Vec<_> = agents
             .iter()
-            .map(|(info, home, latest, problem)| {
+            .map(|(info, home, latest, project, problem)| {
                 json!({
                     "agent": info.name,
                     "display_name": info.display_name,
                     "home": home,
                     "latest": latest.as_ref().map(super::list::row_json),
+                    "project": project.as_deref().unwrap_or(&cwd),
                     "error": problem,
                 })
             })
             .collect();
-        println!("{}", json!({ "project": cwd, "agents": agents }));
-        return Ok(());
+        return output::println(json!({ "project": cwd, "agents": agents }));
     }
-    println!("Project: {cwd}");
-    for (info, home, latest, problem) in &agents {
-        let what = match (latest, problem) {
-            (_, Some(problem)) => format!("error: {}", one_line(problem, 100)),
-            (Some(row), None) => format!(
-                "{} · {} · {} msgs · {}",
-                row.session_id,
-                age(row.updated_ms, now),
-                row.messages,
-                one_line(row.title.as_deref().unwrap_or("(untitled)"), 50)
-            ),
-            (None, None) => String::from("no session for this project"),
-        };
-        println!("  {:<14} {what}", info.display_name);
-        println!(
-            "  {:<14} home {}",
-            "",
-            crate::ui::tilde(std::path::Path::new(home))
-        );
-    }
-    Ok(())
+    output::write(|out| {
+        writeln!(out, "Project: {cwd}")?;
+        agents
+            .iter()
+            .try_for_each(|(info, home, latest, project, problem)| {
+                let what = match (latest, problem) {
+                    (_, Some(problem)) => format!("error: {}", one_line(problem, 100)),
+                    (Some(row), None) => format!(
+                        "{} · {} · {} msgs · {}",
+                        row.session_id,
+                        age(row.updated_ms, now),
+                        row.messages,
+                        one_line(row.title.as_deref().unwrap_or("(untitled)"), 50)
+                    ),
+                    (None, None) => String::from("no session for this project"),
+                };
+                writeln!(out, "  {:<14} {what}", info.display_name)?;
+                if let Some(project) = project {
+                    writeln!(
+                        out,
+                        "  {:<14} of {project} (nearest project with a session)",
+                        ""
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "  {:<14} home {}",
+                    "",
+                    crate::ui::tilde(std::path::Path::new(home))
+                )
+            })
+    })
 }

@@ -1,16 +1,20 @@
 //! `handoff <FROM> <TO>`: the transfer.
 
 use anyhow::{Result, bail};
-use handoff_plugin_api::{InjectMode, Injected, Role};
+use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
 use super::{Context, project_dir};
 use crate::budget::BudgetReport;
 use crate::config::Format;
+use crate::error::{Error, Kind, fail};
 use crate::history::{self, Endpoint, Record};
+use crate::output;
 use crate::pipeline::{self, Source};
+use crate::project;
 use crate::redact::RedactionCounts;
+use crate::registry::Agent;
 use crate::ui::{duration, tilde};
 
 #[derive(Debug, clap::Args)]
@@ -30,13 +34,15 @@ pub struct Args {
     /// Print the converted transcript on stdout instead of writing a session.
     #[arg(long, conflicts_with = "json")]
     pub no_inject: bool,
-    /// Output of --no-inject [default: from config, native]
-    #[arg(long, value_enum)]
+    /// The transcript on stdout in this format, with --no-inject [default: from config, native]
+    /// or --dry-run (then the plan goes to stderr).
+    #[arg(long, value_enum, conflicts_with = "json")]
     pub format: Option<Format>,
     /// Do not redact secrets (not recommended).
     #[arg(long)]
     pub no_redact_secrets: bool,
-    /// Project directory (default: the current directory).
+    /// Project directory (default: the current directory). Without a session there, the nearest
+    /// ancestor up to the repository's root with one is used.
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
     /// Context budget in estimated tokens [default: from config]
@@ -52,9 +58,9 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let (Some(from), Some(to)) = (args.from.clone(), args.to.clone()) else {
-        bail!("name the agents: handoff <FROM> <TO>");
+        return fail(Kind::Usage, "name the agents: handoff <FROM> <TO>");
     };
-    let cwd = project_dir(args.cwd.as_deref())?;
+    let here = project_dir(args.cwd.as_deref())?;
     let no_inject = args.no_inject || !ctx.config.defaults.auto_inject;
     let format = args.format.unwrap_or(ctx.config.defaults.format);
     let redact_on = ctx.config.redaction_on() && !args.no_redact_secrets;
@@ -77,7 +83,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let (extracted, redactor) = std::thread::scope(|scope| {
         let redactor =
             redact_on.then(|| scope.spawn(|| pipeline::redactor(&ctx.config.redaction.patterns)));
-        let extracted = pipeline::extract(source_agent, source_home, &cwd, args.session_id.clone());
+        let extracted = extract_nearest(source_agent, source_home, &here, &args.session_id);
         let redactor = redactor.map(|building| {
             building
                 .join()
@@ -85,9 +91,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         });
         (extracted, redactor)
     });
-    let Source { mut extracted } = extracted?;
+    let (project, Source { mut extracted }) = extracted?;
     let redactor = redactor.transpose()?;
     let transcript = &mut extracted.transcript;
+    // The target resumes where the conversation happened, wherever handoff was run from.
+    let cwd = recorded_dir(transcript).unwrap_or_else(|| project.clone());
     let source_messages = transcript.messages.len();
     let span = match (transcript.session.created_ms, transcript.session.updated_ms) {
         (Some(a), Some(b)) => format!(", {}", duration(b - a)),
@@ -97,6 +105,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         "Found {source_name} session {} ({source_messages} messages{span})",
         short_id(&transcript.session.id)
     ));
+    if project != here {
+        ctx.ui.line(&format!(
+            "  of {project}: the nearest project with a {source_name} session (no session for {here})"
+        ));
+    }
     for warning in &extracted.report.warnings {
         ctx.ui.warn(warning);
     }
@@ -117,17 +130,19 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
 
     let target = ctx.registry.get(&to)?;
     if no_inject {
-        let text = match format {
-            Format::Markdown => crate::render::markdown(transcript),
-            Format::Json => serde_json::to_string_pretty(&*transcript)? + "\n",
-            Format::Native => {
-                let rendered =
-                    pipeline::inject(target, target_home, &cwd, InjectMode::Render, transcript)?;
-                rendered.rendered.unwrap_or_default()
-            }
-        };
-        print!("{text}");
-        return Ok(());
+        return output::print(&render(target, target_home, &cwd, format, transcript)?);
+    }
+    // A dry run with a format previews the converted transcript; its plan goes to stderr.
+    if args.dry_run
+        && let Some(format) = args.format
+    {
+        output::print(&render(
+            target,
+            target_home.clone(),
+            &cwd,
+            format,
+            transcript,
+        )?)?;
     }
 
     let mode = if args.dry_run {
@@ -170,6 +185,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let target_name = &target.info.display_name;
     if args.json {
         let report = json!({
+            "project": project,
             "source": {
                 "agent": from,
                 "session_id": transcript.session.id,
@@ -180,6 +196,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
                 "agent": to,
                 "session_id": injected.session_id,
                 "path": injected.path,
+                "cwd": cwd,
                 "resume_command": resume_line(&cwd, &injected),
             },
             "redactions": redactions.total(),
@@ -191,8 +208,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             "dry_run": args.dry_run,
             "warnings": extracted.report.warnings.iter().chain(&injected.warnings).collect::<Vec<_>>(),
         });
-        println!("{report}");
-        return Ok(());
+        return output::println(report);
     }
     let ui = &ctx.ui;
     if args.dry_run {
@@ -216,6 +232,71 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     ui.line(&format!("Resume with: {}", resume_line(&cwd, &injected)));
     ui.line("Ready to continue!");
     Ok(())
+}
+
+/// The chosen session (`--session-id`, found in every project), or the latest of the nearest
+/// project with one: `cwd`, then its ancestors up to the repository's root. With the project
+/// the session was found for.
+fn extract_nearest(
+    agent: &Agent,
+    home: Option<String>,
+    cwd: &str,
+    session_id: &Option<String>,
+) -> Result<(String, Source)> {
+    if session_id.is_some() {
+        let source = pipeline::extract(agent, home, cwd, session_id.clone())?;
+        return Ok((cwd.to_owned(), source));
+    }
+    let mut first_miss = None;
+    let found = project::nearest(cwd, |dir| {
+        match pipeline::extract(agent, home.clone(), dir, None) {
+            Ok(source) => Ok(Some(source)),
+            Err(e) if is_no_session(&e) => {
+                first_miss.get_or_insert(e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    })?;
+    match (found, first_miss) {
+        (Some(found), _) => Ok(found),
+        (None, Some(miss)) => Err(miss),
+        (None, None) => fail(Kind::NoSession, format!("no session for {cwd}")),
+    }
+}
+
+fn is_no_session(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<Error>()
+        .is_some_and(Error::is_not_found)
+}
+
+/// The directory the source session recorded, as a physical path, if it still exists.
+fn recorded_dir(transcript: &Transcript) -> Option<String> {
+    let recorded = transcript.session.cwd.as_deref()?;
+    let physical = std::fs::canonicalize(recorded).ok()?;
+    physical
+        .is_dir()
+        .then(|| physical.to_string_lossy().into_owned())
+}
+
+/// The transcript as `--format` asks: readable Markdown, the transcript model, or the target's
+/// own format.
+fn render(
+    target: &Agent,
+    home: Option<String>,
+    cwd: &str,
+    format: Format,
+    transcript: &Transcript,
+) -> Result<String> {
+    Ok(match format {
+        Format::Markdown => crate::render::markdown(transcript),
+        Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
+        Format::Native => {
+            let rendered = pipeline::inject(target, home, cwd, InjectMode::Render, transcript)?;
+            rendered.rendered.unwrap_or_default()
+        }
+    })
 }
 
 /// The command a user types to resume, from the project directory.

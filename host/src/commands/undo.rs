@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 use handoff_plugin_api::Written;
 
 use super::Context;
+use crate::error::{Kind, fail};
 use crate::history::{self, Record};
 use crate::pipeline::{remove_written, sha256_file};
 
@@ -51,19 +52,28 @@ fn pick<'a>(records: &'a [Record], id: Option<&str>) -> Result<&'a Record> {
     let Some(id) = id else {
         return match records.last() {
             Some(record) => Ok(record),
-            None => bail!("no transfer to undo ({})", history::path().display()),
+            None => fail(
+                Kind::NoSession,
+                format!("no transfer to undo ({})", history::path().display()),
+            ),
         };
     };
     let matches: Vec<&Record> = records.iter().filter(|r| r.id.starts_with(id)).collect();
     match matches.as_slice() {
         [record] => Ok(record),
-        [] => bail!("no transfer {id} in {}", history::path().display()),
-        many => bail!(
-            "transfer prefix {id} is ambiguous: {}",
-            many.iter()
-                .map(|r| r.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        [] => fail(
+            Kind::NoSession,
+            format!("no transfer {id} in {}", history::path().display()),
+        ),
+        many => fail(
+            Kind::Usage,
+            format!(
+                "transfer prefix {id} is ambiguous: {}",
+                many.iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ),
     }
 }

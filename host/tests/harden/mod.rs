@@ -212,11 +212,19 @@ fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, FileState>) {
     }
 }
 
-/// The error contract: exit 1, no panic, exactly one `error: ` line, and it is the last line.
-/// Returns that line.
-pub fn assert_clean_error(output: &Output) -> String {
+/// Exit statuses (README: exit codes): nothing to hand off, an unreadable source session.
+pub const NO_SESSION: i32 = 3;
+pub const INVALID_SESSION: i32 = 4;
+
+/// The error contract: the documented exit `code`, no panic, exactly one `error: ` line, and it
+/// is the last line. Returns that line.
+pub fn assert_clean_error(output: &Output, code: i32) -> String {
     let err = stderr(output);
-    assert_eq!(output.status.code(), Some(1), "expected exit 1: {err}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "expected exit {code}: {err}"
+    );
     assert!(!err.contains("panicked"), "a panic leaked: {err}");
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
     assert_eq!(errors.len(), 1, "one error line expected: {err}");

@@ -101,8 +101,26 @@ const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
     ),
 ];
 
+/// A database whose bytes or schema are not OpenCode's is invalid input; anything else (a lock,
+/// the disk) is an IO failure.
 fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    AdapterError::io(path.display(), e)
+    use rusqlite::ffi::ErrorCode;
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(error, _) | rusqlite::Error::SqlInputError { error, .. } => {
+            Some(error.code)
+        }
+        _ => None,
+    };
+    // `Unknown` is SQLITE_ERROR: a table or column that is not there.
+    let not_opencode = matches!(
+        code,
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::Unknown)
+    );
+    if not_opencode {
+        AdapterError::invalid(format!("{}: {e}", path.display()))
+    } else {
+        AdapterError::io(path.display(), e)
+    }
 }
 
 /// A text column as SQLite holds it, whatever the declared type (SQLite does not enforce it):
