@@ -128,7 +128,8 @@ fn check_cell(
     )
     .map_err(|error| format!("handoff: {error}"))?;
     if !run.success() {
-        if run.code == Some(1) && run.stderr.contains("not implemented yet") {
+        // Exit 5: the agent cannot do that (yet).
+        if run.code == Some(5) && run.stderr.contains("not implemented yet") {
             return Ok(Outcome::Pending(run.stderr.trim().to_owned()));
         }
         return Err(format!("handoff failed: {}", run.describe()));
