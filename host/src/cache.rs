@@ -116,7 +116,7 @@ pub fn redaction_key(patterns: &[String]) -> String {
         hasher.update([0]);
         hasher.update(pattern.as_bytes());
     }
-    crate::pipeline::hex(&hasher.finalize())
+    crate::written::hex(&hasher.finalize())
 }
 
 pub fn cache_dir() -> PathBuf {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::{create_private_dir, handoff_dir};
-use crate::pipeline::sha256_file;
+use crate::written::sha256_file;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {

@@ -20,3 +20,4 @@ pub mod render;
 pub mod spinner;
 pub mod ui;
 pub mod wire;
+pub mod written;

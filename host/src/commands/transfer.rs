@@ -1,21 +1,17 @@
-//! `handoff <FROM> <TO>`: the transfer.
+//! `handoff <FROM> <TO>`: the transfer. The pipeline runs it; this command turns the arguments
+//! into a request and shows the report.
 
-use anyhow::{Result, bail};
-use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
-use serde_json::json;
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 use super::{Context, project_dir};
 use crate::budget::BudgetReport;
 use crate::config::Format;
-use crate::error::{Error, Kind, fail};
-use crate::history::{self, Endpoint, Record};
+use crate::error::{Kind, fail};
 use crate::output;
-use crate::pipeline::{self, Source};
-use crate::project;
+use crate::pipeline::{self, Action, Progress, Report, Request};
 use crate::redact::RedactionCounts;
-use crate::registry::Agent;
-use crate::ui::{duration, tilde};
+use crate::ui::{Ui, duration, tilde};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,278 +56,104 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let (Some(from), Some(to)) = (args.from.clone(), args.to.clone()) else {
         return fail(Kind::Usage, "name the agents: handoff <FROM> <TO>");
     };
-    let here = project_dir(args.cwd.as_deref())?;
-    let no_inject = args.no_inject || !ctx.config.defaults.auto_inject;
-    let format = args.format.unwrap_or(ctx.config.defaults.format);
-    let redact_on = ctx.config.redaction_on() && !args.no_redact_secrets;
-    let max_tokens = if args.full {
-        None
+    let defaults = &ctx.config.defaults;
+    let action = if args.no_inject || !defaults.auto_inject {
+        Action::Print(args.format.unwrap_or(defaults.format))
+    } else if args.dry_run {
+        Action::DryRun {
+            preview: args.format,
+        }
     } else {
-        Some(args.max_tokens.unwrap_or(ctx.config.defaults.max_tokens))
+        Action::Write
     };
-
+    let request = Request {
+        here: project_dir(args.cwd.as_deref())?,
+        session_id: args.session_id.clone(),
+        action,
+        redact: ctx.config.redaction_on() && !args.no_redact_secrets,
+        max_tokens: (!args.full).then(|| args.max_tokens.unwrap_or(defaults.max_tokens)),
+        from,
+        to,
+    };
     // Both agents resolve before anything is read, so a typo costs nothing.
-    ctx.agent(&to)?;
-    ctx.agent(&from)?;
-    let ctx: &Context = ctx;
-    let source_home = ctx.config.agent_home(&from);
-    let target_home = ctx.config.agent_home(&to);
-    let source_agent = ctx.registry.get(&from)?;
-    let source_name = source_agent.info.display_name.clone();
-
-    // The redaction rules compile while the source is read.
-    let (extracted, redactor) = std::thread::scope(|scope| {
-        let redactor =
-            redact_on.then(|| scope.spawn(|| pipeline::redactor(&ctx.config.redaction.patterns)));
-        let extracted = extract_nearest(source_agent, source_home, &here, &args.session_id);
-        let redactor = redactor.map(|building| {
-            building
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("compiling the redaction rules crashed")))
-        });
-        (extracted, redactor)
-    });
-    let (project, Source { mut extracted }) = extracted?;
-    let redactor = redactor.transpose()?;
-    let transcript = &mut extracted.transcript;
-    // The target resumes where the conversation happened, wherever handoff was run from.
-    let cwd = recorded_dir(transcript).unwrap_or_else(|| project.clone());
-    let source_messages = transcript.messages.len();
-    let span = match (transcript.session.created_ms, transcript.session.updated_ms) {
-        (Some(a), Some(b)) => format!(", {}", duration(b - a)),
-        _ => String::new(),
-    };
-    ctx.ui.step(&format!(
-        "Found {source_name} session {} ({source_messages} messages{span})",
-        short_id(&transcript.session.id)
-    ));
-    if project != here {
-        ctx.ui.line(&format!(
-            "  of {project}: the nearest project with a {source_name} session (no session for {here})"
-        ));
-    }
-    for warning in &extracted.report.warnings {
-        ctx.ui.warn(warning);
-    }
-
-    let mut plan = pipeline::plan(transcript, max_tokens);
-    let redactions = if let Some(redactor) = &redactor {
-        pipeline::redact(transcript, redactor, &mut plan)
-    } else {
-        ctx.ui
-            .warn("secret redaction is off: the new session may contain credentials");
-        RedactionCounts::default()
-    };
-    let budget = pipeline::fit(transcript, plan);
-    ctx.ui.step(&format!(
-        "Extracted context{}",
-        extract_notes(&redactions, &budget, extracted.report.skipped_lines)
-    ));
-
-    let target = ctx.registry.get(&to)?;
-    if no_inject {
-        return output::print(&render(target, target_home, &cwd, format, transcript)?);
-    }
-    // A dry run with a format previews the converted transcript; its plan goes to stderr.
-    if args.dry_run
-        && let Some(format) = args.format
-    {
-        output::print(&render(
-            target,
-            target_home.clone(),
-            &cwd,
-            format,
-            transcript,
-        )?)?;
-    }
-
-    let mode = if args.dry_run {
-        InjectMode::Plan
-    } else {
-        InjectMode::Write
-    };
-    let injected = pipeline::inject(target, target_home.clone(), &cwd, mode, transcript)?;
-    for warning in &injected.warnings {
-        ctx.ui.warn(warning);
-    }
-    if !args.dry_run {
-        pipeline::check_written_inside(target, target_home.as_deref(), &injected)?;
-        if let Err(e) = pipeline::verify(target, target_home.clone(), &cwd, &injected, transcript) {
-            let cleanup = pipeline::remove_written(target, target_home.as_deref(), &injected)
-                .err()
-                .map(|c| format!(" (and removing it failed: {c:#})"))
-                .unwrap_or_default();
-            bail!("the written session did not read back as meant, removed it{cleanup}: {e:#}");
-        }
-        let record = Record::new(
-            Endpoint {
-                agent: from.clone(),
-                session_id: transcript.session.id.clone(),
-                path: transcript.session.source_path.clone(),
-            },
-            Endpoint {
-                agent: to.clone(),
-                session_id: injected.session_id.clone(),
-                path: Some(injected.path.clone()),
-            },
-            &injected,
-        )?;
-        if let Err(e) = history::append(&record) {
-            ctx.ui
-                .warn(&format!("{e:#} (undo will not know this transfer)"));
-        }
-    }
-
-    let target_name = &target.info.display_name;
-    if args.json {
-        let report = json!({
-            "project": project,
-            "source": {
-                "agent": from,
-                "session_id": transcript.session.id,
-                "path": transcript.session.source_path,
-                "messages": source_messages,
-            },
-            "target": {
-                "agent": to,
-                "session_id": injected.session_id,
-                "path": injected.path,
-                "cwd": cwd,
-                "resume_command": resume_line(&cwd, &injected),
-            },
-            "redactions": redactions.total(),
-            "redactions_by_kind": redactions.by_kind,
-            "skipped_lines": extracted.report.skipped_lines,
-            "sidechains": extracted.report.sidechains,
-            "budget": budget,
-            "messages_written": transcript.messages.len(),
-            "dry_run": args.dry_run,
-            "warnings": extracted.report.warnings.iter().chain(&injected.warnings).collect::<Vec<_>>(),
-        });
-        return output::println(report);
-    }
+    ctx.agent(&request.to)?;
+    ctx.agent(&request.from)?;
     let ui = &ctx.ui;
-    if args.dry_run {
-        ui.line(&format!(
-            "Would create {target_name} session: {}",
-            injected.session_id
-        ));
-        ui.line(&format!("  {}", tilde(Path::new(&injected.path))));
-        let (users, assistants) = role_counts(transcript);
-        ui.line(&format!(
-            "  {} messages ({users} user, {assistants} assistant); nothing was written",
-            transcript.messages.len()
-        ));
-        return Ok(());
+    let report = pipeline::run(&request, &ctx.config, &ctx.registry, &mut |event| {
+        show_progress(ui, &request, event);
+    })?;
+    if let Some(text) = &report.rendered {
+        output::print(text)?;
     }
-    ui.step(&format!(
-        "Created {target_name} session: {}",
-        injected.session_id
-    ));
-    ui.line(&tilde(Path::new(&injected.path)));
-    ui.line(&format!("Resume with: {}", resume_line(&cwd, &injected)));
-    ui.line("Ready to continue!");
+    if args.json {
+        return output::println(serde_json::to_string(&report)?);
+    }
+    show_outcome(ui, &report);
     Ok(())
 }
 
-/// The chosen session (`--session-id`, found in every project), or the latest of the nearest
-/// project with one: `cwd`, then its ancestors up to the repository's root. With the project
-/// the session was found for.
-fn extract_nearest(
-    agent: &Agent,
-    home: Option<String>,
-    cwd: &str,
-    session_id: &Option<String>,
-) -> Result<(String, Source)> {
-    if session_id.is_some() {
-        let source = pipeline::extract(agent, home, cwd, session_id.clone())?;
-        return Ok((cwd.to_owned(), source));
-    }
-    let mut first_miss = None;
-    let found = project::nearest(cwd, |dir| {
-        match pipeline::extract(agent, home.clone(), dir, None) {
-            Ok(source) => Ok(Some(source)),
-            Err(e) if is_no_session(&e) => {
-                first_miss.get_or_insert(e);
-                Ok(None)
+/// `✓ Found Codex session 019cdd7f (42 messages, 1h 23m)` and the like, as the steps happen.
+fn show_progress(ui: &Ui, request: &Request, event: Progress) {
+    match event {
+        Progress::Found(source, project) => {
+            let span = source
+                .span_ms
+                .map(|ms| format!(", {}", duration(ms)))
+                .unwrap_or_default();
+            ui.step(&format!(
+                "Found {} session {} ({} messages{span})",
+                source.display_name,
+                short_id(&source.session_id),
+                source.messages
+            ));
+            if project != request.here {
+                ui.line(&format!(
+                    "  of {project}: the nearest project with a {} session (no session for {})",
+                    source.display_name, request.here
+                ));
             }
-            Err(e) => Err(e),
         }
-    })?;
-    match (found, first_miss) {
-        (Some(found), _) => Ok(found),
-        (None, Some(miss)) => Err(miss),
-        (None, None) => fail(Kind::NoSession, format!("no session for {cwd}")),
+        Progress::Converted {
+            redactions,
+            budget,
+            skipped_lines,
+        } => ui.step(&format!(
+            "Extracted context{}",
+            extract_notes(redactions, budget, skipped_lines)
+        )),
+        Progress::Warning(text) => ui.warn(text),
     }
 }
 
-fn is_no_session(error: &anyhow::Error) -> bool {
-    error
-        .downcast_ref::<Error>()
-        .is_some_and(Error::is_not_found)
-}
-
-/// The directory the source session recorded, as a physical path, if it still exists.
-fn recorded_dir(transcript: &Transcript) -> Option<String> {
-    let recorded = transcript.session.cwd.as_deref()?;
-    let physical = std::fs::canonicalize(recorded).ok()?;
-    physical
-        .is_dir()
-        .then(|| physical.to_string_lossy().into_owned())
-}
-
-/// The transcript as `--format` asks: readable Markdown, the transcript model, or the target's
-/// own format.
-fn render(
-    target: &Agent,
-    home: Option<String>,
-    cwd: &str,
-    format: Format,
-    transcript: &Transcript,
-) -> Result<String> {
-    Ok(match format {
-        Format::Markdown => crate::render::markdown(transcript),
-        Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
-        Format::Native => {
-            let rendered = pipeline::inject(target, home, cwd, InjectMode::Render, transcript)?;
-            rendered.rendered.unwrap_or_default()
-        }
-    })
-}
-
-/// The command a user types to resume, from the project directory.
-fn resume_line(cwd: &str, injected: &Injected) -> String {
-    if injected.resume_command.is_empty() {
-        return String::new();
+/// The last lines: the session written, or what would be.
+fn show_outcome(ui: &Ui, report: &Report) {
+    let Some(target) = &report.target else {
+        return;
+    };
+    if report.dry_run {
+        ui.line(&format!(
+            "Would create {} session: {}",
+            target.display_name, target.session_id
+        ));
+        ui.line(&format!("  {}", tilde(Path::new(&target.path))));
+        ui.line(&format!(
+            "  {} messages ({} user, {} assistant); nothing was written",
+            report.messages_written, report.user_messages, report.assistant_messages
+        ));
+        return;
     }
-    format!("cd {} && {}", shell_quote(cwd), injected.resume_command)
-}
-
-fn shell_quote(text: &str) -> String {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    ui.step(&format!(
+        "Created {} session: {}",
+        target.display_name, target.session_id
+    ));
+    ui.line(&tilde(Path::new(&target.path)));
+    ui.line(&format!("Resume with: {}", target.resume_command));
+    ui.line("Ready to continue!");
 }
 
 fn short_id(id: &str) -> &str {
     let end = id.char_indices().nth(8).map(|(i, _)| i).unwrap_or(id.len());
     id.get(..end).unwrap_or(id)
-}
-
-fn role_counts(transcript: &handoff_plugin_api::Transcript) -> (usize, usize) {
-    let count = |role| {
-        transcript
-            .messages
-            .iter()
-            .filter(|m| m.role == role)
-            .count()
-    };
-    (count(Role::User), count(Role::Assistant))
 }
 
 /// ` (3 secrets redacted, 2 turns dropped to fit 150000 tokens, 1 unreadable line skipped)`

@@ -6,7 +6,7 @@ use handoff_plugin_api::Written;
 use super::Context;
 use crate::error::{Kind, fail};
 use crate::history::{self, Record};
-use crate::pipeline::{remove_written, sha256_file};
+use crate::written::{self, sha256_file};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,7 +39,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     }
     let home = ctx.config.agent_home(&record.target.agent);
     let agent = ctx.agent(&record.target.agent)?;
-    remove_written(agent, home.as_deref(), &record.injected())?;
+    written::remove(agent, home.as_deref(), &record.injected())?;
     history::mark_undone(&record.id)?;
     ctx.ui.step(&format!(
         "Removed {} session {} (transfer {})",
