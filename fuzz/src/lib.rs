@@ -1,5 +1,5 @@
 //! What each fuzz target does with its input, kept here so that the committed corpus can also be
-//! replayed as an ordinary test (`host/tests/fuzz_corpus.rs` includes this file).
+//! replayed as an ordinary test (`host/tests/it/fuzz_corpus.rs` includes this file).
 //!
 //! Every harness writes the input where the agent keeps such a file, inside a scratch home, then
 //! runs the adapter's readers (list and extract) on it. A reader may refuse the input with an

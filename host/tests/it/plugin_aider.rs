@@ -1,11 +1,9 @@
 //! The example Aider plugin (`examples/aider`) through the real host: built as a `cdylib`,
 //! installed into `~/.handoff/plugins`, loaded, and used as a source and as a target.
 
-mod support;
-
+use crate::support::{handoff, install_plugins, plugin_library, stderr, stdout, workspace};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::{handoff, install_plugins, plugin_library, stderr, stdout, workspace};
 
 const HISTORY: &str = ".aider.chat.history.md";
 

@@ -2,9 +2,7 @@
 //! file is, and removes nothing it cannot vouch for.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod support;
-
-use support::{handoff, install_plugins, plugin_library, stderr};
+use crate::support::{handoff, install_plugins, plugin_library, stderr};
 
 #[test]
 fn a_plugin_writing_outside_its_home_is_an_error() {

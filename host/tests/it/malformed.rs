@@ -5,10 +5,7 @@
 //! outside the target home; nothing half-written.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod harden;
-mod support;
-
-use harden::{
+use crate::harden::{
     Env, INVALID_SESSION, NO_SESSION, Snapshot, assert_clean_error, assert_no_temp_files,
     assert_ok_json, fixture, put,
 };
@@ -59,7 +56,7 @@ fn check(env: &Env, from: &str, to: &str, id: &str, source: &Path, expect: Expec
                 report["skipped_lines"],
                 skipped,
                 "{source:?}: {report} {}",
-                harden::stderr(&output)
+                crate::harden::stderr(&output)
             );
             report
         }
@@ -123,9 +120,9 @@ fn claude_broken_chain_keeps_what_it_can_and_warns() {
     // The chain stops at the missing parent: the last two rows are what the client would load.
     assert_eq!(report["source"]["messages"], 2, "{report}");
     assert!(
-        harden::stderr(&output).contains("is not in the file"),
+        crate::harden::stderr(&output).contains("is not in the file"),
         "{}",
-        harden::stderr(&output)
+        crate::harden::stderr(&output)
     );
 }
 
@@ -177,7 +174,7 @@ fn opencode_db_case(name: &str, expect: Expect) {
         &env,
         "opencode",
         "claude",
-        harden::OPENCODE_REAL_ID,
+        crate::harden::OPENCODE_REAL_ID,
         &db,
         expect,
     );
@@ -434,9 +431,9 @@ fn hostile_project_directories() {
     let dotted = work.join("line\nbreak/../project");
     for cwd in [&newline, &long, &dotted] {
         for (from, id, to) in [
-            ("claude", harden::CLAUDE_REAL_ID, "codex"),
-            ("codex", harden::CODEX_REAL_ID, "claude"),
-            ("claude", harden::CLAUDE_REAL_ID, "opencode"),
+            ("claude", crate::harden::CLAUDE_REAL_ID, "codex"),
+            ("codex", crate::harden::CODEX_REAL_ID, "claude"),
+            ("claude", crate::harden::CLAUDE_REAL_ID, "opencode"),
         ] {
             let before = env.snapshot();
             let cwd_text = cwd.display().to_string();

@@ -1,4 +1,4 @@
-//! The real-client conformance matrix (issue 3): every source S and target T in {claude, codex,
+//! The real-client conformance matrix: every source S and target T in {claude, codex,
 //! opencode}. Needs the pinned clients: `scripts/conformance` installs them and runs this test.
 //! Without them it prints why and returns, so `cargo test --workspace` stays offline.
 

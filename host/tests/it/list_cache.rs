@@ -3,11 +3,9 @@
 //! back its mtime; if a listing read one, its row would change (or vanish), so equal output proves
 //! nothing was read. This holds for root too, where `chmod 000` would prove nothing.
 
-mod support;
-
+use crate::support::{handoff, stdout};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
-use support::{handoff, stdout};
 
 const SECRET: &str = "sk-ant-api03-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm";
 
@@ -117,7 +115,11 @@ fn list(home: &Path, args: &[&str]) -> serde_json::Value {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", support::stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
     serde_json::from_str(&stdout(&output)).unwrap()
 }
 

@@ -1,13 +1,11 @@
 //! Transfers end to end through the `handoff` binary, from sessions the real clients wrote
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
-mod support;
-
+use crate::support::{handoff, stderr, stdout, workspace};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use support::{handoff, stderr, stdout, workspace};
 
 const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";

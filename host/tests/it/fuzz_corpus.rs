@@ -3,7 +3,7 @@
 //! behaviour keeps being checked without cargo-fuzz or a nightly toolchain.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // the harness asserts by panicking, as a fuzz target does
 
-#[path = "../../fuzz/src/lib.rs"]
+#[path = "../../../fuzz/src/lib.rs"]
 mod harness;
 
 use std::path::PathBuf;

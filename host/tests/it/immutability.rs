@@ -4,10 +4,9 @@
 //! change, and only when something is written).
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod harden;
-mod support;
-
-use harden::{CLAUDE_REAL_ID, CODEX_REAL_ID, Env, OPENCODE_REAL_ID, Snapshot, assert_ok_json};
+use crate::harden::{
+    CLAUDE_REAL_ID, CODEX_REAL_ID, Env, OPENCODE_REAL_ID, Snapshot, assert_ok_json,
+};
 use std::path::PathBuf;
 
 const AGENTS: [(&str, &str); 3] = [
@@ -69,7 +68,7 @@ fn reading_commands_change_no_home() {
         assert!(
             output.status.success(),
             "{args:?}: {}",
-            harden::stderr(&output)
+            crate::harden::stderr(&output)
         );
         assert_unchanged(&env, &before, None, &format!("{args:?}"));
     }
@@ -93,7 +92,7 @@ fn reading_commands_change_no_home() {
                 assert!(
                     output.status.success(),
                     "{args:?}: {}",
-                    harden::stderr(&output)
+                    crate::harden::stderr(&output)
                 );
                 assert_unchanged(&env, &before, None, &format!("{args:?}"));
             }
@@ -114,7 +113,7 @@ fn transfers_and_undo_change_only_the_target() {
             assert!(target.starts_with(env.home_of(to)), "{target:?}");
 
             let undo = env.run(&["undo"]);
-            assert!(undo.status.success(), "{}", harden::stderr(&undo));
+            assert!(undo.status.success(), "{}", crate::harden::stderr(&undo));
             assert_unchanged(&env, &before, Some(to), &format!("undo of {from} → {to}"));
             // A file-backed target is back as it was; a database keeps its other rows.
             if to != "opencode" {
@@ -169,7 +168,7 @@ fn a_wal_mode_database_is_read_without_changing_it() {
         assert!(
             output.status.success(),
             "{args:?}: {}",
-            harden::stderr(&output)
+            crate::harden::stderr(&output)
         );
         assert_unchanged(&env, &others, Some("claude"), &format!("{args:?}"));
     }
@@ -185,7 +184,7 @@ fn undo_after_the_session_was_deleted() {
     let rollout = PathBuf::from(report["target"]["path"].as_str().unwrap());
     std::fs::remove_file(&rollout).unwrap();
     let undo = env.run(&["undo"]);
-    assert!(undo.status.success(), "{}", harden::stderr(&undo));
+    assert!(undo.status.success(), "{}", crate::harden::stderr(&undo));
     let id = report["target"]["session_id"].as_str().unwrap();
     let rows: i64 = rusqlite::Connection::open(env.codex_home().join("state_5.sqlite"))
         .unwrap()

@@ -1,21 +1,8 @@
 //! The command-line contract, end to end, in a temp HOME.
 
-use assert_cmd::Command;
+use crate::support::{handoff, workspace};
 use serde_json::Value;
 use std::path::Path;
-
-fn workspace() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn handoff(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("handoff").unwrap();
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .current_dir(home);
-    cmd
-}
 
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -339,7 +326,7 @@ fn config_edit_runs_the_editor_and_validates_the_result() {
 #[test]
 fn agent_homes_follow_the_agents_environment_and_the_config_wins() {
     let home = tempfile::tempdir().unwrap();
-    let agents = |cmd: &mut Command| -> Vec<Value> {
+    let agents = |cmd: &mut assert_cmd::Command| -> Vec<Value> {
         let output = cmd.args(["agents", "--json"]).output().unwrap();
         serde_json::from_slice(&output.stdout).unwrap()
     };

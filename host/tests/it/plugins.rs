@@ -1,10 +1,8 @@
 //! Plugin isolation through the real loader: a plugin that panics, answers garbage, speaks a newer
 //! transcript version or hangs is an error naming it, and the other agents keep working.
 
-mod support;
-
+use crate::support::{handoff, install_plugins, plugin_library, stderr, stdout};
 use serde_json::Value;
-use support::{handoff, install_plugins, plugin_library, stderr, stdout};
 
 fn home_with_faulty_plugin() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();

@@ -2,10 +2,7 @@
 //! process holds locked, and from a session the agent is still appending to.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod harden;
-mod support;
-
-use harden::{
+use crate::harden::{
     CLAUDE_REAL_ID, CODEX_REAL_ID, Env, assert_clean_error, assert_no_temp_files, assert_ok_json,
 };
 use serde_json::Value;
@@ -54,7 +51,11 @@ fn texts_of(env: &Env, agent: &str, id: &str) -> Vec<String> {
         "json",
         "--no-redact-secrets",
     ]);
-    assert!(output.status.success(), "{}", harden::stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::harden::stderr(&output)
+    );
     let transcript: Value = serde_json::from_slice(&output.stdout).unwrap();
     transcript["messages"]
         .as_array()
@@ -206,7 +207,7 @@ fn a_locked_codex_index_is_waited_for_and_never_half_written() {
             .join("\n")
             .contains("HOK_FINAL_REPLY_c3f8")
     );
-    assert!(!harden::stderr(&output).is_empty());
+    assert!(!crate::harden::stderr(&output).is_empty());
     assert_no_temp_files(env.home.path());
 }
 
@@ -318,7 +319,7 @@ fn a_locked_opencode_source_is_waited_for_or_refused_cleanly() {
         let db = env.opencode_home().join("opencode.db");
         let holder = rusqlite::Connection::open(&db).unwrap();
         holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
-        let args = transfer_args(&env, "opencode", "claude", harden::OPENCODE_REAL_ID);
+        let args = transfer_args(&env, "opencode", "claude", crate::harden::OPENCODE_REAL_ID);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let started = Instant::now();
         let child = spawn(&env, &args);

@@ -1,0 +1,17 @@
+//! The host's integration tests, in one binary: one link for all of them, and cargo runs their
+//! tests in parallel.
+
+mod harden;
+mod support;
+
+mod cli;
+mod concurrency;
+mod conformance;
+mod fuzz_corpus;
+mod immutability;
+mod list_cache;
+mod malformed;
+mod plugin_aider;
+mod plugin_paths;
+mod plugins;
+mod transfer;
