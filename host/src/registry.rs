@@ -7,8 +7,8 @@ use crate::error::{Error, Kind};
 use anyhow::{Context, Result, anyhow, bail};
 use handoff_plugin_api::ffi::{AdapterBox, AdapterModuleRef, load_module};
 use handoff_plugin_api::{
-    AdapterError, AgentInfo, ErrorKind, ExtractRequest, Extracted, IR_VERSION, InjectRequest,
-    Injected, ListRequest, SessionSummary, decode_error,
+    AdapterError, AgentInfo, ErrorKind, ExtractRequest, Extracted, Hello, IR_VERSION, Injected,
+    ListRequest, Method, Mismatch, Remove, SessionSummary, decode_error, newer_transcript,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
@@ -39,12 +39,65 @@ impl Agent {
         if info.name.is_empty() || info.name != adapter.name().as_str() {
             bail!("its name() and info().name disagree or are empty");
         }
-        Ok(Self {
+        let agent = Self {
             info,
             origin,
             adapter: Arc::new(adapter),
             timeout,
-        })
+        };
+        agent.handshake()?;
+        Ok(agent)
+    }
+
+    /// Says hello and checks the answer, before any other call: a plugin outside this handoff's
+    /// range is refused with one line saying which side to upgrade.
+    fn handshake(&self) -> Result<()> {
+        let host = Hello::current(
+            format!("handoff {}", env!("CARGO_PKG_VERSION")),
+            &[Remove::NAME],
+        );
+        let plugin = match self.request(&host) {
+            Ok(plugin) => plugin,
+            // Built before the handshake: the wrapper of API 1.0 knows no `hello`.
+            Err(e)
+                if e.adapter == Some(ErrorKind::Unsupported)
+                    && e.message.contains("unknown method") =>
+            {
+                Hello {
+                    protocol: 1,
+                    min_protocol: 1,
+                    ir_version: 1,
+                    methods: Vec::new(),
+                    software: String::from("handoff-plugin-api 1.0"),
+                }
+            }
+            // The plugin refused this handoff; its line says why.
+            Err(e) => return Err(e.into()),
+        };
+        match host.mismatch(&plugin) {
+            None => Ok(()),
+            Some(Mismatch::UpgradeSelf) => bail!(
+                "plugin {} needs a newer handoff: upgrade handoff (it needs protocol {} and transcript version {}; {} speaks up to {} and {})",
+                self.info.name,
+                plugin.min_protocol,
+                plugin.ir_version,
+                host.software,
+                host.protocol,
+                host.ir_version
+            ),
+            Some(Mismatch::UpgradePeer) => bail!(
+                "plugin {} is too old for this handoff: upgrade the plugin (it speaks protocol {}; {} needs {} or later)",
+                self.info.name,
+                plugin.protocol,
+                host.software,
+                host.min_protocol
+            ),
+        }
+    }
+
+    /// A typed operation added after the ABI froze ([`Method`]).
+    pub fn request<M: Method>(&self, request: &M) -> Result<M::Answer, Error> {
+        self.invoke(M::NAME, request)
     }
 
     pub fn name(&self) -> &str {
@@ -67,28 +120,24 @@ impl Agent {
         let extracted = self.invoke_with("extract", request, crate::wire::decode_extracted)?;
         let version = extracted.transcript.ir_version;
         if version > IR_VERSION {
-            return Err(Error::from_adapter(
-                ErrorKind::Internal,
-                format!(
-                    "{}: answered transcript version {version}, this handoff knows up to {IR_VERSION}; upgrade handoff",
-                    self.who()
-                ),
-            ));
+            return Err(self.newer_transcript_error(version));
         }
         Ok(extracted)
     }
 
-    pub fn inject(&self, request: &InjectRequest) -> Result<Injected, Error> {
-        self.invoke("inject", request)
+    fn newer_transcript_error(&self, version: u32) -> Error {
+        Error::from_adapter(
+            ErrorKind::Internal,
+            format!(
+                "{}: answered transcript version {version}, this handoff knows up to {IR_VERSION}; upgrade handoff",
+                self.who()
+            ),
+        )
     }
 
-    /// A method added after the ABI froze (`remove`, …).
-    pub fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        method: &str,
-        request: &Req,
-    ) -> Result<Resp, Error> {
-        self.invoke(method, request)
+    /// An [`handoff_plugin_api::InjectRequest`], or anything that serializes as one (a borrowed transcript).
+    pub fn inject(&self, request: &impl Serialize) -> Result<Injected, Error> {
+        self.invoke("inject", request)
     }
 
     /// Runs one operation on a worker thread so a plugin that hangs becomes an error after the
@@ -152,11 +201,13 @@ impl Agent {
             }
         };
         match answer {
-            Ok(text) => decode(&text).map_err(|e| {
-                Error::from_adapter(
+            Ok(text) => decode(&text).map_err(|e| match newer_transcript(&text) {
+                // Not garbage: a transcript of a version this handoff cannot read yet.
+                Some(version) => self.newer_transcript_error(version),
+                None => Error::from_adapter(
                     ErrorKind::Internal,
                     format!("{}: {op} answered invalid JSON: {e}", self.who()),
-                )
+                ),
             }),
             Err(text) => {
                 let AdapterError { kind, message } = decode_error(&text);

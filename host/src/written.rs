@@ -3,7 +3,7 @@
 //! removed together with database rows by the adapter that wrote them.
 
 use anyhow::{Context, Result, bail};
-use handoff_plugin_api::{Injected, Written};
+use handoff_plugin_api::{Injected, Remove, Written};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -73,7 +73,7 @@ pub fn remove(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<
         .iter()
         .any(|w| matches!(w, Written::Rows { .. }))
     {
-        let _: serde_json::Value = agent.call("remove", injected)?;
+        agent.request(&Remove(injected.clone()))?;
     }
     for written in &injected.written {
         if let Written::File { path } = written {

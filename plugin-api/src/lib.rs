@@ -35,6 +35,16 @@ pub trait Adapter: Send + Sync + 'static {
     fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>>;
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted>;
     fn inject(&self, request: InjectRequest) -> AdapterResult<Injected>;
+    /// The optional methods this adapter answers ([`Remove::NAME`], …), told in the handshake.
+    const METHODS: &'static [&'static str] = &[];
+    /// Takes back what [`Adapter::inject`] wrote to a database (the host removes files itself).
+    /// Adapters that write only files need not implement it.
+    fn remove(&self, request: Remove) -> AdapterResult<serde_json::Value> {
+        // Adapters written before `remove` was typed answer it through `call`.
+        let request = serde_json::to_value(&request)
+            .map_err(|e| AdapterError::internal(format!("cannot encode remove: {e}")))?;
+        self.call(Remove::NAME, request)
+    }
     /// Operations added after the ABI froze. Unknown methods are [`ErrorKind::Unsupported`].
     fn call(&self, method: &str, _request: serde_json::Value) -> AdapterResult<serde_json::Value> {
         Err(AdapterError::unsupported(format!(
@@ -185,20 +195,40 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
     }
 
     fn inject(&self, request: RStr<'_>) -> RResult<RString, RString> {
+        let text = request.as_str();
         self.run(
             request,
-            |a, r: InjectRequest| a.inject(r),
+            |a, r: InjectRequest| {
+                check_transcript_version(a.name(), r.transcript.ir_version)?;
+                a.inject(r)
+            },
             serde_json::to_string,
         )
+        .map_err(|error| {
+            // A request this plugin cannot read may be a newer transcript: say so.
+            match newer_transcript(text) {
+                Some(version) => {
+                    encode_error(&transcript_too_new(self.name().as_str(), version)).into()
+                }
+                None => error,
+            }
+        })
     }
 
     fn call(&self, method: RStr<'_>, request: RStr<'_>) -> RResult<RString, RString> {
-        let method = method.as_str();
-        self.run(
-            request,
-            |a, r: serde_json::Value| a.call(method, r),
-            serde_json::to_string,
-        )
+        match method.as_str() {
+            Hello::NAME => self.run(
+                request,
+                |a, host: Hello| hello::<A>(a, &host),
+                serde_json::to_string,
+            ),
+            Remove::NAME => self.run(request, |a, r: Remove| a.remove(r), serde_json::to_string),
+            method => self.run(
+                request,
+                |a, r: serde_json::Value| a.call(method, r),
+                serde_json::to_string,
+            ),
+        }
     }
 }
 
@@ -244,6 +274,61 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The plugin's side of the handshake: what it speaks, unless the host is outside its range.
+fn hello<A: Adapter>(adapter: &A, host: &Hello) -> AdapterResult<Hello> {
+    let mine = Hello::current(
+        format!("handoff-plugin-api {}", env!("CARGO_PKG_VERSION")),
+        A::METHODS,
+    );
+    match mine.mismatch(host) {
+        None => Ok(mine),
+        Some(Mismatch::UpgradeSelf) => Err(AdapterError::unsupported(format!(
+            "plugin {} is older than {} (protocol {}, transcript {}): upgrade the plugin",
+            adapter.name(),
+            host.software,
+            host.min_protocol,
+            host.ir_version
+        ))),
+        Some(Mismatch::UpgradePeer) => Err(AdapterError::unsupported(format!(
+            "plugin {} needs a newer handoff than {} (protocol {} or later): upgrade handoff",
+            adapter.name(),
+            host.software,
+            mine.min_protocol
+        ))),
+    }
+}
+
+fn check_transcript_version(name: &str, version: u32) -> AdapterResult<()> {
+    if version > IR_VERSION {
+        return Err(transcript_too_new(name, version));
+    }
+    Ok(())
+}
+
+fn transcript_too_new(name: &str, version: u32) -> AdapterError {
+    AdapterError::unsupported(format!(
+        "plugin {name} reads transcripts up to version {IR_VERSION}, handoff sent version {version}: upgrade the plugin"
+    ))
+}
+
+/// The version of the transcript inside a request or answer this side could not read, when it
+/// is newer than this side knows.
+pub fn newer_transcript(json: &str) -> Option<u32> {
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        transcript: VersionOnly,
+    }
+    #[derive(serde::Deserialize)]
+    struct VersionOnly {
+        ir_version: u32,
+    }
+    let version = serde_json::from_str::<Versioned>(json)
+        .ok()?
+        .transcript
+        .ir_version;
+    (version > IR_VERSION).then_some(version)
+}
+
 /// Decodes an operation's error string (JSON, or plain text from a foreign adapter).
 pub fn decode_error(text: &str) -> AdapterError {
     serde_json::from_str(text).unwrap_or_else(|_| AdapterError::internal(text.to_owned()))
@@ -252,6 +337,105 @@ pub fn decode_error(text: &str) -> AdapterError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Default)]
+    struct Quiet;
+
+    impl Adapter for Quiet {
+        fn name(&self) -> &str {
+            "quiet"
+        }
+        fn info(&self) -> AgentInfo {
+            AgentInfo {
+                name: "quiet".into(),
+                display_name: "Quiet".into(),
+                version: "0".into(),
+                capabilities: Capabilities::default(),
+                default_home: "/".into(),
+                resume_command: None,
+            }
+        }
+        fn list_sessions(&self, _: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+            Ok(Vec::new())
+        }
+        fn extract(&self, _: ExtractRequest) -> AdapterResult<Extracted> {
+            Err(AdapterError::not_found("none"))
+        }
+        fn inject(&self, _: InjectRequest) -> AdapterResult<Injected> {
+            Ok(Injected::default())
+        }
+    }
+
+    fn say_hello(host: &Hello) -> Result<Hello, AdapterError> {
+        let adapter = root_module::<Quiet>().new_adapter()();
+        let request = serde_json::to_string(host).unwrap();
+        match adapter.call(Hello::NAME.into(), request.as_str().into()) {
+            RResult::ROk(answer) => Ok(serde_json::from_str(answer.as_str()).unwrap()),
+            RResult::RErr(error) => Err(decode_error(error.as_str())),
+        }
+    }
+
+    /// The plugin's half of the handshake: it answers a host it can work with, and refuses one
+    /// outside its range saying which side to upgrade.
+    #[test]
+    fn a_plugin_answers_hello_and_refuses_a_host_outside_its_range() {
+        let host = Hello::current("handoff test", &[Remove::NAME]);
+        let answer = say_hello(&host).unwrap();
+        assert_eq!(answer.protocol, PROTOCOL_VERSION);
+        assert_eq!(answer.ir_version, IR_VERSION);
+
+        let too_old = Hello {
+            protocol: 0,
+            min_protocol: 0,
+            ..host.clone()
+        };
+        let error = say_hello(&too_old).unwrap_err();
+        assert!(error.message.contains("upgrade handoff"), "{error}");
+
+        let too_new = Hello {
+            min_protocol: PROTOCOL_VERSION + 1,
+            protocol: PROTOCOL_VERSION + 1,
+            ..host
+        };
+        let error = say_hello(&too_new).unwrap_err();
+        assert!(error.message.contains("upgrade the plugin"), "{error}");
+    }
+
+    /// A transcript newer than the plugin knows is refused by name, not read silently.
+    #[test]
+    fn a_plugin_refuses_a_newer_transcript() {
+        let adapter = root_module::<Quiet>().new_adapter()();
+        let mut transcript = Transcript::new(SessionMeta::default(), Vec::new());
+        transcript.ir_version = IR_VERSION + 1;
+        let request = InjectRequest {
+            home: None,
+            cwd: "/".into(),
+            mode: InjectMode::Plan,
+            transcript,
+        };
+        let request = serde_json::to_string(&request).unwrap();
+        let RResult::RErr(error) = adapter.inject(request.as_str().into()) else {
+            panic!("a newer transcript was read");
+        };
+        let error = decode_error(error.as_str());
+        assert!(
+            error.message.contains("upgrade the plugin")
+                && error
+                    .message
+                    .contains(&format!("version {}", IR_VERSION + 1)),
+            "{error}"
+        );
+        // One this plugin cannot even parse is named the same way.
+        let unreadable = request.replacen("\"messages\":[]", "\"messages\":[{\"role\":7}]", 1);
+        let RResult::RErr(error) = adapter.inject(unreadable.as_str().into()) else {
+            panic!("garbage was read");
+        };
+        assert!(
+            decode_error(error.as_str())
+                .message
+                .contains("upgrade the plugin")
+        );
+    }
 
     #[test]
     fn an_extraction_encodes_to_the_same_bytes_as_serde_json() {

@@ -237,3 +237,85 @@ impl fmt::Display for AdapterError {
 impl std::error::Error for AdapterError {}
 
 pub type AdapterResult<T> = Result<T, AdapterError>;
+
+/// The protocol this API speaks. 1 was the frozen ABI alone; 2 added the [`Hello`] handshake.
+/// Bumped when a host and a plugin built from different versions must know of each other.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The oldest protocol this API still works with: plugins built before the handshake (they
+/// answer `hello` as an unknown method) speak 1.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+
+/// An operation added after the ABI froze: carried by `call` under [`Method::NAME`], its request
+/// and answer typed here so neither side spells a method name or guesses a shape.
+pub trait Method: Serialize + serde::de::DeserializeOwned {
+    const NAME: &'static str;
+    type Answer: Serialize + serde::de::DeserializeOwned;
+}
+
+/// The handshake, both ways: before its first call the host says hello with what it speaks, and
+/// the plugin answers with what it speaks. Each side refuses a peer outside its range with one
+/// line that says which side to upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// The newest protocol this side speaks.
+    pub protocol: u32,
+    /// The oldest protocol this side still works with.
+    pub min_protocol: u32,
+    /// The newest transcript version this side reads and writes.
+    pub ir_version: u32,
+    /// The optional methods this side answers (plugins) or may call (hosts).
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Who is speaking, for messages: `handoff 0.2.0`, `handoff-plugin-api 1.1.0`.
+    #[serde(default)]
+    pub software: String,
+}
+
+impl Method for Hello {
+    const NAME: &'static str = "hello";
+    type Answer = Hello;
+}
+
+impl Hello {
+    /// What this build of the API speaks, with these optional methods.
+    pub fn current(software: impl Into<String>, methods: &[&str]) -> Self {
+        Self {
+            protocol: PROTOCOL_VERSION,
+            min_protocol: MIN_PROTOCOL_VERSION,
+            ir_version: crate::model::IR_VERSION,
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            software: software.into(),
+        }
+    }
+
+    /// Why `self` cannot work with `peer`, if it cannot: the peer needs a newer `self`
+    /// ([`Mismatch::UpgradeSelf`]) or is older than `self` still supports
+    /// ([`Mismatch::UpgradePeer`]).
+    pub fn mismatch(&self, peer: &Hello) -> Option<Mismatch> {
+        if peer.min_protocol > self.protocol || peer.ir_version > self.ir_version {
+            Some(Mismatch::UpgradeSelf)
+        } else if peer.protocol < self.min_protocol {
+            Some(Mismatch::UpgradePeer)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which side of a handshake is too old.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatch {
+    UpgradeSelf,
+    UpgradePeer,
+}
+
+/// `remove`: takes back what an inject wrote, by the adapter that wrote it (database rows; the
+/// host removes files itself). The request is the inject's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Remove(pub Injected);
+
+impl Method for Remove {
+    const NAME: &'static str = "remove";
+    type Answer = serde_json::Value;
+}

@@ -61,7 +61,7 @@ pub fn inject(
         mode,
         transcript,
     };
-    Ok(agent.call("inject", &request)?)
+    Ok(agent.inject(&request)?)
 }
 
 #[cfg(test)]

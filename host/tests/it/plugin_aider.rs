@@ -1,7 +1,10 @@
 //! The example Aider plugin (`examples/aider`) through the real host: built as a `cdylib`,
 //! installed into `~/.handoff/plugins`, loaded, and used as a source and as a target.
 
-use crate::support::{handoff, install_plugins, plugin_library, stderr, stdout, workspace};
+use crate::support::{
+    aider_built_against_api_1_0, handoff, install_plugins, plugin_library, stderr, stdout,
+    workspace,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -215,4 +218,40 @@ fn injecting_into_an_existing_history_only_appends_and_undo_restores_it() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(&history).unwrap(), before);
+}
+
+/// The example plugin built against the plugin API as it was before the handshake (1.0) loads
+/// into this handoff and works both ways.
+#[test]
+fn the_plugin_built_against_the_previous_api_still_works() {
+    let library = match aider_built_against_api_1_0() {
+        Ok(library) => library,
+        Err(why) => panic!("cannot build the API 1.0 plugin: {why} (clone with history)"),
+    };
+    let home = tempfile::tempdir().unwrap();
+    install_plugins(home.path(), &[library]);
+    let project = tempfile::tempdir().unwrap();
+    let project = project.path().canonicalize().unwrap();
+    std::fs::write(project.join(HISTORY), aider_fixture()).unwrap();
+    let run = |args: &[&str]| {
+        handoff(home.path())
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let agents = json_of(&run(&["agents", "--json"]));
+    let aider = agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "aider")
+        .unwrap_or_else(|| panic!("not loaded: {agents}"));
+    assert_eq!(aider["origin"], "plugin");
+    let report = json_of(&run(&["aider", "claude", "--json"]));
+    assert!(
+        report["source"]["messages"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    assert!(Path::new(report["target"]["path"].as_str().unwrap()).exists());
 }

@@ -110,6 +110,47 @@ fn a_plugin_that_fails_to_start_is_skipped_and_builtins_still_work() {
     }
 }
 
+/// The handshake: a plugin that needs a newer handoff, and one older than this handoff
+/// supports, are each refused with one line saying what to upgrade; the other agents work.
+#[test]
+fn the_handshake_refuses_a_plugin_too_new_or_too_old() {
+    for (mode, upgrade) in [
+        ("hello-too-new", "upgrade handoff"),
+        ("hello-too-old", "upgrade the plugin"),
+    ] {
+        let home = home_with_faulty_plugin();
+        let output = handoff(home.path())
+            .env("HANDOFF_FAULTY_MODE", mode)
+            .args(["agents", "--json"])
+            .output()
+            .unwrap();
+        let err = stderr(&output);
+        assert!(output.status.success(), "{mode}: {err}");
+        let warnings: Vec<&str> = err.lines().collect();
+        assert_eq!(warnings.len(), 1, "{mode}: {err}");
+        assert!(
+            warnings[0].contains("skipped plugin") && warnings[0].contains(upgrade),
+            "{mode}: {err}"
+        );
+        let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(agents.len(), 3, "{mode}: only the built-ins");
+    }
+}
+
+/// A plugin built before the handshake answers `hello` as an unknown method: it speaks
+/// protocol 1, which this handoff still supports.
+#[test]
+fn a_plugin_from_before_the_handshake_still_loads() {
+    let home = home_with_faulty_plugin();
+    let output = handoff(home.path())
+        .env("HANDOFF_FAULTY_MODE", "pre-handshake")
+        .args(["faulty", "claude", "--no-inject", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("FAULTY_USER_TEXT"));
+}
+
 #[test]
 fn invalid_json_and_a_newer_transcript_version_are_errors() {
     let home = home_with_faulty_plugin();

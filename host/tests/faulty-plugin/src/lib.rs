@@ -3,7 +3,9 @@
 //! `panic-new`, `panic-info`, `panic-list`, `panic-extract`, `panic-inject`, `invalid-json`
 //! (answers that are not JSON), `newer-ir` (a transcript version from the future), `hang`
 //! (extract never returns), `bad-readback` (inject writes a file that reads back wrong),
-//! `write-outside` (inject writes next to its home instead of inside it).
+//! `write-outside` (inject writes next to its home instead of inside it), `hello-too-new` and
+//! `hello-too-old` (a protocol this handoff does not speak), `pre-handshake` (answers `hello` as
+//! the API 1.0 wrapper did: an unknown method).
 //! Anything else: a well-behaved agent with one session.
 #![allow(non_local_definitions)]
 
@@ -18,7 +20,7 @@ use handoff_plugin_api::ffi::{
 };
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectRequest, Injected, ListRequest, Message, Part, Role, SessionMeta, SessionSummary,
+    Hello, InjectRequest, Injected, ListRequest, Message, Part, Role, SessionMeta, SessionSummary,
     Transcript, Written,
 };
 
@@ -32,10 +34,63 @@ pub fn handoff_root_module() -> AdapterModuleRef {
 }
 
 extern "C" fn new_adapter() -> AdapterBox {
-    if mode() == "invalid-json" {
-        AdapterFfi_TO::from_value(Garbage, TD_Opaque)
-    } else {
-        handoff_plugin_api::root_module::<Faulty>().new_adapter()()
+    let faulty = || handoff_plugin_api::root_module::<Faulty>().new_adapter()();
+    let hello = |protocol| {
+        let hello = Hello {
+            protocol,
+            min_protocol: protocol,
+            ..Hello::current("faulty 0", &[])
+        };
+        RResult::ROk(serde_json::to_string(&hello).unwrap_or_default().into())
+    };
+    match mode().as_str() {
+        "invalid-json" => AdapterFfi_TO::from_value(Garbage, TD_Opaque),
+        "hello-too-new" => Greeter::boxed(faulty(), hello(99)),
+        "hello-too-old" => Greeter::boxed(faulty(), hello(0)),
+        "pre-handshake" => Greeter::boxed(faulty(), unknown_method("hello")),
+        _ => faulty(),
+    }
+}
+
+/// What the API 1.0 wrapper answered to a method it did not know.
+fn unknown_method(method: &str) -> RResult<RString, RString> {
+    let error = AdapterError::unsupported(format!("faulty: unknown method {method:?}"));
+    RResult::RErr(serde_json::to_string(&error).unwrap_or_default().into())
+}
+
+/// The well-behaved adapter, but for its answer to `hello`.
+struct Greeter {
+    inner: AdapterBox,
+    hello: RResult<RString, RString>,
+}
+
+impl Greeter {
+    fn boxed(inner: AdapterBox, hello: RResult<RString, RString>) -> AdapterBox {
+        AdapterFfi_TO::from_value(Greeter { inner, hello }, TD_Opaque)
+    }
+}
+
+impl AdapterFfi for Greeter {
+    fn name(&self) -> RString {
+        self.inner.name()
+    }
+    fn info(&self) -> RString {
+        self.inner.info()
+    }
+    fn list_sessions(&self, request: RStr<'_>) -> RResult<RString, RString> {
+        self.inner.list_sessions(request)
+    }
+    fn extract(&self, request: RStr<'_>) -> RResult<RString, RString> {
+        self.inner.extract(request)
+    }
+    fn inject(&self, request: RStr<'_>) -> RResult<RString, RString> {
+        self.inner.inject(request)
+    }
+    fn call(&self, method: RStr<'_>, request: RStr<'_>) -> RResult<RString, RString> {
+        match method.as_str() {
+            "hello" => self.hello.clone(),
+            _ => self.inner.call(method, request),
+        }
     }
 }
 
@@ -58,8 +113,12 @@ impl AdapterFfi for Garbage {
     fn inject(&self, _: RStr<'_>) -> RResult<RString, RString> {
         RResult::ROk("".into())
     }
-    fn call(&self, _: RStr<'_>, _: RStr<'_>) -> RResult<RString, RString> {
-        RResult::ROk("nope".into())
+    fn call(&self, method: RStr<'_>, _: RStr<'_>) -> RResult<RString, RString> {
+        // It passes the handshake as a plugin from before it, to show its garbage later.
+        match method.as_str() {
+            "hello" => unknown_method("hello"),
+            _ => RResult::ROk("nope".into()),
+        }
     }
 }
 

@@ -37,15 +37,71 @@ pub fn plugin_library(package: &str) -> PathBuf {
         assert!(status.success(), "building the test plugins failed");
         target.join("debug")
     });
+    dir.join(library_name(package))
+}
+
+/// The last commit whose `handoff-plugin-api` is 1.0.0, the API before the handshake.
+pub const API_1_0_COMMIT: &str = "a89b2c9ad26b91dda520af644b9821fde8dd9f0f";
+
+/// The example Aider plugin built from the repository as it was at `API_1_0_COMMIT` (its own
+/// tree, lockfile and target dir), or why it cannot be: the commit is missing from a shallow
+/// clone or an export without history.
+pub fn aider_built_against_api_1_0() -> Result<PathBuf, String> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = workspace().join("target/test-plugins-api-1.0");
+            let tree = root.join("tree");
+            if !tree.join(".complete").exists() {
+                let _ = std::fs::remove_dir_all(&tree);
+                std::fs::create_dir_all(&tree).map_err(|e| e.to_string())?;
+                let archive = Command::new("git")
+                    .current_dir(workspace())
+                    .args(["archive", "--format=tar", API_1_0_COMMIT])
+                    .output()
+                    .map_err(|e| format!("git: {e}"))?;
+                if !archive.status.success() {
+                    return Err(format!(
+                        "commit {API_1_0_COMMIT} is not in this clone: {}",
+                        String::from_utf8_lossy(&archive.stderr).trim()
+                    ));
+                }
+                let mut tar = Command::new("tar")
+                    .current_dir(&tree)
+                    .arg("-x")
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("tar: {e}"))?;
+                std::io::Write::write_all(tar.stdin.as_mut().unwrap(), &archive.stdout)
+                    .map_err(|e| e.to_string())?;
+                drop(tar.stdin.take());
+                assert!(tar.wait().unwrap().success(), "tar failed");
+                std::fs::write(tree.join(".complete"), "").unwrap();
+            }
+            let status = Command::new(env!("CARGO"))
+                .current_dir(&tree)
+                .args(["build", "--quiet", "--locked", "-p", "handoff-aider"])
+                .arg("--target-dir")
+                .arg(root.join("target"))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the API 1.0 aider plugin failed");
+            Ok(root
+                .join("target/debug")
+                .join(library_name("handoff-aider")))
+        })
+        .clone()
+}
+
+fn library_name(package: &str) -> String {
     let stem = package.replace('-', "_");
-    let name = if cfg!(target_os = "macos") {
+    if cfg!(target_os = "macos") {
         format!("lib{stem}.dylib")
     } else if cfg!(windows) {
         format!("{stem}.dll")
     } else {
         format!("lib{stem}.so")
-    };
-    dir.join(name)
+    }
 }
 
 /// Copies plugin libraries into `<home>/.handoff/plugins` with private modes.
