@@ -8,6 +8,7 @@ mod cli;
 mod concurrency;
 mod conformance;
 mod fuzz_corpus;
+mod human_output;
 mod immutability;
 mod list_cache;
 mod malformed;

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
+pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
 const AGENTS: [&str; 3] = ["claude", "codex", "opencode"];
@@ -19,9 +19,9 @@ const MARKERS: [&str; 4] = [
     "HOK_FINAL_REPLY_c3f8",
 ];
 
-struct Env {
-    home: tempfile::TempDir,
-    project: PathBuf,
+pub(crate) struct Env {
+    pub(crate) home: tempfile::TempDir,
+    pub(crate) project: PathBuf,
 }
 
 fn source_id(agent: &str) -> &'static str {
@@ -33,7 +33,7 @@ fn source_id(agent: &str) -> &'static str {
 }
 
 /// A HOME holding one real session of each agent, and an empty project directory.
-fn env() -> Env {
+pub(crate) fn env() -> Env {
     let home = tempfile::tempdir().unwrap();
     let fixtures = |agent: &str| {
         workspace()
@@ -71,7 +71,7 @@ fn env() -> Env {
 }
 
 impl Env {
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
         handoff(self.home.path())
             .current_dir(&self.project)
             .args(args)
@@ -407,7 +407,7 @@ fn the_latest_session_of_the_project_is_the_default_source() {
 
 /// A HOME whose Claude session was recorded in `repo` (a git repository with a `src/`), as if
 /// the client had run there.
-fn repo_env() -> (Env, PathBuf) {
+pub(crate) fn repo_env() -> (Env, PathBuf) {
     let env = env();
     let repo = env.project.join("repo");
     std::fs::create_dir_all(repo.join(".git")).unwrap();
