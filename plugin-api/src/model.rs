@@ -11,6 +11,11 @@ use serde_json::{Map, Value};
 /// transcripts of a newer version than they know.
 pub const IR_VERSION: u32 = 1;
 
+/// The output of a tool call that never got a result (the agent was interrupted, or the result
+/// was lost): the host's normalize step gives every such call this result, marked as an error,
+/// so writers always receive calls paired with exactly one result.
+pub const INTERRUPTED_OUTPUT: &str = "interrupted: the tool call got no result";
+
 /// One conversation, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {

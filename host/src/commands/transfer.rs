@@ -9,7 +9,7 @@ use crate::budget::BudgetReport;
 use crate::config::Format;
 use crate::error::{Kind, fail};
 use crate::output;
-use crate::pipeline::{self, Action, Progress, Report, Request};
+use crate::pipeline::{self, Action, Normalized, Progress, Report, Request};
 use crate::redact::RedactionCounts;
 use crate::ui::{Ui, duration, tilde};
 
@@ -116,10 +116,11 @@ fn show_progress(ui: &Ui, request: &Request, event: Progress) {
         Progress::Converted {
             redactions,
             budget,
+            normalized,
             skipped_lines,
         } => ui.step(&format!(
             "Extracted context{}",
-            extract_notes(redactions, budget, skipped_lines)
+            extract_notes(redactions, budget, normalized, skipped_lines)
         )),
         Progress::Warning(text) => ui.warn(text),
     }
@@ -157,7 +158,12 @@ fn short_id(id: &str) -> &str {
 }
 
 /// ` (3 secrets redacted, 2 turns dropped to fit 150000 tokens, 1 unreadable line skipped)`
-fn extract_notes(redactions: &RedactionCounts, budget: &BudgetReport, skipped: usize) -> String {
+fn extract_notes(
+    redactions: &RedactionCounts,
+    budget: &BudgetReport,
+    normalized: &Normalized,
+    skipped: usize,
+) -> String {
     let mut notes = Vec::new();
     match redactions.total() {
         0 => {}
@@ -181,6 +187,11 @@ fn extract_notes(redactions: &RedactionCounts, budget: &BudgetReport, skipped: u
             "~{} → ~{} tokens",
             budget.tokens_before, budget.tokens_after
         ));
+    }
+    match normalized.interrupted_calls {
+        0 => {}
+        1 => notes.push(String::from("1 unanswered tool call marked interrupted")),
+        n => notes.push(format!("{n} unanswered tool calls marked interrupted")),
     }
     match skipped {
         0 => {}

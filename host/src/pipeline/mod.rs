@@ -1,12 +1,14 @@
-//! The transfer pipeline: extract → redact → budget → inject → verify, run by [`run`]. Data flows
+//! The transfer pipeline: extract → redact → budget → normalize → inject → verify, run by [`run`]. Data flows
 //! one way; each step only sees what the previous one produced. [`run`] owns the order, the
 //! rollback of a session that did not verify, and the history record; commands only build a
 //! [`Request`] and show the [`Report`].
 
+mod normalize;
 mod source;
 mod steps;
 mod verify;
 
+pub use normalize::{Normalized, normalize};
 pub use source::{Source, extract, extract_nearest, recorded_dir};
 pub use steps::{fit, inject, plan, redact, redactor};
 pub use verify::{Fingerprint, verify};
@@ -61,6 +63,8 @@ pub struct Report {
     pub skipped_lines: usize,
     pub sidechains: usize,
     pub budget: BudgetReport,
+    /// Tool calls given the interrupted result, and results kept as text.
+    pub normalized: Normalized,
     pub messages_written: usize,
     #[serde(skip)]
     pub user_messages: usize,
@@ -104,6 +108,7 @@ pub enum Progress<'a> {
     Converted {
         redactions: &'a RedactionCounts,
         budget: &'a BudgetReport,
+        normalized: &'a Normalized,
         skipped_lines: usize,
     },
     Warning(&'a str),
@@ -177,9 +182,11 @@ pub fn run(
         }
     };
     let budget = fit(transcript, plan);
+    let normalized = normalize(transcript);
     progress(Progress::Converted {
         redactions: &redactions,
         budget: &budget,
+        normalized: &normalized,
         skipped_lines: extracted.report.skipped_lines,
     });
 
@@ -195,6 +202,7 @@ pub fn run(
         skipped_lines: extracted.report.skipped_lines,
         sidechains: extracted.report.sidechains,
         budget,
+        normalized,
         messages_written: transcript.messages.len(),
         user_messages: users,
         assistant_messages: assistants,
