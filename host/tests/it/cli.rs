@@ -1,6 +1,6 @@
 //! The command-line contract, end to end, in a temp HOME.
 
-use crate::support::{handoff, workspace};
+use crate::support::{handoff, run_in, workspace};
 use serde_json::Value;
 use std::path::Path;
 
@@ -86,13 +86,7 @@ fn assert_one_error(output: &std::process::Output, code: i32, needle: &str) {
 #[test]
 fn exit_codes_tell_usage_from_nothing_there_from_broken() {
     let (home, project) = home_with_claude_session();
-    let run = |args: &[&str]| {
-        handoff(home.path())
-            .current_dir(&project)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_in(home.path(), &project, args);
 
     let ok = run(&["claude", "codex", "--dry-run"]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr_of(&ok));

@@ -2,17 +2,13 @@
 //! lines, a dry run, `list`, `status`, `agents` and an error. What changes from run to run (new
 //! ids, temp paths, ages, dates) is replaced by a placeholder before the comparison.
 
-use crate::support::{stderr, stdout};
+use crate::support::{run_in, stderr, stdout};
 use crate::transfer::{CLAUDE_ID, repo_env};
 
 /// Runs `args` from the repository of [`repo_env`] and snapshots what a person sees.
 fn assert_human(name: &str, args: &[&str]) {
     let (env, repo) = repo_env();
-    let output = crate::support::handoff(env.home.path())
-        .current_dir(&repo)
-        .args(args)
-        .output()
-        .unwrap();
+    let output = run_in(env.home.path(), &repo, args);
     let text = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         output.status.code().unwrap_or(-1),

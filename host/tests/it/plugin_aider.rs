@@ -2,7 +2,7 @@
 //! installed into `~/.handoff/plugins`, loaded, and used as a source and as a target.
 
 use crate::support::{
-    aider_built_against_api_1_0, handoff, install_plugins, plugin_library, stderr, stdout,
+    aider_built_against_api_1_0, handoff, install_plugins, plugin_library, run_in, stderr, stdout,
     workspace,
 };
 use serde_json::Value;
@@ -29,6 +29,16 @@ fn aider_fixture() -> String {
     .unwrap()
 }
 
+/// The aider row of `agents --json`.
+fn aider_entry(agents: &Value) -> &Value {
+    agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "aider")
+        .unwrap_or_else(|| panic!("aider not listed: {agents}"))
+}
+
 fn json_of(output: &std::process::Output) -> Value {
     assert!(output.status.success(), "{}", stderr(output));
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
@@ -42,12 +52,7 @@ fn the_plugin_is_listed_as_a_plugin() {
         .output()
         .unwrap();
     let agents = json_of(&output);
-    let aider = agents
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "aider")
-        .unwrap_or_else(|| panic!("aider not listed: {agents}"));
+    let aider = aider_entry(&agents);
     assert_eq!(aider["origin"], "plugin");
     assert_eq!(aider["display_name"], "Aider");
     assert!(
@@ -233,21 +238,9 @@ fn the_plugin_built_against_the_previous_api_still_works() {
     let project = tempfile::tempdir().unwrap();
     let project = project.path().canonicalize().unwrap();
     std::fs::write(project.join(HISTORY), aider_fixture()).unwrap();
-    let run = |args: &[&str]| {
-        handoff(home.path())
-            .current_dir(&project)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_in(home.path(), &project, args);
     let agents = json_of(&run(&["agents", "--json"]));
-    let aider = agents
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "aider")
-        .unwrap_or_else(|| panic!("not loaded: {agents}"));
-    assert_eq!(aider["origin"], "plugin");
+    assert_eq!(aider_entry(&agents)["origin"], "plugin");
     let report = json_of(&run(&["aider", "claude", "--json"]));
     assert!(
         report["source"]["messages"].as_u64().unwrap() > 0,

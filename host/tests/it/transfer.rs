@@ -1,7 +1,7 @@
 //! Transfers end to end through the `handoff` binary, from sessions the real clients wrote
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
-use crate::support::{handoff, stderr, stdout, workspace};
+use crate::support::{handoff, run_in, stderr, stdout, workspace};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -72,11 +72,7 @@ pub(crate) fn env() -> Env {
 
 impl Env {
     pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
-        handoff(self.home.path())
-            .current_dir(&self.project)
-            .args(args)
-            .output()
-            .unwrap()
+        run_in(self.home.path(), &self.project, args)
     }
 
     fn transfer_json(&self, from: &str, to: &str, extra: &[&str]) -> Value {
@@ -431,13 +427,7 @@ pub(crate) fn repo_env() -> (Env, PathBuf) {
 #[test]
 fn a_session_of_the_repository_is_found_from_any_folder_inside_it() {
     let (env, repo) = repo_env();
-    let run = |dir: &Path, args: &[&str]| {
-        handoff(env.home.path())
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |dir: &Path, args: &[&str]| run_in(env.home.path(), dir, args);
     let deep = repo.join("src/deep");
 
     let output = run(&deep, &["claude", "codex", "--json"]);

@@ -135,6 +135,11 @@ pub fn handoff(home: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// `handoff args`, run in `dir` with `home` as HOME.
+pub fn run_in(home: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    handoff(home).current_dir(dir).args(args).output().unwrap()
+}
+
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
