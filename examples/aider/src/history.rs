@@ -76,12 +76,9 @@ impl<'a> History<'a> {
     pub fn parse(bytes: &'a [u8]) -> Self {
         let mut history = History::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut offset = 0;
-        for raw in bytes.split(|&b| b == b'\n') {
-            let line_offset = offset;
-            offset += raw.len() + 1;
+        for (line_offset, raw) in lines(bytes) {
             let text = match std::str::from_utf8(raw) {
-                Ok(text) if !text.contains('\0') => text.strip_suffix('\r').unwrap_or(text),
+                Ok(text) if !text.contains('\0') => text,
                 _ => {
                     match history.sections.last_mut() {
                         Some(section) => section.skipped += 1,
@@ -137,6 +134,37 @@ impl<'a> History<'a> {
             n => format!("{stamp_id}-{}", n + 1),
         }
     }
+}
+
+/// A BOM some editors put at the start of a file; it is not part of the first line.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// The lines of the file, each with its offset, without its end: `\n`, `\r\n` or a lone `\r`
+/// (Markdown's three line ends; aider reads the file with Python's universal newlines, which
+/// knows the same three). As with splitting at each end, the text after the last end is a
+/// line too, empty when the file ends with one.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut offset = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let rest = bytes.get(offset..).unwrap_or_default();
+        let start = offset;
+        let line = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(end) => {
+                let crlf = rest.get(end..end + 2) == Some(b"\r\n");
+                offset += end + if crlf { 2 } else { 1 };
+                rest.get(..end).unwrap_or_default()
+            }
+            None => {
+                done = true;
+                rest
+            }
+        };
+        Some((start, line))
+    })
 }
 
 /// What a section holds as a conversation.

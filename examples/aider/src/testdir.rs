@@ -1,4 +1,4 @@
-//! A temporary directory for tests, removed on drop (std only: this crate has no dev-dependencies).
+//! A temporary directory for tests, removed on drop (std only, like the plugin itself).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -10,6 +10,7 @@
 
 use super::*;
 use crate::testdir::TestDir;
+use handoff_adapter_kit::testing::{Format, Observation, extracted, file_differences, listed};
 use handoff_plugin_api::{Message, Part, Role};
 use serde_json::json;
 
@@ -609,4 +610,48 @@ fn the_plugin_answers_through_its_exported_root_module() {
         .unwrap_err();
     let error = handoff_plugin_api::decode_error(error.as_str());
     assert_eq!(error.kind, ErrorKind::InvalidInput);
+}
+
+/// What list and extract make of a history file: its list rows, and every session's
+/// transcript, then the latest one's.
+fn observe(dir: &TestDir, history: &[u8]) -> Observation {
+    let file = dir.path().join(location::HISTORY_FILE);
+    std::fs::write(&file, history).unwrap();
+    let stamp = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(stamp)
+        .unwrap();
+    let rows = AiderAdapter
+        .list_sessions(ListRequest {
+            cwd: Some(dir.path().display().to_string()),
+            ..ListRequest::default()
+        })
+        .unwrap();
+    let ids = rows
+        .iter()
+        .map(|r| Some(r.session_id.as_str()))
+        .chain([None]);
+    let sessions: Vec<Value> = ids.map(|id| extracted(extract_from(dir, id))).collect();
+    vec![("list", listed(&rows)), ("extract", Value::Array(sessions))]
+}
+
+/// A history is understood however its lines end: aider's own sessions and one handoff
+/// imported, re-written with CRLF or CR line ends (both Markdown line ends; aider reads them
+/// as lines too), a BOM, and lines that each choose their end, list and extract alike.
+#[test]
+fn every_valid_line_layout_lists_and_extracts_alike() {
+    let dir = project_with(FIXTURE.as_bytes());
+    inject(&dir, InjectMode::Write, foreign_transcript());
+    let original = std::fs::read(dir.path().join(location::HISTORY_FILE)).unwrap();
+    assert_eq!(
+        observe(&dir, &original)[0].1.as_array().map(Vec::len),
+        Some(3)
+    );
+    let failures = file_differences("history", Format::Text, &original, |bytes| {
+        observe(&dir, bytes)
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

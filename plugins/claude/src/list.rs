@@ -3,7 +3,9 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
-use handoff_adapter_kit::listing::{Unchanged, in_window, lines, mtime_ms, windows, with_file};
+use handoff_adapter_kit::listing::{
+    Nesting, Spot, Unchanged, find_in_windows, is_long, lines, mtime_ms, strip_bom, with_file,
+};
 use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
@@ -14,8 +16,6 @@ use std::path::{Path, PathBuf};
 
 /// The first user text is looked for in this much of the file, as the client's picker does.
 const FIRST_TEXT_SPAN: u64 = 64 * 1024;
-/// Title rows (`summary`, `ai-title`, `custom-title`) are short; longer lines are not searched for them.
-const TITLE_ROW_MAX: usize = 8 * 1024;
 
 /// A session file with its size and modification time.
 pub struct SessionFile {
@@ -148,16 +148,23 @@ fn has_conversation(path: &Path) -> bool {
     let Ok(file) = std::fs::File::open(path) else {
         return false;
     };
-    let needles = Needles::new();
+    let mut needles = Needles::new();
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     let mut line = Vec::new();
+    let mut first = true;
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return false,
             Ok(_) => {
-                let marks = needles.marks(&line);
-                if marks.user || marks.assistant {
+                let row = if first { strip_bom(&line) } else { &line };
+                first = false;
+                let row = row.strip_suffix(b"\n").unwrap_or(row);
+                let row = row.strip_suffix(b"\r").unwrap_or(row);
+                let kind = needles
+                    .read(row)
+                    .map_or(Kind::Other, |(marks, _)| marks.kind);
+                if matches!(kind, Kind::User | Kind::Assistant) {
                     return true;
                 }
             }
@@ -176,67 +183,203 @@ pub struct Scan {
     pub created_ms: Option<i64>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Turn {
+/// A row's `type`, as far as a listing cares.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Kind {
     User,
     Assistant,
+    /// `summary`, `ai-title`, `custom-title`: the rows that carry a title.
+    Title,
+    #[default]
+    Other,
 }
 
-/// What a line's envelope says, from two searches over its windows: the values of `"type"`
-/// keys, and the keys whose value is `true`.
+impl Kind {
+    fn of(kind: &[u8]) -> Self {
+        match kind {
+            b"user" => Kind::User,
+            b"assistant" => Kind::Assistant,
+            b"custom-title" | b"ai-title" | b"summary" => Kind::Title,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// What a row's envelope says: its top-level `type` and flags.
 #[derive(Default)]
 struct Marks {
-    user: bool,
-    assistant: bool,
-    title_row: bool,
+    kind: Kind,
     sidechain: bool,
     meta: bool,
 }
 
+impl Marks {
+    /// The marks of a parsed row, for the lines the fast path does not read.
+    fn of(row: &Value) -> Self {
+        let kind = row.get("type").and_then(Value::as_str).unwrap_or_default();
+        let flag = |key: &str| row.get(key) == Some(&Value::Bool(true));
+        Self {
+            kind: Kind::of(kind.as_bytes()),
+            sidechain: flag("isSidechain"),
+            meta: flag("isMeta"),
+        }
+    }
+}
+
+const TYPE_KEY: &[u8] = br#""type":""#;
+/// The keys whose `true` the fast path looks for, with their opening quote.
+const SIDECHAIN_KEY: &[u8] = br#""isSidechain"#;
+const META_KEY: &[u8] = br#""isMeta"#;
+/// How the client's rows start (see [`starts_as_the_client_writes`]).
+const CONVERSATION_ROW_START: &[u8] = br#"{"parentUuid":"#;
+const OTHER_ROW_START: &[u8] = br#"{"type":""#;
+
+/// The fast path: reads the envelope of a line in the compact shape the client writes
+/// (`JSON.stringify`, keys in its order) from the line's windows.
 struct Needles {
     type_key: memmem::Finder<'static>,
     true_value: memmem::Finder<'static>,
     cwd: memmem::Finder<'static>,
+    /// The current line's `"type":"` keys still to tell: where they are, and their value.
+    type_keys: Vec<(usize, Option<Kind>)>,
 }
 
 impl Needles {
     fn new() -> Self {
         Self {
-            type_key: memmem::Finder::new(br#""type":""#),
+            type_key: memmem::Finder::new(TYPE_KEY),
             true_value: memmem::Finder::new(br#"":true"#),
             cwd: memmem::Finder::new(br#""cwd":""#),
+            type_keys: Vec::new(),
         }
     }
 
-    fn marks(&self, line: &[u8]) -> Marks {
-        let mut marks = Marks::default();
-        for window in windows(line) {
-            for at in self.type_key.find_iter(window) {
-                let value = window.get(at + 8..).unwrap_or_default();
-                let is =
-                    |kind: &[u8]| value.starts_with(kind) && value.get(kind.len()) == Some(&b'"');
-                marks.user |= is(b"user");
-                marks.assistant |= is(b"assistant");
-                marks.title_row |= is(b"custom-title") || is(b"ai-title") || is(b"summary");
+    /// The line's marks: by the fast path when it can read the line, else from the parsed row
+    /// (given back, to be used again). `None` for a line that is not a JSON object.
+    fn read(&mut self, line: &[u8]) -> Option<(Marks, Option<Value>)> {
+        match self.marks(line) {
+            Some(marks) => Some((marks, None)),
+            None => parse_row(line).map(|row| (Marks::of(&row), Some(row))),
+        }
+    }
+
+    /// The line's marks from two searches over its windows (`"type"` keys and `true` values),
+    /// each key told top-level or nested by reading the line's structure from its nearer end.
+    /// `None` when the line is not in the client's shape: its top-level `type` is not among
+    /// the keys found (whitespace between tokens, keys in another order, an escape in the
+    /// value), or it is a long line that does not start as the client's rows do (keys beyond
+    /// the windows are only known where the client puts them). Such a line is for serde.
+    fn marks(&mut self, line: &[u8]) -> Option<Marks> {
+        let mut nesting = Nesting::new(line);
+        let mut kind = None;
+        // The top-level `type` is most likely one whose value the listing reads: those are told
+        // as they are found, the others only when none of those is top-level.
+        self.type_keys.clear();
+        for at in find_in_windows(&self.type_key, line) {
+            let value = type_value(line, at);
+            if value.is_none_or(|value| value == Kind::Other) {
+                self.type_keys.push((at, value));
+                continue;
             }
-            for at in self.true_value.find_iter(window) {
-                let key = window.get(..at).unwrap_or_default();
-                marks.sidechain |= key.ends_with(br#""isSidechain"#);
-                marks.meta |= key.ends_with(br#""isMeta"#);
+            match nesting.spot(at) {
+                Spot::Key { depth: 1 } => {
+                    kind = value;
+                    break;
+                }
+                Spot::Key { .. } | Spot::InString => {}
+                Spot::Unknown => return None,
             }
         }
-        marks
+        if kind.is_none() {
+            // Nearest an end first: each is told by reading the least of the line.
+            self.type_keys
+                .sort_unstable_by_key(|&(at, _)| at.min(line.len() - at));
+            for &(at, value) in &self.type_keys {
+                match nesting.spot(at) {
+                    Spot::Key { depth: 1 } => {
+                        kind = Some(value?);
+                        break;
+                    }
+                    Spot::Key { .. } | Spot::InString => {}
+                    Spot::Unknown => return None,
+                }
+            }
+        }
+        let kind = kind?;
+        if is_long(line) && !starts_as_the_client_writes(line, kind) {
+            return None;
+        }
+        let mut marks = Marks {
+            kind,
+            ..Marks::default()
+        };
+        for at in find_in_windows(&self.true_value, line) {
+            let before = line.get(..at)?;
+            for (key, flag) in [
+                (SIDECHAIN_KEY, &mut marks.sidechain),
+                (META_KEY, &mut marks.meta),
+            ] {
+                if before.ends_with(key) {
+                    match nesting.spot(at - key.len()) {
+                        Spot::Key { depth: 1 } => *flag = true,
+                        Spot::Key { .. } | Spot::InString => {}
+                        Spot::Unknown => return None,
+                    }
+                }
+            }
+        }
+        Some(marks)
+    }
+
+    /// Whether a line the fast path read has a top-level `cwd` string; `None` when the search
+    /// cannot tell.
+    fn has_cwd(&self, line: &[u8]) -> Option<bool> {
+        let mut nesting = Nesting::new(line);
+        for at in find_in_windows(&self.cwd, line) {
+            match nesting.spot(at) {
+                Spot::Key { depth: 1 } => return Some(true),
+                Spot::Key { .. } | Spot::InString => {}
+                Spot::Unknown => return None,
+            }
+        }
+        Some(false)
     }
 }
 
-/// One pass over a session file, read whole (one copy; lines are found with memchr). Only the
-/// envelope window of each line is searched and only the few lines a row needs are parsed.
+/// The value of the `"type":"` key at `at`; `None` when it holds an escape, which only serde
+/// reads right.
+fn type_value(line: &[u8], at: usize) -> Option<Kind> {
+    let value = line.get(at + TYPE_KEY.len()..)?;
+    let end = value.iter().position(|&b| b == b'"' || b == b'\\')?;
+    (value.get(end) == Some(&b'"'))
+        .then(|| value.get(..end))
+        .flatten()
+        .map(Kind::of)
+}
+
+/// Whether a line starts as the client starts rows of its kind: conversation rows with
+/// `parentUuid`, the others (titles, snapshots, queue operations…) with their `type`.
+fn starts_as_the_client_writes(line: &[u8], kind: Kind) -> bool {
+    line.starts_with(CONVERSATION_ROW_START)
+        || (line.starts_with(OTHER_ROW_START) && !matches!(kind, Kind::User | Kind::Assistant))
+}
+
+/// One pass over a session file, read whole (one copy; lines are found with memchr). Lines in
+/// the client's compact shape are read from their envelope windows and only the few a row
+/// needs are parsed; any other line is parsed.
 pub fn scan(path: &Path) -> std::io::Result<Scan> {
     with_file(path, scan_bytes)
 }
 
+/// A line parsed as a row; `None` when it is not a JSON object.
+fn parse_row(line: &[u8]) -> Option<Value> {
+    serde_json::from_slice::<Value>(line.trim_ascii())
+        .ok()
+        .filter(Value::is_object)
+}
+
 fn scan_bytes(bytes: &[u8]) -> Scan {
-    let needles = Needles::new();
+    let mut needles = Needles::new();
     let mut scan = Scan::default();
     let mut offset: u64 = 0;
     let mut last_turn = None;
@@ -245,37 +388,40 @@ fn scan_bytes(bytes: &[u8]) -> Scan {
         offset += row.len() as u64 + 1;
         let row = row.strip_suffix(b"\r").unwrap_or(row);
 
-        let marks = needles.marks(row);
-        if row.len() <= TITLE_ROW_MAX && marks.title_row {
-            if let Ok(value) = serde_json::from_slice::<Value>(row) {
-                let kind = value
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                scan.titles
-                    .observe(kind, |key| value.get(key).and_then(Value::as_str));
-            }
-            continue;
-        }
-        let turn = if marks.assistant {
-            Turn::Assistant
-        } else if marks.user {
-            Turn::User
-        } else {
+        let Some((marks, mut parsed)) = needles.read(row) else {
             continue;
         };
-        if marks.sidechain || marks.meta {
-            continue;
-        }
+        let turn = match marks.kind {
+            Kind::Title => {
+                if let Some(value) = parsed.or_else(|| parse_row(row)) {
+                    let kind = value
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    scan.titles
+                        .observe(kind, |key| value.get(key).and_then(Value::as_str));
+                }
+                continue;
+            }
+            Kind::User | Kind::Assistant if !marks.sidechain && !marks.meta => marks.kind,
+            Kind::User | Kind::Assistant | Kind::Other => continue,
+        };
         if last_turn != Some(turn) {
             scan.messages += 1;
             last_turn = Some(turn);
         }
         let wants_text =
-            turn == Turn::User && scan.first_user_text.is_none() && start < FIRST_TEXT_SPAN;
-        let wants_head = scan.cwd.is_none() && in_window(&needles.cwd, row);
+            turn == Kind::User && scan.first_user_text.is_none() && start < FIRST_TEXT_SPAN;
+        let wants_head = scan.cwd.is_none()
+            && match &parsed {
+                Some(value) => value.get("cwd").is_some_and(Value::is_string),
+                None => needles.has_cwd(row).unwrap_or(true),
+            };
         if wants_text || wants_head {
-            if let Ok(value) = serde_json::from_slice::<Value>(row) {
+            if parsed.is_none() {
+                parsed = parse_row(row);
+            }
+            if let Some(value) = parsed {
                 if scan.cwd.is_none() {
                     scan.cwd = value.get("cwd").and_then(Value::as_str).map(str::to_owned);
                 }

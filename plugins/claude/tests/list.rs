@@ -4,6 +4,9 @@
 mod common;
 
 use common::*;
+use handoff_adapter_kit::testing::{
+    Format, Observation, extracted, file_differences, listed, padded,
+};
 use handoff_claude::ClaudeAdapter;
 use handoff_plugin_api::{Adapter, ErrorKind, ExtractRequest, ListRequest};
 use std::path::Path;
@@ -189,4 +192,132 @@ fn long_project_paths_use_the_hashed_key() {
     assert!(dir.path().join("projects").join(&key).is_dir());
     assert_eq!(list(dir.path(), Some(cwd), None).len(), 1);
     assert_eq!(extract(dir.path(), None, Some(cwd)).unwrap(), id);
+}
+
+/// What list and extract make of one session file: its list row, and its transcript by path
+/// and as the project's latest.
+fn observe(bytes: &[u8]) -> Observation {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let source = home.join("source.jsonl");
+    std::fs::write(&source, bytes).unwrap();
+    let path = install(home, PROJ, "0f0e0d0c-0b0a-4908-8706-050403020100", &source);
+    let extract = |request: ExtractRequest| {
+        extracted(ClaudeAdapter.extract(ExtractRequest {
+            home: Some(home.display().to_string()),
+            ..request
+        }))
+    };
+    vec![
+        ("list", listed(&list(home, None, None))),
+        (
+            "extract",
+            extract(ExtractRequest {
+                path: Some(path.display().to_string()),
+                ..ExtractRequest::default()
+            }),
+        ),
+        (
+            "latest",
+            extract(ExtractRequest {
+                cwd: Some(PROJ.into()),
+                ..ExtractRequest::default()
+            }),
+        ),
+    ]
+}
+
+/// Every fixture session (real-client files, samples, hand-written and malformed ones), and
+/// the well-formed ones again with their texts padded past the search windows, so that keys in
+/// another order can land in the middle of a long line.
+fn every_fixture() -> Vec<(String, Vec<u8>)> {
+    let mut files = real_fixtures();
+    for dir in ["", "client-written", "samples", "malformed"] {
+        let mut found: Vec<_> = std::fs::read_dir(fixture(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    let filler = "lorem ipsum dolor ".repeat(700);
+    let mut named = Vec::new();
+    for path in files {
+        let name = path
+            .strip_prefix(fixture(""))
+            .unwrap()
+            .display()
+            .to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        if !name.starts_with("malformed") {
+            let long = padded(&bytes, &["text", "content"], &filler);
+            named.push((format!("{name}, padded"), long));
+        }
+        named.push((name, bytes));
+    }
+    named
+}
+
+/// Valid JSON is understood however it is written: every fixture, re-serialised every valid
+/// way (spaces, key order, escapes, CRLF, a BOM, and lines that each choose on their own), lists
+/// and extracts exactly as the file the client wrote.
+#[test]
+fn every_valid_serialisation_lists_and_extracts_alike() {
+    let failures: Vec<String> = every_fixture()
+        .iter()
+        .flat_map(|(name, bytes)| file_differences(name, Format::Jsonl, bytes, observe))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A long row whose keys are in another order than the client's: its `type` and `isMeta` sit
+/// between two big values, beyond the windows a listing searches. It is read whole, and found
+/// as what it is.
+#[test]
+fn long_rows_in_another_key_order_are_read_whole() {
+    let big = "lorem ipsum ".repeat(1_000);
+    let envelope = |uuid: &str, parent: &str| {
+        format!(
+            r#""uuid":"{uuid}","parentUuid":{parent},"isSidechain":false,"cwd":"{PROJ}","timestamp":"2026-01-01T00:00:0{}.000Z""#,
+            uuid.len() % 10
+        )
+    };
+    let user = |uuid: &str, parent: &str, text: &str| {
+        format!(
+            r#"{{"parentUuid":{parent},"isSidechain":false,"type":"user","message":{{"role":"user","content":"{text}"}},"uuid":"{uuid}","cwd":"{PROJ}","timestamp":"2026-01-01T00:00:00.000Z"}}"#
+        )
+    };
+    let assistant = |uuid: &str, parent: &str| {
+        format!(
+            r#"{{"parentUuid":"{parent}","isSidechain":false,"message":{{"id":"msg_{uuid}","role":"assistant","content":[{{"type":"text","text":"ok"}}]}},"type":"assistant","uuid":"{uuid}","cwd":"{PROJ}","timestamp":"2026-01-01T00:00:01.000Z"}}"#
+        )
+    };
+    // Keys reordered: a meta row whose flag, and a prompt whose type, sit mid-line.
+    let meta = format!(
+        r#"{{"type":"user","message":{{"role":"user","content":"<command-name>{big}"}},"isMeta":true,"toolUseResult":{{"stdout":"{big}"}},{}}}"#,
+        envelope("u3", r#""a2""#)
+    );
+    let prompt = format!(
+        r#"{{"message":{{"role":"user","content":"second prompt {big}"}},"type":"user","toolUseResult":{{"stdout":"{big}"}},{}}}"#,
+        envelope("u5", r#""a4""#)
+    );
+    let lines = [
+        user("u1", "null", "first prompt"),
+        assistant("a2", "u1"),
+        meta,
+        assistant("a4", "u3"),
+        prompt,
+        assistant("a6", "u5"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.jsonl");
+    std::fs::write(&source, lines.join("\n")).unwrap();
+    let id = "0f0e0d0c-0b0a-4908-8706-050403020100";
+    install(dir.path(), PROJ, id, &source);
+    let rows = list(dir.path(), None, None);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].title.as_deref(), Some("first prompt"));
+    // user, assistant (the meta row is not a turn), user, assistant.
+    assert_eq!(rows[0].messages, 4);
 }

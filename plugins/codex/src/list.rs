@@ -10,6 +10,7 @@ use handoff_adapter_kit::listing::{Unchanged, in_window, lines, with_file};
 use handoff_adapter_kit::parallel::par_map;
 use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
 use memchr::memmem;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -178,6 +179,7 @@ fn describe(file: &RolloutFile, row: Option<&ThreadRow>, ends: Ends<'_>) -> Opti
     let mut title = None;
     let mut first = true;
     for line in lines(head) {
+        let line = &*compact(line);
         let wanted = first
             || in_window(&meta, line)
             || in_window(&turn, line)
@@ -261,9 +263,41 @@ fn latest_turn_cwd(tail: &[u8]) -> Option<String> {
         .find_map(|r| rollout::str_field(&r.payload, "cwd").map(str::to_owned))
 }
 
+/// Whether the searches can read a line: it is in the compact shape Codex (and handoff) write
+/// with serde_json, an object whose first key is followed by its colon and its value with no
+/// whitespace. The searches look for `"key":"value"` pairs and single tokens, which only
+/// whitespace around a colon breaks, and a writer spaces a line throughout or not at all.
+fn is_compact(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(br#"{""#) else {
+        return false;
+    };
+    // The first key's end (an escape in it is left to serde), its colon, the value's start.
+    let Some(end) = memchr::memchr2(b'"', b'\\', rest) else {
+        return false;
+    };
+    match rest.get(end..end + 3) {
+        Some(&[b'"', b':', value]) => !value.is_ascii_whitespace(),
+        _ => false,
+    }
+}
+
+/// The line as the searches expect it: as it is when in the compact shape, else its JSON
+/// written compactly (valid JSON written any other way reads the same). A line that is not
+/// JSON stays as it is.
+fn compact(line: &[u8]) -> Cow<'_, [u8]> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if is_compact(line) {
+        return Cow::Borrowed(line);
+    }
+    serde_json::from_slice::<serde_json::Value>(line.trim_ascii())
+        .ok()
+        .and_then(|value| serde_json::to_vec(&value).ok())
+        .map_or(Cow::Borrowed(line), Cow::Owned)
+}
+
 /// An estimate of the transcript's message count without parsing, counted as `extract` groups
 /// them: each real user message is one, and each run of assistant-side items (text, reasoning,
-/// calls) between them is one.
+/// calls) between them is one. Lines not in the compact shape are written compactly first.
 fn count_messages(bytes: &[u8]) -> usize {
     let message = memmem::Finder::new(br#""type":"message""#);
     let assistant = memmem::Finder::new(br#""role":"assistant""#);
@@ -283,6 +317,7 @@ fn count_messages(bytes: &[u8]) -> usize {
     // Long lines are tool output or big texts: their kind and role are at the head, the
     // content kinds at the tail, and an injected text's marker at the start of its text.
     for line in lines(bytes) {
+        let line = &*compact(line);
         let is_message = in_window(&message, line);
         if is_message && in_window(&user, line) {
             let real = if in_window(&kinds, line) {

@@ -2,6 +2,9 @@
 //! client wrote while talking to a mock model) and hand-written older generations.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::{
+    Format, Observation, extracted, file_differences, listed, padded,
+};
 use handoff_codex::CodexAdapter;
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, ListRequest, Message,
@@ -1313,4 +1316,95 @@ fn the_latest_of_a_project_is_told_by_the_ends_of_newer_rollouts() {
     // The whole listing agrees.
     let all: Vec<String> = latest(None).into_iter().map(|r| r.session_id).collect();
     assert_eq!(all, [ids[0]]);
+}
+
+/// What list, status and extract make of one rollout: its list row (among every project's,
+/// and as `status` finds the project's newest), and its transcript by path and as the project's
+/// latest.
+fn observe(bytes: &[u8], cwd: Option<&str>) -> Observation {
+    let home = Home::new();
+    let path = home.add("2025/10/01", REAL_ID, "");
+    std::fs::write(&path, bytes).unwrap();
+    set_mtime(&path, 1_000);
+    let list = |cwd: Option<&str>, limit| {
+        let rows = CodexAdapter
+            .list_sessions(ListRequest {
+                home: home.home_arg(),
+                cwd: cwd.map(str::to_owned),
+                limit,
+                ..Default::default()
+            })
+            .unwrap();
+        listed(&rows)
+    };
+    let extract = |request: ExtractRequest| {
+        extracted(CodexAdapter.extract(ExtractRequest {
+            home: home.home_arg(),
+            ..request
+        }))
+    };
+    let project = cwd.unwrap_or("/nowhere");
+    vec![
+        ("list", list(None, None)),
+        ("status", list(Some(project), Some(1))),
+        (
+            "extract",
+            extract(ExtractRequest {
+                path: Some(path.display().to_string()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "latest",
+            extract(ExtractRequest {
+                cwd: Some(project.to_owned()),
+                ..Default::default()
+            }),
+        ),
+    ]
+}
+
+/// Every fixture rollout, and the well-formed ones again with their texts and outputs padded
+/// past the search windows, so that keys in another order can land in the middle of a long
+/// line.
+fn every_fixture() -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for dir in ["real", "captured-0.169", "samples", "malformed"] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(Path::new(FIXTURES).join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    let filler = "lorem ipsum dolor ".repeat(700);
+    let mut named = Vec::new();
+    for path in files {
+        let name = path.strip_prefix(FIXTURES).unwrap().display().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        if !name.starts_with("malformed") {
+            let long = padded(&bytes, &["text", "output"], &filler);
+            named.push((format!("{name}, padded"), long));
+        }
+        named.push((name, bytes));
+    }
+    named
+}
+
+/// Valid JSON is understood however it is written: every fixture rollout, re-serialised every
+/// valid way (spaces, key order, escapes, CRLF, a BOM, and lines that each choose on their
+/// own), lists and extracts exactly as the file Codex wrote.
+#[test]
+fn every_valid_serialisation_lists_and_extracts_alike() {
+    let mut failures = Vec::new();
+    for (name, original) in every_fixture() {
+        // The project whose status and latest session are asked: the rollout's own.
+        let rows = observe(&original, None).swap_remove(0).1;
+        let cwd = rows[0][1].as_str(); // a row is [id, cwd, title, messages, created]
+        failures.extend(file_differences(&name, Format::Jsonl, &original, |bytes| {
+            observe(bytes, cwd)
+        }));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

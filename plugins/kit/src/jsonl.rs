@@ -156,6 +156,11 @@ impl<R: Read> Blocks<R> {
 
 fn parse_block<T: DeserializeOwned>(bytes: &[u8], first_line: usize) -> Lines<T> {
     let mut lines = Lines::default();
+    let bytes = if first_line == 1 {
+        crate::listing::strip_bom(bytes)
+    } else {
+        bytes
+    };
     for (number, raw) in (first_line..).zip(bytes.split(|b| *b == b'\n')) {
         let text = raw.trim_ascii();
         if text.is_empty() {
@@ -184,6 +189,15 @@ mod tests {
         assert_eq!(lines.rows.len(), 2);
         assert_eq!(lines.rows[1].0, 5);
         assert_eq!(lines.skipped, 3);
+    }
+
+    #[test]
+    fn a_bom_and_crlf_line_ends_are_not_part_of_the_rows() {
+        let lines: Lines<Value> = parse(b"\xEF\xBB\xBF{\"a\":1}\r\n{\"b\":2}\r\n");
+        assert_eq!(lines.rows.len(), 2);
+        assert_eq!(lines.skipped, 0);
+        let streamed: Lines<Value> = read(&b"\xEF\xBB\xBF{\"a\":1}\n"[..]).unwrap();
+        assert_eq!(streamed.rows.len(), 1);
     }
 
     #[test]

@@ -7,5 +7,7 @@ pub mod jsonl;
 pub mod listing;
 pub mod loose;
 pub mod parallel;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod tools;

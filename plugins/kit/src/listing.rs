@@ -65,9 +65,18 @@ pub fn with_file<R>(path: &Path, f: impl FnOnce(&[u8]) -> R) -> std::io::Result<
     })
 }
 
-/// The lines of `bytes` (without their `\n`), found with memchr.
+/// The UTF-8 byte order mark, which some editors write at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a byte order mark at its start: it is not part of the first line.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// The lines of a file's `bytes` (without their `\n`, nor a BOM before the first), found with
+/// memchr.
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = bytes;
+    let mut rest = strip_bom(bytes);
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
@@ -89,6 +98,11 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 const WHOLE_LINE: usize = 8 * 1024;
 const WINDOW: usize = 2 * 1024;
 
+/// Whether only the [`windows`] of a line are searched.
+pub fn is_long(line: &[u8]) -> bool {
+    line.len() > WHOLE_LINE
+}
+
 /// The parts of a line a listing searches: the whole line when short, else its head and tail,
 /// where both Claude Code and Codex put a row's envelope (big tool outputs are not searched).
 pub fn windows(line: &[u8]) -> [&[u8]; 2] {
@@ -107,6 +121,179 @@ pub fn in_window(finder: &memchr::memmem::Finder, line: &[u8]) -> bool {
     windows(line)
         .iter()
         .any(|window| finder.find(window).is_some())
+}
+
+/// Where `finder` occurs in the line's [`windows`], as offsets in the line, head first.
+pub fn find_in_windows<'a>(
+    finder: &'a memchr::memmem::Finder,
+    line: &'a [u8],
+) -> impl Iterator<Item = usize> + 'a {
+    let [head, tail] = windows(line);
+    let tail_start = line.len() - tail.len();
+    finder
+        .find_iter(head)
+        .chain(finder.find_iter(tail).map(move |at| tail_start + at))
+}
+
+/// What the structure of a JSON line says of a spot a byte search found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spot {
+    /// A key (the spot is its opening quote) inside `depth` containers: 1 is the line's object.
+    Key { depth: usize },
+    /// Inside a string: text, not a key.
+    InString,
+    /// Not told: the stretch read has whitespace between tokens, is not balanced, or the spot is
+    /// beyond the windows. The line is not in the compact shape a search can read.
+    Unknown,
+}
+
+/// Tells how deep the keys found by a search over a line's [`windows`] are, by reading the line's
+/// structure from its nearer end up to each. The clients write compact JSON and keep a row's
+/// envelope near its ends, so this mostly reads a short flat stretch; a stretch that is not
+/// compact makes the spot [`Spot::Unknown`], for the caller to parse the line instead.
+pub struct Nesting<'a> {
+    line: &'a [u8],
+    /// Read from the start: up to `.0`, with `.1` containers open there.
+    front: (usize, usize),
+    /// Read from the end: from `.0` on, with `.1` containers closed after it.
+    back: (usize, usize),
+}
+
+impl<'a> Nesting<'a> {
+    pub fn new(line: &'a [u8]) -> Self {
+        Self {
+            line,
+            front: (0, 0),
+            back: (line.len(), 0),
+        }
+    }
+
+    /// What the spot `at` (a key's opening quote, as a search for `"key":` finds it) is.
+    pub fn spot(&mut self, at: usize) -> Spot {
+        let len = self.line.len();
+        let from_front = if !is_long(self.line) {
+            at < len / 2
+        } else if at < WINDOW || at >= len - WINDOW {
+            at < WINDOW
+        } else {
+            return Spot::Unknown;
+        };
+        if self.top_level_in_flat_stretch(at, from_front) {
+            return Spot::Key { depth: 1 };
+        }
+        if from_front {
+            self.read_from_front(at)
+        } else {
+            self.read_from_back(at)
+        }
+    }
+
+    /// The common case told with two vector searches instead of token by token: between the
+    /// line's end and `at` there is no bracket that opens (reading from the start) or closes
+    /// (from the end) but the object's own, and no whitespace at all (not even inside strings,
+    /// where a space would need the token walk to place it). `at` is then a key of the object
+    /// if its quote is not escaped: an unescaped quote followed by `name":` opens a key in
+    /// valid JSON.
+    fn top_level_in_flat_stretch(&self, at: usize, from_front: bool) -> bool {
+        let line = self.line;
+        let (stretch, [bracket, square]) = if from_front {
+            let stretch = line
+                .strip_prefix(b"{")
+                .and_then(|rest| rest.get(..at.checked_sub(1)?));
+            (stretch, [b'{', b'['])
+        } else {
+            let stretch = line.strip_suffix(b"}").and_then(|rest| rest.get(at..));
+            (stretch, [b'}', b']'])
+        };
+        let Some(stretch) = stretch else {
+            return false;
+        };
+        let before = line.get(..at).unwrap_or_default();
+        let escaped = before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+        !escaped
+            && memchr::memchr3(bracket, square, b' ', stretch).is_none()
+            && memchr::memchr3(b'\t', b'\r', b'\n', stretch).is_none()
+    }
+
+    fn read_from_front(&mut self, at: usize) -> Spot {
+        let line = self.line;
+        if at < self.front.0 {
+            self.front = (0, 0);
+        }
+        let (mut pos, mut depth) = self.front;
+        while pos < at {
+            match line.get(pos) {
+                Some(b'"') => {
+                    // The string's end, before `at` (else `at` is inside it).
+                    let mut from = pos + 1;
+                    loop {
+                        let Some(rest) = line.get(from..at) else {
+                            return Spot::InString;
+                        };
+                        match memchr::memchr2(b'"', b'\\', rest) {
+                            None => return Spot::InString,
+                            Some(i) if rest.get(i) == Some(&b'\\') => from += i + 2,
+                            Some(i) => {
+                                pos = from + i;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Some(b'{' | b'[') => depth += 1,
+                Some(b'}' | b']') => match depth.checked_sub(1) {
+                    Some(d) => depth = d,
+                    None => return Spot::Unknown,
+                },
+                Some(b' ' | b'\t' | b'\n' | b'\r') | None => return Spot::Unknown,
+                Some(_) => {}
+            }
+            pos += 1;
+        }
+        self.front = (pos, depth);
+        Spot::Key { depth }
+    }
+
+    fn read_from_back(&mut self, at: usize) -> Spot {
+        let line = self.line;
+        if at > self.back.0 {
+            self.back = (line.len(), 0);
+        }
+        let (mut pos, mut depth) = self.back;
+        while pos > at {
+            match line.get(pos - 1) {
+                Some(b'"') => {
+                    // The string's opening quote: the nearest one before that is not escaped.
+                    let mut end = pos - 1;
+                    loop {
+                        let Some(q) = line.get(at..end).and_then(|s| memchr::memrchr(b'"', s))
+                        else {
+                            return Spot::InString;
+                        };
+                        let q = at + q;
+                        let before = line.get(..q).unwrap_or_default();
+                        let backslashes = before.iter().rev().take_while(|&&b| b == b'\\').count();
+                        if backslashes % 2 == 0 {
+                            pos = q;
+                            break;
+                        }
+                        end = q;
+                    }
+                    continue;
+                }
+                Some(b'}' | b']') => depth += 1,
+                Some(b'{' | b'[') => match depth.checked_sub(1) {
+                    Some(d) => depth = d,
+                    None => return Spot::Unknown,
+                },
+                Some(b' ' | b'\t' | b'\n' | b'\r') | None => return Spot::Unknown,
+                Some(_) => {}
+            }
+            pos -= 1;
+        }
+        self.back = (pos, depth);
+        Spot::Key { depth }
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +317,74 @@ mod tests {
         line[19_990..19_996].copy_from_slice(b"needle");
         assert!(in_window(&finder, &line));
         assert!(in_window(&finder, b"short needle line"));
+    }
+
+    fn spots(line: &[u8], needle: &str) -> Vec<Spot> {
+        let finder = memchr::memmem::Finder::new(needle);
+        let mut nesting = Nesting::new(line);
+        find_in_windows(&finder, line)
+            .map(|at| nesting.spot(at))
+            .collect()
+    }
+
+    #[test]
+    fn keys_are_told_by_depth_from_the_nearer_end() {
+        let line = br#"{"a":{"type":"x"},"s":"say \"type\":\"no\\","type":"user","b":[{"type":"y"}],"z":"}"}"#;
+        assert_eq!(
+            spots(line, r#""type":""#),
+            [
+                Spot::Key { depth: 2 },
+                Spot::Key { depth: 1 },
+                Spot::Key { depth: 3 },
+            ]
+        );
+        // A look-alike that starts at an escaped quote, inside a key.
+        let line = br#"{"a\"type":"x","type":"d"}"#;
+        assert_eq!(
+            spots(line, r#""type":""#),
+            [Spot::InString, Spot::Key { depth: 1 }]
+        );
+        let long_key = br#"{"b":"\\","a\\\"type":"x","type":"d","z":0}"#;
+        assert_eq!(
+            spots(long_key, r#""type":""#),
+            [Spot::InString, Spot::Key { depth: 1 }]
+        );
+        // The same, read from the end.
+        let from_back = format!(r#"{{"p":"{}","a\"type":"x","type":"d"}}"#, "x".repeat(80));
+        assert_eq!(
+            spots(from_back.as_bytes(), r#""type":""#),
+            [Spot::InString, Spot::Key { depth: 1 }]
+        );
+    }
+
+    #[test]
+    fn whitespace_between_tokens_is_not_the_compact_shape() {
+        let spaced = br#"{"a": 1, "type":"user", "b": 2}"#;
+        assert_eq!(spots(spaced, r#""type":""#), [Spot::Unknown]);
+        let padded = b" {\"type\":\"user\"}";
+        assert_eq!(spots(padded, r#""type":""#), [Spot::Unknown]);
+        // Spaces inside strings are text.
+        let text = br#"{"m":"a b : , { [","type":"user","n":"} ] x"}"#;
+        assert_eq!(spots(text, r#""type":""#), [Spot::Key { depth: 1 }]);
+    }
+
+    #[test]
+    fn long_lines_are_told_only_within_their_windows() {
+        let big = "x".repeat(20_000);
+        let head = format!(r#"{{"type":"user","m":"{big}","type":"tail"}}"#);
+        assert_eq!(
+            spots(head.as_bytes(), r#""type":""#),
+            [Spot::Key { depth: 1 }, Spot::Key { depth: 1 }]
+        );
+        let middle = format!(r#"{{"m":"{big}","type":"mid","n":"{big}"}}"#);
+        let mut nesting = Nesting::new(middle.as_bytes());
+        assert_eq!(nesting.spot(20_008), Spot::Unknown);
+    }
+
+    #[test]
+    fn a_bom_is_not_part_of_the_first_line() {
+        let got: Vec<&[u8]> = lines(b"\xEF\xBB\xBFa\r\nb").collect();
+        assert_eq!(got, [&b"a\r"[..], b"b"]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! part/<messageID>}/*.json`, one record a file.
 
 use handoff_adapter_kit::fs::{is_safe_id, write_new_file};
+use handoff_adapter_kit::listing::strip_bom;
 use handoff_plugin_api::{AdapterError, SessionSummary, Written};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -228,7 +229,7 @@ fn read_dir(dir: &Path) -> Vec<PathBuf> {
 
 fn read_json(path: &Path) -> Option<Value> {
     let bytes = std::fs::read(path).ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
+    match serde_json::from_slice(strip_bom(&bytes)).ok()? {
         value @ Value::Object(_) => Some(value),
         _ => None,
     }

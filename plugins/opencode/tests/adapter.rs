@@ -2,6 +2,7 @@
 //! 1.18.33 wrote (`fixtures/real/`), and databases with its exact schema to write into.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::{Format, Observation, Rewrite, differences, extracted, listed};
 use handoff_opencode::OpenCodeAdapter;
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, InjectMode, InjectRequest, Injected, ListRequest, Message,
@@ -1058,4 +1059,90 @@ fn list_for_a_git_project_matches_its_project_id_too() {
         })
         .unwrap();
     assert!(listed.is_empty());
+}
+
+/// Copies the legacy tree under `to`, each record file through `rewrite`.
+fn copy_tree(from: &Path, to: &Path, rewrite: &dyn Fn(usize, &[u8]) -> Vec<u8>) {
+    let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];
+    let mut index = 0;
+    while let Some((from, to)) = stack.pop() {
+        std::fs::create_dir_all(&to).unwrap();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&from)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let target = to.join(entry.file_name().unwrap());
+            if entry.is_dir() {
+                stack.push((entry, target));
+            } else {
+                index += 1;
+                std::fs::write(&target, rewrite(index, &std::fs::read(&entry).unwrap())).unwrap();
+            }
+        }
+    }
+}
+
+/// What list and extract make of the legacy tree, its record files each rewritten (`None`: as
+/// OpenCode wrote them): the list rows, and the transcript by id, by path and as the latest.
+fn observe_legacy(rewrite: Option<Rewrite>) -> Observation {
+    setup();
+    let home = tempfile::tempdir().unwrap();
+    let storage = home.path().join("storage");
+    copy_tree(
+        &fixtures().join("legacy-1.1/storage"),
+        &storage,
+        &|index, bytes| match rewrite {
+            None => bytes.to_vec(),
+            Some(rewrite) => rewrite.salted(index as u64).apply(Format::Json, bytes),
+        },
+    );
+    let home_opt = home_of(&home);
+    let rows = OpenCodeAdapter
+        .list_sessions(ListRequest {
+            home: home_opt.clone(),
+            ..ListRequest::default()
+        })
+        .unwrap();
+    let extract = |request: ExtractRequest| {
+        extracted(OpenCodeAdapter.extract(ExtractRequest {
+            home: home_opt.clone(),
+            ..request
+        }))
+    };
+    let session_file = storage
+        .join("session/bc9e8d2d5d66251268ab96cf35c12bb8e3e35c3e")
+        .join(format!("{LEGACY_SESSION}.json"));
+    vec![
+        ("list", listed(&rows)),
+        (
+            "extract",
+            extract(ExtractRequest {
+                session_id: Some(LEGACY_SESSION.into()),
+                ..ExtractRequest::default()
+            }),
+        ),
+        (
+            "extract by path",
+            extract(ExtractRequest {
+                path: Some(session_file.display().to_string()),
+                ..ExtractRequest::default()
+            }),
+        ),
+        ("latest", extract(ExtractRequest::default())),
+    ]
+}
+
+/// Valid JSON is understood however it is written: every record of the legacy tree,
+/// re-serialised every valid way (spaces or pretty-printing, key order, escapes, CRLF or CR line
+/// ends, a BOM, and files whose every value chooses on its own), lists and extracts exactly as
+/// the tree OpenCode wrote.
+#[test]
+fn every_valid_serialisation_of_the_legacy_tree_lists_and_extracts_alike() {
+    let original = observe_legacy(None);
+    assert_eq!(original[0].1.as_array().map(Vec::len), Some(1));
+    assert!(original[1].1.get("transcript").is_some());
+    let failures = differences("legacy-1.1", Format::Json, observe_legacy);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
