@@ -189,10 +189,10 @@ fn distinct_field(text: &str, field: &str) -> Vec<String> {
                     .and_then(|value| value.as_str())
                     .map(str::to_owned)
             });
-        if let Some(value) = value {
-            if !values.contains(&value) {
-                values.push(value);
-            }
+        if let Some(value) = value
+            && !values.contains(&value)
+        {
+            values.push(value);
         }
     }
     values

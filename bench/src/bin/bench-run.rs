@@ -93,7 +93,7 @@ fn median(samples: &[Sample]) -> (f64, i64) {
     ms.sort_by(f64::total_cmp);
     let rss = samples.iter().map(|s| s.rss_kb).max().unwrap_or(0);
     let mid = ms.len() / 2;
-    let median = if ms.len() % 2 == 0 && mid > 0 {
+    let median = if ms.len().is_multiple_of(2) && mid > 0 {
         (ms.get(mid - 1).copied().unwrap_or(0.0) + ms.get(mid).copied().unwrap_or(0.0)) / 2.0
     } else {
         ms.get(mid).copied().unwrap_or(0.0)

@@ -198,11 +198,12 @@ impl<'a> Writer<'a> {
             .map(|(source, _)| source.clone())
             .collect();
         for (index, item) in items.iter().enumerate().skip(from) {
-            if let Part::ToolResult { call_id, .. } = item.part {
-                if pending_sources.contains(call_id) && !self.consumed.contains(&index) {
-                    self.consumed.insert(index);
-                    self.write_result(item);
-                }
+            if let Part::ToolResult { call_id, .. } = item.part
+                && pending_sources.contains(call_id)
+                && !self.consumed.contains(&index)
+            {
+                self.consumed.insert(index);
+                self.write_result(item);
             }
         }
         for written in std::mem::take(&mut self.pending) {

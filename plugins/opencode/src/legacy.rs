@@ -57,10 +57,10 @@ pub fn sessions(storage: &Path) -> Vec<SessionFile> {
     let mut out = Vec::new();
     for project in read_dir(&storage.join("session")) {
         for file in read_dir(&project) {
-            if file.extension().is_some_and(|e| e == "json") {
-                if let Some(info) = read_json(&file) {
-                    out.push(SessionFile { path: file, info });
-                }
+            if file.extension().is_some_and(|e| e == "json")
+                && let Some(info) = read_json(&file)
+            {
+                out.push(SessionFile { path: file, info });
             }
         }
     }

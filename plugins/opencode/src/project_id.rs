@@ -126,23 +126,23 @@ pub fn normalize_remote(url: &str) -> Option<String> {
     if value.is_empty() {
         return None;
     }
-    if let Some((scheme, rest)) = value.split_once(':') {
-        if is_url_scheme(scheme) {
-            if scheme.eq_ignore_ascii_case("file") {
-                return None;
-            }
-            // A URL without an authority (`github.com:owner/repo` parses as scheme `github.com:`)
-            // has no host, hence no identity.
-            let authority_and_path = rest.strip_prefix("//")?;
-            let (authority, path) = match authority_and_path.find(['/', '?', '#']) {
-                Some(at) => authority_and_path.split_at(at),
-                None => (authority_and_path, ""),
-            };
-            let path = path.split(['?', '#']).next().unwrap_or("");
-            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let host = strip_port(host_port);
-            return join_host_path(host, path);
+    if let Some((scheme, rest)) = value.split_once(':')
+        && is_url_scheme(scheme)
+    {
+        if scheme.eq_ignore_ascii_case("file") {
+            return None;
         }
+        // A URL without an authority (`github.com:owner/repo` parses as scheme `github.com:`)
+        // has no host, hence no identity.
+        let authority_and_path = rest.strip_prefix("//")?;
+        let (authority, path) = match authority_and_path.find(['/', '?', '#']) {
+            Some(at) => authority_and_path.split_at(at),
+            None => (authority_and_path, ""),
+        };
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = strip_port(host_port);
+        return join_host_path(host, path);
     }
     scp_like(value)
 }

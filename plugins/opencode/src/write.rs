@@ -420,10 +420,10 @@ impl Builder<'_> {
 
     /// The step for text or reasoning: content after a tool call belongs to the next step.
     fn step_for_content(&mut self) -> Result<usize, AdapterError> {
-        if let Some(index) = self.open_step {
-            if self.step_has_tools(index) {
-                self.close_step()?;
-            }
+        if let Some(index) = self.open_step
+            && self.step_has_tools(index)
+        {
+            self.close_step()?;
         }
         self.step()
     }
