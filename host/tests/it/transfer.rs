@@ -477,3 +477,122 @@ fn a_session_of_the_repository_is_found_from_any_folder_inside_it() {
     let output = run(&outside, &["claude", "codex"]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }
+
+#[test]
+fn unpaired_calls_and_results_arrive_paired_in_every_target() {
+    let env = env();
+    let id = "5e55a0de-0000-4000-8000-000000000001";
+    let cwd = env.project.to_str().unwrap();
+    let row = |n: u32, kind: &str, message: Value| {
+        let parent = (n > 1).then(|| format!("00000000-0000-4000-8000-00000000000{}", n - 1));
+        serde_json::json!({
+            "parentUuid": parent, "isSidechain": false, "userType": "external",
+            "cwd": cwd, "sessionId": id, "version": "2.1.330", "type": kind,
+            "uuid": format!("00000000-0000-4000-8000-00000000000{n}"),
+            "timestamp": format!("2026-11-24T10:00:0{n}.000Z"), "message": message,
+        })
+        .to_string()
+    };
+    let assistant = |content: Value| {
+        serde_json::json!({"id": "msg_1", "type": "message", "role": "assistant",
+            "model": "claude-opus-5-5", "content": content, "stop_reason": "tool_use",
+            "usage": {"input_tokens": 1, "output_tokens": 1}})
+    };
+    let rows = [
+        row(
+            1,
+            "user",
+            serde_json::json!({"role": "user", "content": "UNPAIRED_START"}),
+        ),
+        row(
+            2,
+            "assistant",
+            assistant(
+                serde_json::json!([{"type": "tool_use", "id": "toolu_unanswered",
+                "name": "Bash", "input": {"command": "ls"}}]),
+            ),
+        ),
+        row(
+            3,
+            "user",
+            serde_json::json!({"role": "user", "content": [{"type": "tool_result",
+                "tool_use_id": "toolu_lost", "content": "LOST_OUTPUT"}]}),
+        ),
+        row(
+            4,
+            "assistant",
+            assistant(serde_json::json!([{"type": "text", "text": "UNPAIRED_END"}])),
+        ),
+    ];
+    let dir = env.home.path().join(".claude/projects/-tmp-unpaired");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{id}.jsonl")), rows.join("\n") + "\n").unwrap();
+
+    for to in AGENTS {
+        let output = env.run(&["claude", to, "--session-id", id, "--json"]);
+        assert!(output.status.success(), "→{to}: {}", stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            report["normalized"],
+            serde_json::json!({"interrupted_calls": 1, "orphan_results": 1}),
+            "→{to}"
+        );
+        let written = report["target"]["session_id"].as_str().unwrap();
+
+        // Read back, the written session needs no pairing of its own.
+        let output = env.run(&[to, "claude", "--session-id", written, "--dry-run", "--json"]);
+        assert!(
+            output.status.success(),
+            "{to} read back: {}",
+            stderr(&output)
+        );
+        let again: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            again["normalized"],
+            serde_json::json!({"interrupted_calls": 0, "orphan_results": 0}),
+            "{to} read back"
+        );
+        let output = env.run(&[
+            to,
+            "claude",
+            "--session-id",
+            written,
+            "--no-inject",
+            "--format",
+            "json",
+        ]);
+        assert!(
+            output.status.success(),
+            "{to} read back: {}",
+            stderr(&output)
+        );
+        let transcript: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let parts: Vec<&Value> = transcript["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["parts"].as_array().unwrap())
+            .collect();
+        let results: Vec<&Value> = parts
+            .iter()
+            .filter(|p| p["type"] == "tool_result")
+            .copied()
+            .collect();
+        assert_eq!(results.len(), 1, "{to}: {results:?}");
+        assert_eq!(
+            results[0]["output"],
+            handoff_plugin_api::INTERRUPTED_OUTPUT,
+            "{to}"
+        );
+        assert_eq!(
+            parts.iter().filter(|p| p["type"] == "tool_call").count(),
+            1,
+            "{to}"
+        );
+        let text = transcript.to_string();
+        assert!(
+            text.contains("LOST_OUTPUT"),
+            "{to}: the orphan's output is kept"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! Writing a transcript as a Claude Code session the client resumes natively: compact JSON, the
-//! full envelope on every row, one `parentUuid` chain, every `tool_use` paired with a `tool_result`.
+//! full envelope on every row, one `parentUuid` chain, each `tool_result` in the row right after
+//! the assistant row of its `tool_use`. The host pairs every call with one result before this runs.
 
 use crate::read::REDACTED_THINKING_KEY;
 use handoff_adapter_kit::{time, tools};
@@ -73,9 +74,8 @@ struct Writer<'a> {
     assistant: Vec<Value>,
     assistant_model: Option<String>,
     assistant_ms: Option<i64>,
-    /// Calls written in the open assistant message that have no result yet (written ids).
-    pending: Vec<String>,
-    /// Source call id → written id, for calls whose result has not been written yet.
+    /// Source call id → written id, for calls of the last assistant message whose result has
+    /// not been written yet.
     open_calls: HashMap<String, String>,
     used_ids: HashSet<String>,
     consumed: HashSet<usize>,
@@ -92,7 +92,6 @@ impl<'a> Writer<'a> {
             assistant: Vec::new(),
             assistant_model: None,
             assistant_ms: None,
-            pending: Vec::new(),
             open_calls: HashMap::new(),
             used_ids: HashSet::new(),
             consumed: HashSet::new(),
@@ -131,7 +130,8 @@ impl<'a> Writer<'a> {
                 if self.open_calls.contains_key(call_id) {
                     self.write_assistant();
                 } else {
-                    // Turned into text below: the waiting calls get their results first.
+                    // A result without its call is written as text below; the waiting calls
+                    // get their results first.
                     self.close_assistant(items, index);
                 }
                 self.write_result(item);
@@ -144,7 +144,6 @@ impl<'a> Writer<'a> {
                 self.open_assistant(item, items, index);
                 let written = self.call_id(id);
                 self.open_calls.insert(id.clone(), written.clone());
-                self.pending.push(written.clone());
                 let (name, input) = claude_tool(name, input);
                 self.assistant
                     .push(json!({"type": "tool_use", "id": written, "name": name, "input": input}));
@@ -169,7 +168,7 @@ impl<'a> Writer<'a> {
     /// results is closed first (the API wants the results right after it).
     fn open_assistant(&mut self, item: &Item, items: &[Item], index: usize) {
         if self.assistant.is_empty() {
-            self.resolve_pending(items, index);
+            self.write_waiting_results(items, index);
             self.assistant_model = item
                 .message
                 .model
@@ -182,36 +181,29 @@ impl<'a> Writer<'a> {
     /// Writes the open assistant message, then the results of its calls.
     fn close_assistant(&mut self, items: &[Item], from: usize) {
         self.write_assistant();
-        self.resolve_pending(items, from);
+        self.write_waiting_results(items, from);
     }
 
-    /// Writes the results of the calls still waiting: taken from later in the transcript when
-    /// other parts came first, else a synthetic "interrupted" error result.
-    fn resolve_pending(&mut self, items: &[Item], from: usize) {
-        if self.pending.is_empty() {
+    /// Writes the results of the last assistant message's calls that other parts came before,
+    /// taken from later in the transcript: the API wants them right after that message. A call
+    /// whose result is nowhere stays without one.
+    fn write_waiting_results(&mut self, items: &[Item], from: usize) {
+        if self.open_calls.is_empty() {
             return;
         }
-        let pending_sources: Vec<String> = self
-            .open_calls
-            .iter()
-            .filter(|(_, written)| self.pending.contains(written))
-            .map(|(source, _)| source.clone())
-            .collect();
         for (index, item) in items.iter().enumerate().skip(from) {
             if let Part::ToolResult { call_id, .. } = item.part
-                && pending_sources.contains(call_id)
+                && self.open_calls.contains_key(call_id)
                 && !self.consumed.contains(&index)
             {
                 self.consumed.insert(index);
                 self.write_result(item);
+                if self.open_calls.is_empty() {
+                    break;
+                }
             }
         }
-        for written in std::mem::take(&mut self.pending) {
-            self.open_calls.retain(|_, w| *w != written);
-            let block = json!({"type": "tool_result", "tool_use_id": written,
-                "content": "interrupted: the tool call got no result", "is_error": true});
-            self.write_user(vec![block], None, Map::new());
-        }
+        self.open_calls.clear();
     }
 
     fn write_assistant(&mut self) {
@@ -266,7 +258,6 @@ impl<'a> Writer<'a> {
             );
             return;
         };
-        self.pending.retain(|p| *p != written);
         let content = if images.is_empty() {
             json!(output)
         } else {

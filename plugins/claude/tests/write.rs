@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use handoff_claude::{ClaudeAdapter, read};
 use handoff_plugin_api::{
-    Adapter, InjectMode, InjectRequest, Injected, Media, Message, Part, Role, SessionMeta,
-    Transcript, Written,
+    Adapter, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected, Media, Message, Part, Role,
+    SessionMeta, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -217,6 +217,8 @@ fn result(id: &str, output: &str) -> Part {
     }
 }
 
+/// A Codex conversation as the host's normalize step hands it over: the unanswered call has the
+/// interrupted result, the result whose call was lost is text.
 fn foreign_transcript() -> Transcript {
     let session = SessionMeta {
         id: "019a0000-0000-7000-8000-000000000000".into(),
@@ -255,13 +257,19 @@ fn foreign_transcript() -> Transcript {
                     text("Now the second one."),
                     result("call_2", "all: build"),
                     call("functions.exec:3", "exec_command", json!({"cmd": "ls"})),
+                    Part::ToolResult {
+                        call_id: "functions.exec:3".into(),
+                        output: INTERRUPTED_OUTPUT.into(),
+                        images: vec![],
+                        is_error: true,
+                    },
                 ],
             ),
             message(
                 Role::User,
                 None,
                 vec![
-                    result("call_unknown", "orphan output"),
+                    text("[tool output of call call_unknown]\norphan output"),
                     text("thanks"),
                     Part::Image(Media {
                         media_type: "image/png".into(),
@@ -334,7 +342,7 @@ fn foreign_transcripts_become_native_claude_rows() {
             "Assistant:Now the second one.",
             "Assistant:call Bash",
             "User:result interrupted: the tool call got no result true",
-            "User:[tool result for call_unknown]\norphan output",
+            "User:[tool output of call call_unknown]\norphan output",
             "User:thanks",
             "User:image",
             "Assistant:Done.",
@@ -343,6 +351,40 @@ fn foreign_transcripts_become_native_claude_rows() {
     assert_eq!(
         back.session.title.as_deref(),
         Some("handoff: Fix the build")
+    );
+}
+
+#[test]
+fn unpaired_input_is_written_without_inventing_results() {
+    // Not what the host sends, but a direct caller may: nothing panics, nothing is made up.
+    let transcript = Transcript::new(
+        SessionMeta::default(),
+        vec![
+            message(Role::User, None, vec![text("go")]),
+            message(
+                Role::Assistant,
+                None,
+                vec![call("call_a", "Bash", json!({}))],
+            ),
+            message(Role::User, None, vec![result("call_lost", "lost output")]),
+            message(Role::Assistant, None, vec![text("Done.")]),
+        ],
+    );
+    let (injected, rows) = render(transcript);
+    let text = injected.rendered.as_deref().unwrap();
+    assert!(!text.contains("interrupted"), "{text}");
+    assert!(!text.contains("tool_result"), "{text}");
+    let user_texts: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["type"] == "user")
+        .map(|r| &r["message"]["content"])
+        .collect();
+    assert_eq!(
+        user_texts,
+        [
+            &json!("go"),
+            &json!("[tool result for call_lost]\nlost output")
+        ]
     );
 }
 

@@ -8,11 +8,10 @@ use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
 use handoff_adapter_kit::tools::{ToolKind, classify, shell_command};
 use handoff_plugin_api::{
-    AdapterResult, InjectMode, InjectRequest, Injected, Media, Message, Part, Role, Transcript,
-    Written,
+    AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Transcript, Written,
 };
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub const CLI_VERSION: &str = "0.169.0";
 pub const ORIGINATOR: &str = "codex_cli_rs";
@@ -37,10 +36,9 @@ struct Writer {
     timestamp_ms: i64,
     /// Tool names and inputs come from Codex itself: keep them exactly.
     native: bool,
-    /// Calls whose result follows them in the transcript.
-    answered: HashSet<String>,
-    /// Calls written so far, and whether their output has been written.
-    written_calls: HashMap<String, (CallShape, bool)>,
+    /// Source call id → the id and shape it was written with, for calls whose output has not
+    /// been written yet.
+    open_calls: HashMap<String, (String, CallShape)>,
     user_content: Vec<Value>,
     assistant_text: Vec<String>,
     first_user_message: Option<String>,
@@ -220,16 +218,12 @@ impl Writer {
                 CallShape::Function
             }
         };
-        self.written_calls.insert(call_id.clone(), (shape, false));
-        if id.is_empty() || !self.answered.contains(id) {
-            // Codex would answer "aborted" itself; say it plainly instead.
-            self.output(&call_id, shape, Value::String("interrupted".into()));
-        }
+        self.open_calls.insert(id.to_owned(), (call_id, shape));
     }
 
     fn result(&mut self, call_id: &str, output: &str, images: &[Media]) {
         // A result without its call (or a second one) has nothing to answer.
-        let Some((shape, false)) = self.written_calls.get(call_id).copied() else {
+        let Some((written_id, shape)) = self.open_calls.remove(call_id) else {
             return;
         };
         let urls: Vec<String> = images.iter().filter_map(image_url).collect();
@@ -243,18 +237,11 @@ impl Writer {
             );
             Value::Array(items)
         };
-        self.output(call_id, shape, value);
-    }
-
-    fn output(&mut self, call_id: &str, shape: CallShape, output: Value) {
         let kind = match shape {
             CallShape::Function => "function_call_output",
             CallShape::Custom => "custom_tool_call_output",
         };
-        self.item(json!({"type": kind, "call_id": call_id, "output": output}));
-        if let Some(entry) = self.written_calls.get_mut(call_id) {
-            entry.1 = true;
-        }
+        self.item(json!({"type": kind, "call_id": written_id, "output": value}));
     }
 }
 
@@ -287,32 +274,13 @@ fn image_url(media: &Media) -> Option<String> {
     }
 }
 
-/// Calls whose result comes after them, so the rest get an explicit "interrupted" output.
-fn answered_calls(messages: &[Message]) -> HashSet<String> {
-    let mut called = HashSet::new();
-    let mut answered = HashSet::new();
-    for part in messages.iter().flat_map(|m| &m.parts) {
-        match part {
-            Part::ToolCall { id, .. } => {
-                called.insert(id.as_str());
-            }
-            Part::ToolResult { call_id, .. } if called.contains(call_id.as_str()) => {
-                answered.insert(call_id.clone());
-            }
-            _ => {}
-        }
-    }
-    answered
-}
-
 /// The rollout text of `transcript` as session `id` of project `cwd`, created at `now_ms`.
 pub fn render(transcript: &Transcript, id: &str, cwd: &str, now_ms: i64) -> Rendered {
     let mut writer = Writer {
         lines: Vec::new(),
         timestamp_ms: now_ms,
         native: transcript.session.agent == "codex",
-        answered: answered_calls(&transcript.messages),
-        written_calls: HashMap::new(),
+        open_calls: HashMap::new(),
         user_content: Vec::new(),
         assistant_text: Vec::new(),
         first_user_message: None,
@@ -414,4 +382,37 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
         }
     }
     Ok(injected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handoff_plugin_api::{Message, SessionMeta};
+
+    #[test]
+    fn unpaired_input_is_written_without_inventing_outputs() {
+        // Not what the host sends, but a direct caller may: nothing panics, nothing is made up.
+        let call = Part::ToolCall {
+            id: "call_a".into(),
+            name: "shell".into(),
+            input: json!({"command": ["ls"]}),
+        };
+        let lost = Part::ToolResult {
+            call_id: "call_lost".into(),
+            output: "lost output".into(),
+            images: Vec::new(),
+            is_error: false,
+        };
+        let transcript = Transcript::new(
+            SessionMeta::default(),
+            vec![
+                Message::new(Role::Assistant, vec![call]),
+                Message::new(Role::User, vec![lost]),
+            ],
+        );
+        let text = render(&transcript, "id", "/p", 0).text;
+        assert!(text.contains(r#""type":"function_call""#), "{text}");
+        assert!(!text.contains("function_call_output"), "{text}");
+        assert!(!text.contains("interrupted"), "{text}");
+    }
 }

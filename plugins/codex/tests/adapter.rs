@@ -7,8 +7,8 @@ use handoff_adapter_kit::testing::{
 };
 use handoff_codex::CodexAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, ListRequest, Message,
-    Part, Role, SessionMeta, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, Extracted, INTERRUPTED_OUTPUT, InjectMode, InjectRequest,
+    ListRequest, Message, Part, Role, SessionMeta, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -699,6 +699,8 @@ fn list_trusts_a_fresh_index_row_and_falls_back_on_a_stale_one() {
     assert_eq!(stale[0].title.as_deref(), Some("title from file"));
 }
 
+/// A Claude conversation as the host's normalize step hands it over: the MCP call was never
+/// answered, so it has the interrupted result beside its sibling's.
 fn foreign_transcript() -> Transcript {
     let mut user = Message::new(
         Role::User,
@@ -740,10 +742,10 @@ fn foreign_transcript() -> Transcript {
                 is_error: true,
             },
             Part::ToolResult {
-                call_id: "toolu_unknown".into(),
-                output: "orphan".into(),
+                call_id: "toolu_2".into(),
+                output: INTERRUPTED_OUTPUT.into(),
                 images: vec![],
-                is_error: false,
+                is_error: true,
             },
         ],
     );
@@ -853,12 +855,10 @@ fn inject_writes_a_rollout_codex_resumes_and_registers_the_thread() {
     let arguments: Value = serde_json::from_str(items[2]["arguments"].as_str().unwrap()).unwrap();
     assert_eq!(arguments, json!({"command": ["bash", "-lc", "cargo test"]}));
     assert_eq!(items[3]["name"], "mcp__github__get_issue");
-    // The MCP call has no result: it is answered at once; the orphan result is dropped.
-    assert_eq!(items[4]["call_id"], "toolu_2");
-    assert_eq!(items[4]["output"], "interrupted");
-    assert_eq!(items[5]["call_id"], "toolu_1");
-    assert_eq!(items[5]["output"], "test result: FAILED");
-    assert!(!lines.iter().any(|l| l.to_string().contains("orphan")));
+    assert_eq!(items[4]["call_id"], "toolu_1");
+    assert_eq!(items[4]["output"], "test result: FAILED");
+    assert_eq!(items[5]["call_id"], "toolu_2");
+    assert_eq!(items[5]["output"], INTERRUPTED_OUTPUT);
     assert!(
         !lines
             .iter()

@@ -5,7 +5,8 @@
 //! words. Assistant messages that failed (`error`) are dropped, as OpenCode drops them.
 
 use handoff_plugin_api::{
-    ExtractReport, Extracted, Media, Message, Part, Role, SessionMeta, Transcript,
+    ExtractReport, Extracted, INTERRUPTED_OUTPUT, Media, Message, Part, Role, SessionMeta,
+    Transcript,
 };
 use serde_json::{Map, Value};
 
@@ -30,9 +31,6 @@ pub struct RawSession {
     /// Child sessions (subagents run by the `task` tool).
     pub children: usize,
 }
-
-/// What OpenCode sends for a tool call that never finished.
-const INTERRUPTED: &str = "[Tool execution was interrupted]";
 
 pub fn to_extracted(
     session: &RawSession,
@@ -245,8 +243,8 @@ fn tool(part: &Value) -> Vec<Part> {
             Vec::new(),
             true,
         ),
-        // pending / running: the call never finished.
-        _ => (INTERRUPTED.to_owned(), Vec::new(), true),
+        // pending / running: the call never finished; said in the words every adapter uses.
+        _ => (INTERRUPTED_OUTPUT.to_owned(), Vec::new(), true),
     };
     vec![
         Part::ToolCall {

@@ -19,8 +19,6 @@ use crate::project_id::ProjectRef;
 pub const OPENCODE_VERSION: &str = "1.18.33";
 /// The agent a resumed session continues with.
 const AGENT: &str = "build";
-/// What a tool call with no result becomes.
-const INTERRUPTED: &str = "interrupted";
 
 #[derive(Debug, Clone)]
 pub struct NativeSession {
@@ -145,7 +143,6 @@ pub fn build(transcript: &Transcript, target: &Target<'_>) -> Result<NativeSessi
         builder.add(message)?;
     }
     builder.close_step()?;
-    builder.interrupt_unanswered();
 
     let title = transcript
         .session
@@ -185,7 +182,8 @@ struct Builder<'a> {
     last_user: Option<String>,
     /// Index of the assistant message of the step being written.
     open_step: Option<usize>,
-    /// Tool call id → where its tool part is, and when it was called.
+    /// Tool call id → where its tool part is and when it was called, for calls whose result
+    /// has not been joined into their part yet.
     calls: HashMap<String, Call>,
     source_agent: String,
 }
@@ -296,8 +294,8 @@ impl Builder<'_> {
         }
     }
 
-    /// Fills the tool part of the call this result answers. A result whose call is unknown
-    /// becomes user text, so what it said is not lost.
+    /// Fills the tool part of the call this result answers. A result whose call is unknown (or
+    /// was answered already) becomes user text, so what it said is not lost.
     fn add_result(&mut self, part: &Part) -> Result<(), AdapterError> {
         let Part::ToolResult {
             call_id,
@@ -308,7 +306,7 @@ impl Builder<'_> {
         else {
             return Ok(());
         };
-        let Some(&call) = self.calls.get(call_id) else {
+        let Some(call) = self.calls.remove(call_id) else {
             let index = self.new_user_message()?;
             let text = format!("[result of tool call {call_id}]\n{output}");
             self.push_part(index, json!({"type": "text", "text": text}))?;
@@ -354,31 +352,6 @@ impl Builder<'_> {
             self.close_step()?;
         }
         Ok(())
-    }
-
-    /// Every call must have a result: the ones never answered were interrupted.
-    fn interrupt_unanswered(&mut self) {
-        let calls: Vec<Call> = self.calls.values().copied().collect();
-        let end = self.clock;
-        for call in calls {
-            let Some(tool) = self.tool_part(call) else {
-                continue;
-            };
-            if tool.get("state").and_then(|s| s.get("status")) != Some(&json!("pending")) {
-                continue;
-            }
-            let start = call.start;
-            let input = tool
-                .get("state")
-                .and_then(|s| s.get("input"))
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            let time = json!({"start": start, "end": end.max(start)});
-            tool.insert(
-                "state".into(),
-                json!({"status": "error", "input": input, "error": INTERRUPTED, "time": time}),
-            );
-        }
     }
 
     fn tool_part(&mut self, call: Call) -> Option<&mut Map<String, Value>> {

@@ -5,8 +5,8 @@
 use handoff_adapter_kit::testing::{Format, Observation, Rewrite, differences, extracted, listed};
 use handoff_opencode::OpenCodeAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, InjectMode, InjectRequest, Injected, ListRequest, Message,
-    Part, Role, SessionMeta, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected,
+    ListRequest, Message, Part, Role, SessionMeta, Transcript, Written,
 };
 use rusqlite::Connection;
 use serde_json::{Value, json};
@@ -126,8 +126,9 @@ fn message(role: Role, ms: i64, parts: Vec<Part>) -> Message {
     m
 }
 
-/// A Claude-shaped conversation: results come back in user messages; text follows a tool call in
-/// the same turn; one call is never answered.
+/// A Claude-shaped conversation as the host's normalize step hands it over: results come back in
+/// user messages; text follows a tool call in the same turn; one call was never answered, so it
+/// has the interrupted result right after it.
 fn foreign_transcript() -> Transcript {
     let base = 1_760_000_000_000;
     let meta = SessionMeta {
@@ -198,6 +199,12 @@ fn foreign_transcript() -> Transcript {
                         id: "toolu_3".into(),
                         name: "mcp__github__create_issue".into(),
                         input: json!({"title": "x"}),
+                    },
+                    Part::ToolResult {
+                        call_id: "toolu_3".into(),
+                        output: INTERRUPTED_OUTPUT.into(),
+                        images: Vec::new(),
+                        is_error: true,
                     },
                     text("FINAL_TEXT"),
                 ],
@@ -479,7 +486,7 @@ fn foreign_conversation_is_written_in_opencodes_own_layout() {
             ("user", None),
             ("assistant", Some("tool-calls")), // reasoning, text, bash
             ("assistant", Some("tool-calls")), // text after the tool result, read
-            ("assistant", Some("tool-calls")), // the unanswered MCP call
+            ("assistant", Some("tool-calls")), // the interrupted MCP call
             ("assistant", Some("stop")),       // text after it
         ]
     );
@@ -580,7 +587,7 @@ fn foreign_conversation_is_written_in_opencodes_own_layout() {
         "unknown tools keep their name"
     );
     assert_eq!(third[1]["state"]["status"], "error");
-    assert_eq!(third[1]["state"]["error"], "interrupted");
+    assert_eq!(third[1]["state"]["error"], INTERRUPTED_OUTPUT);
     assert_eq!(part_data(4)[1]["text"], "FINAL_TEXT");
 
     // Everything written is reported, table by table.
@@ -670,7 +677,7 @@ fn written_session_reads_back_lists_under_its_project_and_is_removed_exactly() {
         [
             ("toolu_1", "TOOL_OUTPUT_ONE", false),
             ("toolu_2", "File does not exist.", true),
-            ("toolu_3", "interrupted", true)
+            ("toolu_3", INTERRUPTED_OUTPUT, true)
         ]
     );
     assert!(flat.iter().any(
@@ -707,6 +714,64 @@ fn written_session_reads_back_lists_under_its_project_and_is_removed_exactly() {
         "the project row we added is gone, the real one stays"
     );
     assert_eq!(extract(&home, REAL_SESSION), before);
+}
+
+#[test]
+fn unpaired_input_is_written_without_inventing_results() {
+    // Not what the host sends, but a direct caller may: nothing panics, nothing is made up. The
+    // unanswered call stays pending, which reads back as interrupted, as OpenCode shows it.
+    let home = schema_home();
+    let (_dir, cwd) = project_dir();
+    let base = 1_760_000_000_000;
+    let transcript = Transcript::new(
+        SessionMeta {
+            agent: "claude".into(),
+            ..SessionMeta::default()
+        },
+        vec![
+            message(Role::User, base, vec![text("go")]),
+            message(
+                Role::Assistant,
+                base + 10,
+                vec![Part::ToolCall {
+                    id: "toolu_a".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "ls"}),
+                }],
+            ),
+            message(
+                Role::User,
+                base + 20,
+                vec![Part::ToolResult {
+                    call_id: "toolu_lost".into(),
+                    output: "lost output".into(),
+                    images: Vec::new(),
+                    is_error: false,
+                }],
+            ),
+        ],
+    );
+    let injected = inject(&home, &cwd, InjectMode::Write, transcript);
+    let conn = Connection::open(home.path().join("opencode.db")).unwrap();
+    let states: Vec<String> = rows(
+        &conn,
+        "SELECT id, time_created, data FROM part WHERE session_id = ?1 ORDER BY id",
+        &injected.session_id,
+    )
+    .into_iter()
+    .filter(|(_, _, d)| d["type"] == "tool")
+    .map(|(_, _, d)| d["state"]["status"].as_str().unwrap().to_owned())
+    .collect();
+    assert_eq!(states, ["pending"]);
+
+    let back = extract(&home, &injected.session_id).transcript;
+    let flat: Vec<&Part> = back.messages.iter().flat_map(|m| &m.parts).collect();
+    assert!(flat.iter().any(|p| matches!(p,
+        Part::ToolResult { call_id, output, is_error: true, .. }
+            if call_id == "toolu_a" && output == INTERRUPTED_OUTPUT)));
+    assert!(flat.iter().any(
+        |p| matches!(p, Part::Text { text } if text == "[result of tool call toolu_lost]\nlost output")
+    ));
 }
 
 #[test]
