@@ -3,12 +3,13 @@
 
 use crate::paths;
 use crate::read::{Titles, is_injected, title_from_text};
+use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::listing::{
     Nesting, Spot, Unchanged, find_in_windows, is_long, lines, mtime_ms, strip_bom, with_file,
 };
 use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
-use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
+use handoff_plugin_api::{AdapterResult, SessionSummary};
 use memchr::memmem;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -104,43 +105,27 @@ fn row(file: &SessionFile, unchanged: &Unchanged) -> Option<SessionSummary> {
 
 /// Finds a session by full id or unique prefix, in every project.
 pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
-    let mut matches: Vec<SessionFile> = session_files(home, None)
-        .into_iter()
-        .filter(|f| f.id.starts_with(id))
-        .collect();
-    if let Some(exact) = matches.iter().position(|f| f.id == id) {
-        return Ok(matches.swap_remove(exact).path);
-    }
-    match matches.len() {
-        0 => Err(AdapterError::not_found(format!(
-            "no claude session with id {id} (looked in {})",
-            paths::projects_dir(home).display()
-        ))),
-        1 => Ok(matches.swap_remove(0).path),
-        _ => {
-            let ids: Vec<&str> = matches.iter().map(|f| f.id.as_str()).collect();
-            Err(AdapterError::new(
-                handoff_plugin_api::ErrorKind::Ambiguous,
-                format!("claude session id {id} is ambiguous: {}", ids.join(", ")),
-            ))
-        }
-    }
+    let projects_dir = paths::projects_dir(home);
+    let search = Search {
+        agent: "claude",
+        looked_in: &projects_dir.display(),
+    };
+    let file = search.by_id(id, session_files(home, None), |f| f.id.as_str())?;
+    Ok(file.path)
 }
 
 /// The most recently changed session of `cwd` that holds a conversation.
 pub fn latest_for(home: &Path, cwd: &str) -> AdapterResult<PathBuf> {
-    session_files(home, Some(cwd))
+    let project_dir = paths::projects_dir(home).join(paths::project_key(cwd));
+    let search = Search {
+        agent: "claude",
+        looked_in: &project_dir.display(),
+    };
+    // Lazily: only the files up to the first with a conversation are read.
+    let with_conversation = session_files(home, Some(cwd))
         .into_iter()
-        .find(|f| has_conversation(&f.path))
-        .map(|f| f.path)
-        .ok_or_else(|| {
-            AdapterError::not_found(format!(
-                "no claude session for {cwd} (looked in {})",
-                paths::projects_dir(home)
-                    .join(paths::project_key(cwd))
-                    .display()
-            ))
-        })
+        .filter(|f| has_conversation(&f.path));
+    Ok(search.latest(cwd, with_conversation)?.path)
 }
 
 /// Whether a file holds at least one user or assistant row (stops at the first).

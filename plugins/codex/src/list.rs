@@ -5,10 +5,11 @@ use crate::paths::{self, RolloutFile};
 use crate::read::{self, Header};
 use crate::rollout::{self, Kind};
 use crate::state_db::{self, ThreadRow};
+use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::physical;
 use handoff_adapter_kit::listing::{Unchanged, in_window, lines, with_file};
 use handoff_adapter_kit::parallel::par_map;
-use handoff_plugin_api::{AdapterError, AdapterResult, SessionSummary};
+use handoff_plugin_api::{AdapterResult, SessionSummary};
 use memchr::memmem;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -341,59 +342,37 @@ fn count_messages(bytes: &[u8]) -> usize {
     count
 }
 
-/// The rollout of `id` (full or unique prefix), in `sessions/` or else `archived_sessions/`.
-pub fn find_by_id(home: &Path, prefix: &str) -> AdapterResult<PathBuf> {
-    let prefix = prefix.trim().to_ascii_lowercase();
+/// The rollout of `id` (full or unique prefix), in `sessions/` or `archived_sessions/`.
+pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
+    // Codex ids are uuids: a prefix typed in capitals still names one.
+    let id = id.trim().to_ascii_lowercase();
     let sessions = paths::sessions_dir(home);
-    if prefix.is_empty() {
-        return Err(AdapterError::invalid("codex: empty session id"));
-    }
-    for root in [sessions.clone(), paths::archived_dir(home)] {
-        let mut matches: Vec<RolloutFile> = paths::rollout_files(&root)
-            .into_iter()
-            .filter(|f| f.id.starts_with(&prefix))
-            .collect();
-        matches.sort_by_key(|f| std::cmp::Reverse(f.modified_ms));
-        let mut ids: Vec<&str> = matches.iter().map(|f| f.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        match ids.as_slice() {
-            [] => continue,
-            [_] => {
-                if let Some(newest) = matches.into_iter().next() {
-                    return Ok(newest.path);
-                }
-            }
-            many => {
-                return Err(AdapterError::new(
-                    handoff_plugin_api::ErrorKind::Ambiguous,
-                    format!(
-                        "codex: session id {prefix:?} matches {} sessions: {}",
-                        many.len(),
-                        many.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    Err(AdapterError::not_found(format!(
-        "no codex session with id {prefix:?} (looked in {})",
-        sessions.display()
-    )))
+    let archived = paths::archived_dir(home);
+    let looked_in = format!("{} and {}", sessions.display(), archived.display());
+    let search = Search {
+        agent: "codex",
+        looked_in: &looked_in,
+    };
+    let newest_first = |root: &Path| {
+        let mut files = paths::rollout_files(root);
+        files.sort_by_key(|f| std::cmp::Reverse(f.modified_ms));
+        files
+    };
+    // Archived sessions come after the live ones: a copy of a session in both is the live one.
+    let candidates = newest_first(&sessions)
+        .into_iter()
+        .chain(newest_first(&archived));
+    Ok(search.by_id(&id, candidates, |f| f.id.as_str())?.path)
 }
 
 /// The most recent session of project `cwd`.
 pub fn latest_for(home: &Path, cwd: &Path) -> AdapterResult<PathBuf> {
+    let sessions_dir = paths::sessions_dir(home);
+    let search = Search {
+        agent: "codex",
+        looked_in: &sessions_dir.display(),
+    };
     let newest = sessions(home, Some(cwd), Some(1), &Unchanged::default())?;
-    newest
-        .into_iter()
-        .next()
-        .map(|s| PathBuf::from(s.path))
-        .ok_or_else(|| {
-            AdapterError::not_found(format!(
-                "no codex session for {} (looked in {})",
-                cwd.display(),
-                paths::sessions_dir(home).display()
-            ))
-        })
+    let newest = search.latest(cwd.display(), newest)?;
+    Ok(PathBuf::from(newest.path))
 }

@@ -1,7 +1,9 @@
 //! What every adapter needs and no adapter owns: safe file creation, tolerant JSONL reading, the
-//! shared tool vocabulary and time formatting. Adapters depend on this, never on each other.
+//! shared tool vocabulary, time formatting, and which session a request means. Adapters depend on
+//! this, never on each other.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod find;
 pub mod fs;
 pub mod jsonl;
 pub mod listing;

@@ -12,11 +12,12 @@ mod project_id;
 mod read;
 mod write;
 
+use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical};
 use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ErrorKind, ExtractRequest,
-    Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
     ffi::AdapterModuleRef,
 };
 use std::path::{Path, PathBuf};
@@ -53,12 +54,13 @@ impl Store {
             Store::Missing(db)
         }
     }
+}
 
-    fn describe(&self) -> String {
+/// Where the store is, as errors and reports show it.
+impl std::fmt::Display for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Store::Db(path) | Store::Legacy(path) | Store::Missing(path) => {
-                path.display().to_string()
-            }
+            Store::Db(path) | Store::Legacy(path) | Store::Missing(path) => path.display().fmt(f),
         }
     }
 }
@@ -138,16 +140,8 @@ impl Adapter for OpenCodeAdapter {
             }
             None => {
                 let latest = list_in(&store, request.cwd.as_deref(), Some(1))?;
-                match latest.into_iter().next() {
-                    Some(row) => row.session_id,
-                    None => {
-                        let whose = request.cwd.as_deref().unwrap_or("any project");
-                        return Err(AdapterError::not_found(format!(
-                            "no opencode session for {whose} (looked in {})",
-                            store.describe()
-                        )));
-                    }
-                }
+                let whose = request.cwd.as_deref().unwrap_or("any project");
+                search(&store).latest(whose, latest)?.session_id
             }
         };
         let (session, messages, skipped, source) = match &store {
@@ -166,8 +160,7 @@ impl Adapter for OpenCodeAdapter {
             }
             Store::Missing(..) => {
                 return Err(AdapterError::not_found(format!(
-                    "no opencode session {id} (looked in {})",
-                    store.describe()
+                    "no opencode session with id {id} (looked in {store})"
                 )));
             }
         };
@@ -192,7 +185,7 @@ impl Adapter for OpenCodeAdapter {
         let store = Store::locate(request.home.as_deref());
         let mut injected = Injected {
             session_id: session.id.clone(),
-            path: store.describe(),
+            path: store.to_string(),
             resume_command,
             written: Vec::new(),
             rendered: None,
@@ -256,32 +249,24 @@ impl Adapter for OpenCodeAdapter {
     }
 }
 
+/// The session id `wanted` is (in full, or the only id starting with it).
 fn resolve_id(store: &Store, wanted: &str) -> AdapterResult<String> {
     let candidates = match store {
         Store::Db(path) => db::ids_with_prefix(&db::open_read(path)?, path, wanted)?,
         Store::Legacy(storage) => legacy::sessions(storage)
             .into_iter()
             .filter_map(|s| s.info.get("id").and_then(|v| v.as_str()).map(str::to_owned))
-            .filter(|id| id.starts_with(wanted))
             .collect(),
         Store::Missing(..) => Vec::new(),
     };
-    if candidates.iter().any(|c| c == wanted) {
-        return Ok(wanted.to_owned());
-    }
-    match candidates.as_slice() {
-        [] => Err(AdapterError::not_found(format!(
-            "no opencode session {wanted} (looked in {})",
-            store.describe()
-        ))),
-        [only] => Ok(only.clone()),
-        many => Err(AdapterError::new(
-            ErrorKind::Ambiguous,
-            format!(
-                "opencode session prefix {wanted} matches {}",
-                many.join(", ")
-            ),
-        )),
+    search(store).by_id(wanted, candidates, String::as_str)
+}
+
+/// A search of `store`, named in its errors.
+fn search(store: &Store) -> Search<'_> {
+    Search {
+        agent: "opencode",
+        looked_in: store,
     }
 }
 
