@@ -1,9 +1,7 @@
 //! Extracting sessions: real-client files and hand-written ones shaped like Claude's rows.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use handoff_plugin_api::{ErrorKind, Part, Role};
 
 #[test]

@@ -1,9 +1,7 @@
 //! Listing and locating sessions in a Claude home laid out like the client's.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use handoff_adapter_kit::testing::{
     Format, Observation, extracted, file_differences, listed, padded,
 };

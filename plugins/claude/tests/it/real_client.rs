@@ -2,9 +2,7 @@
 //! Needs the pinned clients (`scripts/conformance`); without them each test says so and returns.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use handoff_claude::ClaudeAdapter;
 use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
 use handoff_conformance::mock::MockServer;

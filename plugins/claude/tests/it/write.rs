@@ -1,9 +1,7 @@
 //! Writing sessions: the rows the client needs, foreign transcripts, and claude→claude round trips.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use handoff_claude::{ClaudeAdapter, read};
 use handoff_plugin_api::{
     Adapter, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected, Media, Message, Part, Role,

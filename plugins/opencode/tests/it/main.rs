@@ -1,0 +1,5 @@
+//! The OpenCode adapter's integration tests, in one binary.
+
+mod adapter;
+mod legacy_install;
+mod real_client;
