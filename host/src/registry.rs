@@ -56,24 +56,34 @@ impl Agent {
             format!("handoff {}", env!("CARGO_PKG_VERSION")),
             &[Remove::NAME],
         );
-        let plugin = match self.request(&host) {
-            Ok(plugin) => plugin,
-            // Built before the handshake: the wrapper of API 1.0 knows no `hello`.
-            Err(e)
-                if e.adapter == Some(ErrorKind::Unsupported)
-                    && e.message.contains("unknown method") =>
-            {
-                Hello {
-                    protocol: 1,
-                    min_protocol: 1,
-                    ir_version: 1,
-                    methods: Vec::new(),
-                    software: String::from("handoff-plugin-api 1.0"),
+        // Like `info`, answered on this thread: it is the plugin's first words, said while
+        // loading, and a thread per agent would be most of the startup time.
+        let json = serde_json::to_string(&host)?;
+        let answer = self
+            .adapter
+            .call(Hello::NAME.into(), json.as_str().into())
+            .into_result()
+            .map(String::from)
+            .map_err(String::from);
+        let plugin =
+            match self.decode_answer(Hello::NAME, answer, |text| serde_json::from_str(text)) {
+                Ok(plugin) => plugin,
+                // Built before the handshake: the wrapper of API 1.0 knows no `hello`.
+                Err(e)
+                    if e.adapter == Some(ErrorKind::Unsupported)
+                        && e.message.contains("unknown method") =>
+                {
+                    Hello {
+                        protocol: 1,
+                        min_protocol: 1,
+                        ir_version: 1,
+                        methods: Vec::new(),
+                        software: String::from("handoff-plugin-api 1.0"),
+                    }
                 }
-            }
-            // The plugin refused this handoff; its line says why.
-            Err(e) => return Err(e.into()),
-        };
+                // The plugin refused this handoff; its line says why.
+                Err(e) => return Err(e.into()),
+            };
         match host.mismatch(&plugin) {
             None => Ok(()),
             Some(Mismatch::UpgradeSelf) => bail!(
@@ -200,6 +210,16 @@ impl Agent {
                 ));
             }
         };
+        self.decode_answer(op, answer, decode)
+    }
+
+    /// An operation's answer, read by `decode`, or its error with the adapter's kind.
+    fn decode_answer<Resp>(
+        &self,
+        op: &str,
+        answer: Result<String, String>,
+        decode: fn(&str) -> serde_json::Result<Resp>,
+    ) -> Result<Resp, Error> {
         match answer {
             Ok(text) => decode(&text).map_err(|e| match newer_transcript(&text) {
                 // Not garbage: a transcript of a version this handoff cannot read yet.
