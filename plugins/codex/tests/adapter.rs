@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use handoff_adapter_kit::testing::{
-    Format, Observation, extracted, file_differences, listed, padded,
+    Format, Observation, extracted, file_differences, jsonl_fixtures, listed,
 };
 use handoff_codex::CodexAdapter;
 use handoff_plugin_api::{
@@ -1365,31 +1365,13 @@ fn observe(bytes: &[u8], cwd: Option<&str>) -> Observation {
 }
 
 /// Every fixture rollout, and the well-formed ones again with their texts and outputs padded
-/// past the search windows, so that keys in another order can land in the middle of a long
-/// line.
+/// past the search windows.
 fn every_fixture() -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for dir in ["real", "captured-0.169", "samples", "malformed"] {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(Path::new(FIXTURES).join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        found.sort();
-        files.extend(found);
-    }
-    let filler = "lorem ipsum dolor ".repeat(700);
-    let mut named = Vec::new();
-    for path in files {
-        let name = path.strip_prefix(FIXTURES).unwrap().display().to_string();
-        let bytes = std::fs::read(&path).unwrap();
-        if !name.starts_with("malformed") {
-            let long = padded(&bytes, &["text", "output"], &filler);
-            named.push((format!("{name}, padded"), long));
-        }
-        named.push((name, bytes));
-    }
-    named
+    jsonl_fixtures(
+        Path::new(FIXTURES),
+        &["real", "captured-0.169", "samples", "malformed"],
+        &["text", "output"],
+    )
 }
 
 /// Valid JSON is understood however it is written: every fixture rollout, re-serialised every

@@ -316,6 +316,43 @@ pub fn file_differences(
     })
 }
 
+/// The `.jsonl` fixtures in `dirs` under `root` (sorted within each folder), named by their path
+/// under `root`, and the well-formed ones (not under `malformed`) again with every string under
+/// one of `pad_keys` padded past the windows a listing searches (see [`padded`]), so that keys
+/// in another order can land in the middle of a long line.
+pub fn jsonl_fixtures(
+    root: &std::path::Path,
+    dirs: &[&str],
+    pad_keys: &[&str],
+) -> Vec<(String, Vec<u8>)> {
+    let filler = "lorem ipsum dolor ".repeat(700);
+    let mut named = Vec::new();
+    for dir in dirs {
+        // A fixture folder that is not there would make the proof quietly smaller.
+        let entries = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("{}: {e}", root.join(dir).display()));
+        let mut files: Vec<std::path::PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if !name.starts_with("malformed") {
+                named.push((format!("{name}, padded"), padded(&bytes, pad_keys, &filler)));
+            }
+            named.push((name, bytes));
+        }
+    }
+    named
+}
+
 /// A JSON Lines file with every string under one of `keys` (at any depth) lengthened by a line
 /// of `filler`, written as before (compact, keys in their order): its rows become long lines
 /// whose keys, in another order, can land beyond the windows a listing searches.

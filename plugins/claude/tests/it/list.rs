@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use handoff_adapter_kit::testing::{
-    Format, Observation, extracted, file_differences, listed, padded,
+    Format, Observation, extracted, file_differences, jsonl_fixtures, listed,
 };
 use handoff_claude::ClaudeAdapter;
 use handoff_plugin_api::{Adapter, ErrorKind, ExtractRequest, ListRequest};
@@ -226,35 +226,13 @@ fn observe(bytes: &[u8]) -> Observation {
 }
 
 /// Every fixture session (real-client files, samples, hand-written and malformed ones), and
-/// the well-formed ones again with their texts padded past the search windows, so that keys in
-/// another order can land in the middle of a long line.
+/// the well-formed ones again with their texts padded past the search windows.
 fn every_fixture() -> Vec<(String, Vec<u8>)> {
-    let mut files = real_fixtures();
-    for dir in ["", "client-written", "samples", "malformed"] {
-        let mut found: Vec<_> = std::fs::read_dir(fixture(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        found.sort();
-        files.extend(found);
-    }
-    let filler = "lorem ipsum dolor ".repeat(700);
-    let mut named = Vec::new();
-    for path in files {
-        let name = path
-            .strip_prefix(fixture(""))
-            .unwrap()
-            .display()
-            .to_string();
-        let bytes = std::fs::read(&path).unwrap();
-        if !name.starts_with("malformed") {
-            let long = padded(&bytes, &["text", "content"], &filler);
-            named.push((format!("{name}, padded"), long));
-        }
-        named.push((name, bytes));
-    }
-    named
+    jsonl_fixtures(
+        &fixture(""),
+        &["real", "", "client-written", "samples", "malformed"],
+        &["text", "content"],
+    )
 }
 
 /// Valid JSON is understood however it is written: every fixture, re-serialised every valid
