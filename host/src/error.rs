@@ -85,6 +85,13 @@ impl Error {
     }
 }
 
+/// Whether an adapter said there is no such session (the one failure a lookup passes over).
+pub fn is_not_found(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<Error>()
+        .is_some_and(Error::is_not_found)
+}
+
 /// The kind of any error: the first [`Error`] in its chain, a closed stdout, or a plain failure.
 pub fn kind_of(error: &anyhow::Error) -> Kind {
     for cause in error.chain() {

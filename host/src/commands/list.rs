@@ -142,7 +142,6 @@ pub fn collect(
             match answer {
                 Ok(found) => rows.extend(found),
                 Err(e) => match e.downcast_ref::<Error>() {
-                    Some(e) if e.is_not_found() => {}
                     Some(e) => problems.push(format!("{}: {e}", agent.name())),
                     None => return Err(e),
                 },
@@ -188,11 +187,7 @@ pub fn list_nearest(
         let asked: Vec<&Agent> = pending.iter().map(|(agent, _)| *agent).collect();
         let listings = list_agents(&asked, config, Some(&dir), limit);
         for ((_, slot), listing) in pending.into_iter().zip(listings) {
-            let nothing = match &listing {
-                Ok(rows) => rows.is_empty(),
-                Err(e) => e.downcast_ref::<Error>().is_some_and(Error::is_not_found),
-            };
-            if !nothing {
+            if !listing.as_ref().is_ok_and(Vec::is_empty) {
                 *slot = Some((Some(dir.clone()), listing));
             }
         }
@@ -204,7 +199,7 @@ pub fn list_nearest(
 }
 
 /// The rows of each agent (or its failure), in the order given; all agents at once, each
-/// waiting on its own store.
+/// waiting on its own store. An agent that has no session there answers no rows.
 pub fn list_agents(
     agents: &[&Agent],
     config: &Config,
@@ -219,10 +214,10 @@ pub fn list_agents(
             .collect();
         listings
             .into_iter()
-            .map(|listing| {
-                listing
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow!("the listing crashed")))
+            .map(|listing| match listing.join() {
+                Ok(Err(e)) if crate::error::is_not_found(&e) => Ok(Vec::new()),
+                Ok(listing) => listing,
+                Err(_) => Err(anyhow!("the listing crashed")),
             })
             .collect()
     })

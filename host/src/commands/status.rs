@@ -48,7 +48,6 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         let (latest, problem) = match latest {
             Ok(rows) => (rows.into_iter().next(), None),
             Err(e) => match e.downcast_ref::<Error>() {
-                Some(e) if e.is_not_found() => (None, None),
                 Some(e) => (None, Some(e.message.clone())),
                 None => return Err(e),
             },

@@ -67,7 +67,7 @@ pub fn extract_nearest(
     let mut first_miss = None;
     let found = project::nearest(here, |dir| match extract(agent, home.clone(), dir, None) {
         Ok(source) => Ok(Some(source)),
-        Err(e) if is_no_session(&e) => {
+        Err(e) if crate::error::is_not_found(&e) => {
             first_miss.get_or_insert(e);
             Ok(None)
         }
@@ -78,12 +78,6 @@ pub fn extract_nearest(
         (None, Some(miss)) => Err(miss),
         (None, None) => fail(Kind::NoSession, format!("no session for {here}")),
     }
-}
-
-fn is_no_session(error: &anyhow::Error) -> bool {
-    error
-        .downcast_ref::<Error>()
-        .is_some_and(Error::is_not_found)
 }
 
 /// The directory the source session recorded, as a physical path, if it still exists.
