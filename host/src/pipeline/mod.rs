@@ -8,10 +8,12 @@ mod source;
 mod steps;
 mod verify;
 
-pub use normalize::{Normalized, normalize};
-pub use source::{Source, extract, extract_nearest, recorded_dir};
-pub use steps::{fit, inject, plan, redact, redactor};
-pub use verify::{Fingerprint, verify};
+pub use normalize::Normalized;
+
+use normalize::normalize;
+use source::{Source, extract_nearest, recorded_dir};
+use steps::{fit, inject, plan, redact, redactor};
+use verify::verify;
 
 use anyhow::{Result, anyhow, bail};
 use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
