@@ -43,7 +43,9 @@ fn write_part(out: &mut String, part: &Part) {
             }
             out.push('\n');
         }
-        Part::ToolCall { id, name, input } => {
+        Part::ToolCall {
+            id, name, input, ..
+        } => {
             let _ = writeln!(out, "**Tool call** `{name}` ({id})\n");
             let json = serde_json::to_string_pretty(input).unwrap_or_default();
             fenced(out, "json", &json);
@@ -122,6 +124,7 @@ mod tests {
                             id: "c1".into(),
                             name: "shell".into(),
                             input: serde_json::json!({"command": ["ls"]}),
+                            tool: Default::default(),
                         },
                         Part::ToolResult {
                             call_id: "c1".into(),

@@ -100,6 +100,7 @@ mod tests {
                         name: "send".into(),
                         input: json!({"history": [{"role": "user"}, {"role": "x", "deep": [{"role": "y"}]}],
                                       "report": {"a": [1]}, "text": "},{\"role\":\""}),
+                                      tool: Default::default(),
                     }]
                 } else {
                     vec![Part::Text {
@@ -132,6 +133,7 @@ mod tests {
                 name: "send".into(),
                 input: json!({"a_pad": "x".repeat(PARALLEL_FROM * 2),
                               "z_history": [{"role": "user"}, {"role": "assistant"}]}),
+                tool: Default::default(),
             }],
         );
         let original = extracted(vec![call, Message::new(Role::User, vec![])]);

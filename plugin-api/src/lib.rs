@@ -4,6 +4,12 @@
 //! An adapter author implements [`Adapter`] and exports it with [`export_adapter!`]; the wrapper
 //! here turns it into the ABI (JSON across, panics caught). Built-in adapters go through the very
 //! same [`root_module`], so the host has one code path for both.
+//!
+//! Versions: the crate's major version is part of the ABI (`abi_stable` refuses a library of
+//! another major), so it stays 1 while the wire stays readable both ways. New fields arrive with
+//! serde defaults: a plugin built against an older minor version keeps loading and working, and
+//! only its source may need the new field when it builds a part by name (`tool` in
+//! [`Part::ToolCall`] since 1.2).
 #![allow(non_local_definitions)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 

@@ -116,10 +116,16 @@ pub enum Part {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         provider: Option<String>,
     },
+    /// A call as the agent made it (`name`, `input`), and the same call in the shared vocabulary
+    /// when the reading adapter knows the tool. Writers of the same agent use `name` and `input`;
+    /// writers of another agent use `tool`, or `name` and `input` when the kind is
+    /// [`ToolKind::Other`] or they have no tool of that kind.
     ToolCall {
         id: String,
         name: String,
         input: Value,
+        #[serde(default, skip_serializing_if = "Tool::is_other")]
+        tool: Tool,
     },
     ToolResult {
         call_id: String,
@@ -162,6 +168,7 @@ struct WirePart {
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     input: Option<Value>,
+    tool: Option<Tool>,
     call_id: Option<String>,
     output: Option<String>,
     #[serde(default)]
@@ -206,6 +213,7 @@ impl TryFrom<WirePart> for Part {
                 id: need(wire.id, "id")?,
                 name: need(wire.name, "name")?,
                 input: wire.input.ok_or("missing field `input`")?,
+                tool: wire.tool.unwrap_or_default(),
             },
             PartKind::ToolResult => Part::ToolResult {
                 call_id: need(wire.call_id, "call_id")?,
@@ -219,6 +227,77 @@ impl TryFrom<WirePart> for Part {
                 summary: need(wire.summary, "summary")?,
             },
         })
+    }
+}
+
+/// A tool call in the vocabulary every adapter shares: what it does and its arguments in the
+/// shape [`ToolKind`] documents for that kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub kind: ToolKind,
+    /// The kind's documented keys, plus any argument of the source tool that the kind has no key
+    /// for, under the source's own name (so a writer can still show it to the model).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub args: Map<String, Value>,
+}
+
+impl Tool {
+    pub fn is_other(&self) -> bool {
+        self.kind == ToolKind::Other
+    }
+}
+
+/// What a tool call does, whichever agent made it. Each kind documents its argument keys; `?`
+/// marks an optional one. Values keep the source agent's units unless the key says otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolKind {
+    /// `command` (one shell command line), `workdir?`, `timeout_ms?`, `description?`.
+    Shell,
+    /// `path`, `offset?` (first line), `limit?` (line count).
+    Read,
+    /// `path`, `content` (the whole file).
+    Write,
+    /// `path`, `old_string`, `new_string`, `replace_all?`.
+    Edit,
+    /// `patch` (a patch in the `*** Begin Patch` format).
+    Patch,
+    /// Content search: `pattern` (a regular expression), `path?`, `glob?` (which files).
+    Search,
+    /// File names matching `pattern`, under `path?`.
+    Glob,
+    /// `url`, `prompt?` (what to look for in the page).
+    WebFetch,
+    /// `query`.
+    WebSearch,
+    /// The agent's task list: `todos`, a list of `{content, status}` where `status` is
+    /// `pending`, `in_progress` or `completed`.
+    Todo,
+    /// Work handed to another agent: `prompt`, `description?`, `agent?` (which kind of agent).
+    Subagent,
+    /// Any other tool (MCP servers, agent-specific ones, kinds newer than this reader): only the
+    /// call's native `name` and `input` describe it.
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+impl ToolKind {
+    /// The keys a call of this kind always has.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            ToolKind::Shell => &["command"],
+            ToolKind::Read => &["path"],
+            ToolKind::Write => &["path", "content"],
+            ToolKind::Edit => &["path", "old_string", "new_string"],
+            ToolKind::Patch => &["patch"],
+            ToolKind::Search | ToolKind::Glob => &["pattern"],
+            ToolKind::WebFetch => &["url"],
+            ToolKind::WebSearch => &["query"],
+            ToolKind::Todo => &["todos"],
+            ToolKind::Subagent => &["prompt"],
+            ToolKind::Other => &[],
+        }
     }
 }
 
@@ -248,6 +327,7 @@ mod tests {
                     id: "c1".into(),
                     name: "bash".into(),
                     input: serde_json::json!({"command": "ls"}),
+                    tool: Tool::default(),
                 },
             ],
         );
@@ -256,6 +336,10 @@ mod tests {
         assert_eq!(json["parts"][1]["type"], "tool_call");
         assert_eq!(json["parts"][1]["input"]["command"], "ls");
         assert!(json.get("extra").is_none());
+        assert!(
+            json["parts"][1].get("tool").is_none(),
+            "an `other` call adds nothing"
+        );
         let back: Message = serde_json::from_value(json).unwrap();
         assert_eq!(back, message);
     }
@@ -279,6 +363,10 @@ mod tests {
                 id: "c1".into(),
                 name: "bash".into(),
                 input: Value::Null,
+                tool: Tool {
+                    kind: ToolKind::Shell,
+                    args: serde_json::from_str(r#"{"command":"ls"}"#).unwrap(),
+                },
             },
             Part::ToolResult {
                 call_id: "c1".into(),
@@ -305,5 +393,19 @@ mod tests {
             assert!(error.contains(missing), "{json}: {error}");
         }
         assert!(serde_json::from_str::<Part>(r#"{"type":"video","text":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn a_tool_kind_newer_than_the_reader_is_other() {
+        let json = r#"{"type":"tool_call","id":"c","name":"nb","input":{},"tool":{"kind":"notebook","args":{"cell":1}}}"#;
+        let Part::ToolCall { tool, .. } = serde_json::from_str::<Part>(json).unwrap() else {
+            panic!("not a call");
+        };
+        assert_eq!(tool.kind, ToolKind::Other);
+        let json = r#"{"type":"tool_call","id":"c","name":"Read","input":{},"tool":{"kind":"web_fetch","args":{"url":"u"}}}"#;
+        let Part::ToolCall { tool, .. } = serde_json::from_str::<Part>(json).unwrap() else {
+            panic!("not a call");
+        };
+        assert_eq!(tool.kind, ToolKind::WebFetch);
     }
 }

@@ -13,7 +13,7 @@
 //! dropped), everything else is the assistant's. This reader classifies lines the same way and
 //! additionally splits the file into its sessions at the `# aider chat started at` lines.
 
-use handoff_plugin_api::{Message, Part, Role};
+use handoff_plugin_api::{Message, Part, Role, Tool, ToolKind};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -31,6 +31,8 @@ pub const HARD_BREAK: &str = "  ";
 /// line that marks the imported call's result as an error. A call's result lines follow it,
 /// indented by four spaces when handoff wrote them.
 pub const RUNNING: &str = "Running ";
+/// The name of the call a `Running <command>` line stands for: aider's only tool.
+pub const SHELL: &str = "shell";
 pub const TOOL_CALL: &str = "Tool call: ";
 pub const TOOL_ERROR: &str = "Tool error:";
 pub const RESULT_INDENT: &str = "    ";
@@ -401,7 +403,7 @@ fn call_line(line: &str) -> Option<(String, Value)> {
     if let Some(command) = line.strip_prefix(RUNNING) {
         let mut input = Map::new();
         input.insert("command".into(), Value::String(command.to_owned()));
-        return Some(("shell".into(), Value::Object(input)));
+        return Some((SHELL.into(), Value::Object(input)));
     }
     let call = line.strip_prefix(TOOL_CALL)?;
     let (name, input) = call.split_once(' ').unwrap_or((call, ""));
@@ -423,10 +425,19 @@ fn flush_text(parts: &mut Vec<Part>, text: &mut Vec<&str>) {
 
 fn close_call(parts: &mut Vec<Part>, call: Option<OpenCall>) {
     if let Some(call) = call {
+        // Aider's own calls are shell commands; any other name came from another agent's call.
+        let tool = match (&call.input, call.name == SHELL) {
+            (Value::Object(args), true) => Tool {
+                kind: ToolKind::Shell,
+                args: args.clone(),
+            },
+            _ => Tool::default(),
+        };
         parts.push(Part::ToolCall {
             id: call.id.clone(),
             name: call.name,
             input: call.input,
+            tool,
         });
         parts.push(Part::ToolResult {
             call_id: call.id,

@@ -153,7 +153,7 @@ impl Adapter for AiderAdapter {
         };
         if conversation.messages.iter().any(|m| {
             m.parts.iter().any(
-                |p| matches!(p, handoff_plugin_api::Part::ToolCall { name, .. } if name == "shell"),
+                |p| matches!(p, handoff_plugin_api::Part::ToolCall { name, .. } if name == history::SHELL),
             )
         }) && section.marker.is_none()
         {

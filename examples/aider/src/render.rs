@@ -7,12 +7,12 @@
 //! result, quoted and indented by four spaces. Aider drops quoted lines when it restores, as it
 //! does with its own; this reader turns them back into calls.
 
-use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
+use handoff_plugin_api::{Media, Message, Part, Role, Tool, ToolKind, Transcript};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 use crate::history::{
-    HARD_BREAK, QUOTE, QUOTED_EXTRA, QUOTED_VALUE, REASONING_TAG, RESULT_INDENT, RUNNING,
+    HARD_BREAK, QUOTE, QUOTED_EXTRA, QUOTED_VALUE, REASONING_TAG, RESULT_INDENT, RUNNING, SHELL,
     TOOL_CALL, TOOL_ERROR, USER, misread,
 };
 
@@ -93,8 +93,16 @@ impl<'a> Writer<'a> {
                 (Role::Assistant, Part::Image(media) | Part::File(media)) => {
                     self.reply(&placeholder(part, media));
                 }
-                (_, Part::ToolCall { id, name, input }) => {
-                    self.call(id, name, input);
+                (
+                    _,
+                    Part::ToolCall {
+                        id,
+                        name,
+                        input,
+                        tool,
+                    },
+                ) => {
+                    self.call(id, name, input, tool);
                 }
                 (
                     _,
@@ -170,8 +178,8 @@ impl<'a> Writer<'a> {
         self.text.push('\n');
     }
 
-    fn call(&mut self, id: &str, name: &str, input: &Value) {
-        let line = match shell_command(name, input) {
+    fn call(&mut self, id: &str, name: &str, input: &Value, tool: &Tool) {
+        let line = match shell_command(name, input, tool) {
             Some(command) => format!("{RUNNING}{command}"),
             None => {
                 let name: String = name
@@ -219,32 +227,15 @@ fn placeholder(part: &Part, media: &Media) -> String {
     format!("[{kind}: {what}]")
 }
 
-/// The one-line command of a shell call, in any agent's shape (`Bash`/`shell`/`exec_command`;
-/// `command` or `cmd`, a string or an argv like `["bash", "-lc", "ls"]`).
-fn shell_command(name: &str, input: &Value) -> Option<String> {
-    let shell_tool = matches!(
-        name,
-        "Bash" | "bash" | "shell" | "shell_command" | "exec_command" | "local_shell"
-    );
-    if !shell_tool {
-        return None;
-    }
-    let command = match input.get("command").or_else(|| input.get("cmd"))? {
-        Value::String(command) => command.clone(),
-        Value::Array(argv) => {
-            let words: Vec<&str> = argv.iter().filter_map(Value::as_str).collect();
-            match words.as_slice() {
-                [shell, flag, script]
-                    if matches!(shell.rsplit('/').next(), Some("bash" | "sh" | "zsh"))
-                        && flag.starts_with('-') =>
-                {
-                    (*script).to_owned()
-                }
-                _ => return None,
-            }
-        }
+/// The one-line command of a shell call: aider's own `shell`, or any agent's call whose reader
+/// put it in the shared vocabulary as a shell command.
+fn shell_command(name: &str, input: &Value, tool: &Tool) -> Option<String> {
+    let args = match tool.kind {
+        ToolKind::Shell => &tool.args,
+        _ if name == SHELL => input.as_object()?,
         _ => return None,
     };
+    let command = args.get("command")?.as_str()?;
     let one_line = !command.trim().is_empty() && !command.contains(['\n', '\r']);
-    one_line.then_some(command)
+    one_line.then(|| command.to_owned())
 }

@@ -11,7 +11,7 @@
 use super::*;
 use crate::testdir::TestDir;
 use handoff_adapter_kit::testing::{Format, Observation, extracted, file_differences, listed};
-use handoff_plugin_api::{Message, Part, Role};
+use handoff_plugin_api::{Message, Part, Role, Tool, ToolKind};
 use serde_json::json;
 
 const FIXTURE: &str = include_str!("../tests/fixtures/.aider.chat.history.md");
@@ -150,7 +150,12 @@ fn a_session_reads_as_prompts_replies_notes_and_shell_calls() {
 
     let [
         Part::Text { text: notes },
-        Part::ToolCall { id, name, input },
+        Part::ToolCall {
+            id,
+            name,
+            input,
+            tool,
+        },
         Part::ToolResult {
             call_id,
             output,
@@ -167,6 +172,8 @@ fn a_session_reads_as_prompts_replies_notes_and_shell_calls() {
         (name.as_str(), input),
         ("shell", &json!({"command": "python greet.py"}))
     );
+    assert_eq!(tool.kind, ToolKind::Shell);
+    assert_eq!(tool.args["command"], "python greet.py");
     assert_eq!(call_id, id);
     assert_eq!(
         output,
@@ -301,8 +308,15 @@ fn foreign_transcript() -> Transcript {
                 text("Running the tests first."),
                 Part::ToolCall {
                     id: "toolu_01".into(),
-                    name: "Bash".into(),
-                    input: json!({"command": "cargo test", "description": "Run tests"}),
+                    name: "run".into(),
+                    input: json!({"cmd": "cargo test", "description": "Run tests"}),
+                    tool: Tool {
+                        kind: ToolKind::Shell,
+                        args: serde_json::from_value(
+                            json!({"command": "cargo test", "description": "Run tests"}),
+                        )
+                        .unwrap(),
+                    },
                 },
             ]),
             user(vec![Part::ToolResult {
@@ -314,13 +328,15 @@ fn foreign_transcript() -> Transcript {
             assistant(vec![
                 Part::ToolCall {
                     id: "toolu_02".into(),
-                    name: "Read".into(),
-                    input: json!({"file_path": "/p/src/lib.rs"}),
+                    name: "open".into(),
+                    input: json!({"file": "/p/src/lib.rs"}),
+                    tool: Tool::default(),
                 },
                 Part::ToolCall {
                     id: "toolu_03".into(),
                     name: "mcp__github__create_issue".into(),
                     input: json!({"title": "x"}),
+                    tool: Tool::default(),
                 },
             ]),
             user(vec![Part::ToolResult {
@@ -403,7 +419,7 @@ fn an_injected_section_is_appended_and_reads_back_in_order() {
         calls,
         [
             ("shell", &json!({"command": "cargo test"})),
-            ("Read", &json!({"file_path": "/p/src/lib.rs"})),
+            ("open", &json!({"file": "/p/src/lib.rs"})),
             ("mcp__github__create_issue", &json!({"title": "x"})),
         ]
     );

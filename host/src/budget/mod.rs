@@ -199,6 +199,7 @@ mod tests {
                 id: id.into(),
                 name: "Bash".into(),
                 input: json!({"command": command}),
+                tool: Default::default(),
             }],
         )
     }

@@ -150,6 +150,7 @@ mod tests {
             id: id.into(),
             name: "shell".into(),
             input: json!({"command": "ls"}),
+            tool: Default::default(),
         }
     }
 

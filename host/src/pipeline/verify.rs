@@ -149,6 +149,7 @@ mod tests {
             id: "1".into(),
             name: "bash".into(),
             input: serde_json::json!({}),
+            tool: Default::default(),
         };
         let meant = transcript(vec![vec![text("a")], vec![call]]);
         let back = transcript(vec![vec![text("a")]]);

@@ -196,6 +196,7 @@ mod tests {
                     id: id.clone(),
                     name: "Bash".into(),
                     input: json!({"command": secret.context, "description": "run it"}),
+                    tool: Default::default(),
                 }],
             ));
             messages.push(Message::new(
@@ -286,6 +287,7 @@ mod tests {
                 input: json!({"host": "db.internal", "password": "hunter2x", "dbPassword": "abc",
                               "headers": {"Authorization": "Bearer tok-81a9f2"}, "max_tokens": 4096,
                               "token_type": "bearer"}),
+                tool: Default::default(),
             }],
         )]);
         let counts = builtin().redact_transcript(&mut transcript, 0).0;
@@ -299,6 +301,31 @@ mod tests {
                     "token_type": "bearer"})
         );
         assert_eq!(counts.total(), 2);
+    }
+
+    #[test]
+    fn a_calls_shared_vocabulary_arguments_are_redacted_and_counted_once() {
+        let key = "ghp_Zq8RkT3mW9xLp2Vb7NcY4HdJ6sFa1Eg0Ui5O";
+        let command = format!("curl -H 'Authorization: token {key}' https://api.github.com");
+        let mut args = serde_json::Map::new();
+        args.insert("command".into(), json!(command));
+        let mut transcript = transcript(vec![Message::new(
+            Role::Assistant,
+            vec![Part::ToolCall {
+                id: "c1".into(),
+                name: "run".into(),
+                input: json!({"cmd": command}),
+                tool: handoff_plugin_api::Tool {
+                    kind: handoff_plugin_api::ToolKind::Shell,
+                    args,
+                },
+            }],
+        )]);
+        let counts = builtin().redact_transcript(&mut transcript, 0).0;
+        let written = serde_json::to_string(&transcript).unwrap();
+        assert!(!written.contains(key), "{written}");
+        assert_eq!(written.matches("[REDACTED:").count(), 2, "{written}");
+        assert_eq!(counts.total(), 1);
     }
 
     #[test]

@@ -72,7 +72,13 @@ impl Redactor {
                         *signature = None;
                     }
                 }
-                Part::ToolCall { input, .. } => self.redact_json(input, None, counts),
+                Part::ToolCall { input, tool, .. } => {
+                    self.redact_json(input, None, counts);
+                    // The same arguments again, renamed: counted once, in `input`.
+                    for (key, value) in &mut tool.args {
+                        self.redact_json(value, Some(key), &mut RedactionCounts::default());
+                    }
+                }
                 Part::ToolResult { output, images, .. } => {
                     self.redact_string(output, counts);
                     for image in images {

@@ -5,6 +5,7 @@
 pub mod list;
 pub mod paths;
 pub mod read;
+pub mod tools;
 pub mod write;
 
 use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical, write_new_file};

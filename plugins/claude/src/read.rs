@@ -1,6 +1,7 @@
 //! Reading one session file the way Claude Code loads it: the `parentUuid` chain from the leaf,
 //! rows of one API message merged, compactions kept as markers, sidechains reported apart.
 
+use crate::tools;
 use handoff_adapter_kit::loose::{LooseBool, LooseObject, LooseStr, present};
 use handoff_adapter_kit::{jsonl, time::parse_rfc3339_ms};
 use handoff_plugin_api::{
@@ -498,14 +499,21 @@ fn assistant_part(mut block: Value) -> Option<Part> {
             signature: Some(take_str(&mut block, "data")?),
             provider: Some("anthropic".into()),
         }),
-        "tool_use" => Some(Part::ToolCall {
-            id: take_str(&mut block, "id")?,
-            name: take_str(&mut block, "name")?,
-            input: block
+        "tool_use" => {
+            let id = take_str(&mut block, "id")?;
+            let name = take_str(&mut block, "name")?;
+            let input = block
                 .get_mut("input")
                 .map(Value::take)
-                .unwrap_or(Value::Object(Map::new())),
-        }),
+                .unwrap_or(Value::Object(Map::new()));
+            let tool = tools::to_tool(&name, &input);
+            Some(Part::ToolCall {
+                id,
+                name,
+                input,
+                tool,
+            })
+        }
         _ => None,
     }
 }

@@ -3,7 +3,8 @@
 //! the assistant row of its `tool_use`. The host pairs every call with one result before this runs.
 
 use crate::read::REDACTED_THINKING_KEY;
-use handoff_adapter_kit::{time, tools};
+use crate::tools;
+use handoff_adapter_kit::time;
 use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
@@ -24,7 +25,7 @@ struct Item<'a> {
 /// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`; `None` when
 /// nothing in it would reach the model (the client cannot resume a session without rows).
 pub fn render(transcript: &Transcript, session_id: &str, cwd: &str) -> Option<String> {
-    let mut writer = Writer::new(session_id, cwd);
+    let mut writer = Writer::new(session_id, cwd, transcript.session.agent == "claude");
     writer.write_all(transcript);
     if writer.rows.is_empty() {
         return None;
@@ -79,10 +80,12 @@ struct Writer<'a> {
     open_calls: HashMap<String, String>,
     used_ids: HashSet<String>,
     consumed: HashSet<usize>,
+    /// The transcript is Claude's own: its calls are written as they were.
+    own: bool,
 }
 
 impl<'a> Writer<'a> {
-    fn new(session_id: &'a str, cwd: &'a str) -> Self {
+    fn new(session_id: &'a str, cwd: &'a str, own: bool) -> Self {
         Self {
             session_id,
             cwd,
@@ -95,6 +98,7 @@ impl<'a> Writer<'a> {
             open_calls: HashMap::new(),
             used_ids: HashSet::new(),
             consumed: HashSet::new(),
+            own,
         }
     }
 
@@ -140,11 +144,19 @@ impl<'a> Writer<'a> {
                 self.close_assistant(items, index);
                 self.write_compaction(summary, item.message.timestamp_ms);
             }
-            (Part::ToolCall { id, name, input }, _) => {
+            (
+                Part::ToolCall {
+                    id,
+                    name,
+                    input,
+                    tool,
+                },
+                _,
+            ) => {
                 self.open_assistant(item, items, index);
                 let written = self.call_id(id);
                 self.open_calls.insert(id.clone(), written.clone());
-                let (name, input) = claude_tool(name, input);
+                let (name, input) = tools::to_native(self.own, name, input, tool);
                 self.assistant
                     .push(json!({"type": "tool_use", "id": written, "name": name, "input": input}));
             }
@@ -439,153 +451,4 @@ fn media_note(media: &Media) -> String {
         .or(media.path.as_deref())
         .unwrap_or("inline data");
     format!("[attachment: {what} ({})]", media.media_type)
-}
-
-/// Claude's name and input for a tool call of any agent. Claude's own names pass unchanged;
-/// foreign built-ins become Claude's with its argument names; unknown tools (MCP) stay as they
-/// are. When the mapping would lose arguments, the original call is kept in the input.
-pub fn claude_tool(name: &str, input: &Value) -> (String, Value) {
-    use tools::ToolKind;
-    let Some(kind) = tools::classify(name) else {
-        return (name.to_owned(), input.clone());
-    };
-    let (target, keys): (&str, &[(&str, &[&str])]) = match kind {
-        ToolKind::Shell => (
-            "Bash",
-            &[
-                ("timeout", &["timeout", "timeout_ms"]),
-                ("description", &["description"]),
-            ],
-        ),
-        ToolKind::Read => (
-            "Read",
-            &[
-                ("file_path", &["file_path", "filePath", "path"]),
-                ("offset", &["offset"]),
-                ("limit", &["limit"]),
-            ],
-        ),
-        ToolKind::Write => (
-            "Write",
-            &[
-                ("file_path", &["file_path", "filePath", "path"]),
-                ("content", &["content"]),
-            ],
-        ),
-        ToolKind::Edit if name == "MultiEdit" => return (name.to_owned(), input.clone()),
-        ToolKind::Edit => (
-            "Edit",
-            &[
-                ("file_path", &["file_path", "filePath", "path"]),
-                ("old_string", &["old_string", "oldString"]),
-                ("new_string", &["new_string", "newString"]),
-                ("replace_all", &["replace_all", "replaceAll"]),
-            ],
-        ),
-        ToolKind::Glob => ("Glob", &[("pattern", &["pattern"]), ("path", &["path"])]),
-        ToolKind::Grep => (
-            "Grep",
-            &[
-                ("pattern", &["pattern"]),
-                ("path", &["path"]),
-                ("glob", &["glob", "include"]),
-            ],
-        ),
-        ToolKind::WebFetch => ("WebFetch", &[("url", &["url"]), ("prompt", &["prompt"])]),
-        ToolKind::WebSearch => ("WebSearch", &[("query", &["query"])]),
-        ToolKind::Task => (
-            "Agent",
-            &[
-                ("description", &["description"]),
-                ("prompt", &["prompt"]),
-                ("subagent_type", &["subagent_type", "subagentType"]),
-            ],
-        ),
-        // No faithful Claude equivalent (plans, patches): keep the call as it was.
-        ToolKind::TodoWrite | ToolKind::Patch => return (name.to_owned(), input.clone()),
-    };
-    if name == target {
-        return (name.to_owned(), input.clone());
-    }
-    let Some(source) = input.as_object() else {
-        return (name.to_owned(), input.clone());
-    };
-    let mut mapped = Map::new();
-    let mut used: HashSet<&str> = HashSet::new();
-    if kind == ToolKind::Shell {
-        match tools::shell_command(input) {
-            Some(command) => {
-                mapped.insert("command".into(), json!(command));
-                used.extend(["command", "cmd"]);
-            }
-            None => return (name.to_owned(), input.clone()),
-        }
-    }
-    for (key, sources) in keys {
-        if let Some((source_key, value)) =
-            sources.iter().find_map(|k| source.get(*k).map(|v| (*k, v)))
-        {
-            mapped.insert((*key).to_owned(), value.clone());
-            used.insert(source_key);
-        }
-    }
-    if source.keys().any(|k| !used.contains(k.as_str())) {
-        mapped.insert(
-            "original_call".into(),
-            json!({"name": name, "input": input}),
-        );
-    }
-    (target.to_owned(), Value::Object(mapped))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn foreign_tools_take_claude_names_and_keys() {
-        let (name, input) = claude_tool("shell", &json!({"command": ["bash", "-lc", "ls -1"]}));
-        assert_eq!(
-            (name.as_str(), input),
-            ("Bash", json!({"command": "ls -1"}))
-        );
-        let (name, input) = claude_tool("read", &json!({"filePath": "/a.rs", "offset": 3}));
-        assert_eq!(
-            (name.as_str(), input),
-            ("Read", json!({"file_path": "/a.rs", "offset": 3}))
-        );
-        let (name, input) = claude_tool(
-            "edit",
-            &json!({"filePath": "/a", "oldString": "x", "newString": "y"}),
-        );
-        assert_eq!(name, "Edit");
-        assert_eq!(
-            input,
-            json!({"file_path": "/a", "old_string": "x", "new_string": "y"})
-        );
-    }
-
-    #[test]
-    fn lossy_mappings_keep_the_original_call() {
-        let original = json!({"command": ["bash", "-lc", "make"], "workdir": "/src"});
-        let (name, input) = claude_tool("shell", &original);
-        assert_eq!(name, "Bash");
-        assert_eq!(input["command"], "make");
-        assert_eq!(
-            input["original_call"],
-            json!({"name": "shell", "input": original})
-        );
-    }
-
-    #[test]
-    fn claude_and_unknown_tools_pass_unchanged() {
-        let input = json!({"command": "ls", "description": "list"});
-        assert_eq!(claude_tool("Bash", &input), ("Bash".into(), input.clone()));
-        let mcp = json!({"owner": "x"});
-        assert_eq!(
-            claude_tool("mcp__github__get_me", &mcp),
-            ("mcp__github__get_me".into(), mcp.clone())
-        );
-        assert_eq!(claude_tool("apply_patch", &mcp).0, "apply_patch");
-    }
 }

@@ -8,6 +8,7 @@ mod paths;
 mod read;
 mod rollout;
 mod state_db;
+mod tools;
 mod write;
 
 use handoff_adapter_kit::fs::{check_session_file, check_session_id, expand_tilde, physical};

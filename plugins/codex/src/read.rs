@@ -2,6 +2,7 @@
 //! the context Codex injects (environment, instructions), with compactions marked.
 
 use crate::rollout::{Kind, Record, Rollout, str_field};
+use crate::tools;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{Media, Message, Part, Role, SessionMeta, Transcript};
 use serde_json::Value;
@@ -286,17 +287,26 @@ impl Conversation {
                 let (Some(id), Some(name)) = (call_id, name) else {
                     return;
                 };
-                let part = Part::ToolCall { id, name, input };
+                let tool = tools::to_tool(&name, &input);
+                let part = Part::ToolCall {
+                    id,
+                    name,
+                    input,
+                    tool,
+                };
                 self.assistant_part(timestamp_ms, part);
             }
             "custom_tool_call" => {
                 let (Some(id), Some(name)) = (call_id, name) else {
                     return;
                 };
+                let input = Value::String(str_field(item, "input").unwrap_or_default().to_owned());
+                let tool = tools::to_tool(&name, &input);
                 let part = Part::ToolCall {
                     id,
                     name,
-                    input: Value::String(str_field(item, "input").unwrap_or_default().to_owned()),
+                    input,
+                    tool,
                 };
                 self.assistant_part(timestamp_ms, part);
             }
@@ -305,10 +315,13 @@ impl Conversation {
                     return;
                 };
                 let input = item.get("action").cloned().unwrap_or(Value::Null);
+                let name = "local_shell".to_owned();
+                let tool = tools::to_tool(&name, &input);
                 let part = Part::ToolCall {
                     id,
-                    name: "local_shell".into(),
+                    name,
                     input,
+                    tool,
                 };
                 self.assistant_part(timestamp_ms, part);
             }

@@ -4,11 +4,12 @@
 
 use crate::paths;
 use crate::state_db::{self, NewThread};
+use crate::tools;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
-use handoff_adapter_kit::tools::{ToolKind, classify, shell_command};
 use handoff_plugin_api::{
-    AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Transcript, Written,
+    AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Tool, Transcript,
+    Written,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -34,7 +35,7 @@ pub struct Rendered {
 struct Writer {
     lines: Vec<String>,
     timestamp_ms: i64,
-    /// Tool names and inputs come from Codex itself: keep them exactly.
+    /// The transcript is Codex's own: its calls are written as they were.
     native: bool,
     /// Source call id → the id and shape it was written with, for calls whose output has not
     /// been written yet.
@@ -169,9 +170,14 @@ impl Writer {
             }
             // Reasoning Codex cannot verify is not forged into a reasoning item.
             Part::Reasoning { .. } => {}
-            Part::ToolCall { id, name, input } => {
+            Part::ToolCall {
+                id,
+                name,
+                input,
+                tool,
+            } => {
                 self.flush();
-                self.call(id, name, input);
+                self.call(id, name, input, tool);
             }
             Part::ToolResult {
                 call_id,
@@ -185,15 +191,16 @@ impl Writer {
         }
     }
 
-    fn call(&mut self, id: &str, name: &str, input: &Value) {
+    fn call(&mut self, id: &str, name: &str, input: &Value, tool: &Tool) {
         let call_id = if id.is_empty() {
             self.synthetic_ids += 1;
             format!("call_handoff_{}", self.synthetic_ids)
         } else {
             id.to_owned()
         };
-        let shape = match (self.native, input) {
-            (true, Value::String(text)) => {
+        let (name, input) = tools::to_native(self.native, name, input, tool);
+        let shape = match input {
+            Value::String(text) => {
                 self.item(json!({
                     "type": "custom_tool_call",
                     "status": "completed",
@@ -203,12 +210,7 @@ impl Writer {
                 }));
                 CallShape::Custom
             }
-            (native, _) => {
-                let (name, arguments) = if native {
-                    (name.to_owned(), input.clone())
-                } else {
-                    codex_tool(name, input)
-                };
+            arguments => {
                 self.item(json!({
                     "type": "function_call",
                     "name": name,
@@ -243,24 +245,6 @@ impl Writer {
         };
         self.item(json!({"type": kind, "call_id": written_id, "output": value}));
     }
-}
-
-/// A foreign tool call as Codex's: shell commands become `shell` with an argv, everything else
-/// keeps its name and input.
-fn codex_tool(name: &str, input: &Value) -> (String, Value) {
-    if classify(name) == Some(ToolKind::Shell)
-        && let Some(command) = shell_command(input)
-    {
-        let mut arguments = json!({"command": ["bash", "-lc", command]});
-        let workdir = ["workdir", "cwd", "directory"]
-            .iter()
-            .find_map(|k| input.get(*k).and_then(Value::as_str));
-        if let Some(workdir) = workdir {
-            arguments["workdir"] = json!(workdir);
-        }
-        return ("shell".into(), arguments);
-    }
-    (name.to_owned(), input.clone())
 }
 
 /// The `image_url` of inline or remote media; local paths have none.
@@ -396,6 +380,7 @@ mod tests {
             id: "call_a".into(),
             name: "shell".into(),
             input: json!({"command": ["ls"]}),
+            tool: Tool::default(),
         };
         let lost = Part::ToolResult {
             call_id: "call_lost".into(),

@@ -2,14 +2,26 @@
 //! client wrote while talking to a mock model) and hand-written older generations.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::shared_call;
 use handoff_adapter_kit::testing::{
     Format, Observation, extracted, file_differences, jsonl_fixtures, listed,
 };
 use handoff_codex::CodexAdapter;
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, Extracted, INTERRUPTED_OUTPUT, InjectMode, InjectRequest,
-    ListRequest, Message, Part, Role, SessionMeta, Transcript, Written,
+    ListRequest, Message, Part, Role, SessionMeta, Tool, ToolKind, Transcript, Written,
 };
+
+/// A shell call as the shared vocabulary holds it.
+fn shell_tool(command: &str) -> Tool {
+    let Value::Object(args) = json!({ "command": command }) else {
+        unreachable!()
+    };
+    Tool {
+        kind: ToolKind::Shell,
+        args,
+    }
+}
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -120,6 +132,7 @@ fn recommended_sample_reads_as_the_conversation() {
                 id: "call_handoff_1".into(),
                 name: "shell".into(),
                 input: json!({"command": ["ls", "-1"]}),
+                tool: shell_tool("ls -1"),
             },
             Part::ToolResult {
                 call_id: "call_handoff_1".into(),
@@ -222,6 +235,7 @@ fn pre_envelope_generation_with_state_lines() {
                 id: "call_1".into(),
                 name: "shell".into(),
                 input: json!({"command": ["bash", "-lc", "cargo test"]}),
+                tool: shell_tool("cargo test"),
             },
             Part::ToolResult {
                 call_id: "call_1".into(),
@@ -720,15 +734,17 @@ fn foreign_transcript() -> Transcript {
             Part::Text {
                 text: "Running them.".into(),
             },
-            Part::ToolCall {
-                id: "toolu_1".into(),
-                name: "Bash".into(),
-                input: json!({"command": "cargo test", "description": "run tests"}),
-            },
+            shared_call(
+                "toolu_1",
+                "run",
+                ToolKind::Shell,
+                json!({"command": "cargo test", "description": "run tests"}),
+            ),
             Part::ToolCall {
                 id: "toolu_2".into(),
                 name: "mcp__github__get_issue".into(),
                 input: json!({"number": 5}),
+                tool: Tool::default(),
             },
         ],
     );
@@ -850,10 +866,14 @@ fn inject_writes_a_rollout_codex_resumes_and_registers_the_thread() {
             "message:assistant"
         ]
     );
-    // Foreign shell calls become Codex's `shell` with an argv; MCP tools keep their name.
+    // Foreign shell calls become Codex's `shell` with an argv, keeping what `shell` has no key
+    // for under its own name; MCP tools keep their name.
     assert_eq!(items[2]["name"], "shell");
     let arguments: Value = serde_json::from_str(items[2]["arguments"].as_str().unwrap()).unwrap();
-    assert_eq!(arguments, json!({"command": ["bash", "-lc", "cargo test"]}));
+    assert_eq!(
+        arguments,
+        json!({"command": ["bash", "-lc", "cargo test"], "description": "run tests"})
+    );
     assert_eq!(items[3]["name"], "mcp__github__get_issue");
     assert_eq!(items[4]["call_id"], "toolu_1");
     assert_eq!(items[4]["output"], "test result: FAILED");
@@ -1166,11 +1186,12 @@ fn listed_message_counts_match_extract() {
             Message::new(Role::User, vec![Part::Text { text: "go".into() }]),
             Message::new(
                 Role::Assistant,
-                vec![Part::ToolCall {
-                    id: "t1".into(),
-                    name: "Bash".into(),
-                    input: json!({"command": "ls"}),
-                }],
+                vec![shared_call(
+                    "t1",
+                    "run",
+                    ToolKind::Shell,
+                    json!({"command": "ls"}),
+                )],
             ),
             Message::new(
                 Role::User,

@@ -7,7 +7,7 @@
 //! Built only with the `testing` feature, which only dev-dependencies turn on.
 #![allow(clippy::unwrap_used)]
 
-use handoff_plugin_api::{AdapterResult, Extracted, SessionSummary};
+use handoff_plugin_api::{AdapterResult, Extracted, Part, SessionSummary, Tool, ToolKind};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::ser::Formatter;
@@ -257,6 +257,20 @@ impl Rewrite {
 
 /// What a reader makes of a file, part by part (its list rows, an extraction…), to compare.
 pub type Observation = Vec<(&'static str, serde_json::Value)>;
+
+/// A call of another agent whose reader knew its kind, for writer tests: its native `name` is
+/// made up and its native input is the kind's shape (`args`, an object).
+pub fn shared_call(id: &str, name: &str, kind: ToolKind, args: serde_json::Value) -> Part {
+    let serde_json::Value::Object(map) = args.clone() else {
+        panic!("a call's arguments are an object: {args}")
+    };
+    Part::ToolCall {
+        id: id.into(),
+        name: name.into(),
+        input: args,
+        tool: Tool { kind, args: map },
+    }
+}
 
 /// List rows as every rewrite must keep them: id, cwd, title, message count, created time.
 pub fn listed(rows: &[SessionSummary]) -> serde_json::Value {

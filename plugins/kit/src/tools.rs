@@ -1,91 +1,87 @@
-//! The shared tool vocabulary. Each agent names its built-in tools differently (`Bash`, `shell`,
-//! `bash`); a target adapter classifies a foreign call here and writes its own tool in its place.
+//! The one rule every adapter's tool table follows. Reading, a native call becomes a [`Tool`] by
+//! renaming its argument keys to the kind's; writing, a [`Tool`] becomes a native call by renaming
+//! them back. A key the table does not rename keeps its own name both ways: an argument the other
+//! agent's tool has no slot for still reaches the model instead of being dropped.
 
-use serde_json::Value;
+use handoff_plugin_api::{Tool, ToolKind};
+use serde_json::{Map, Value};
 
-/// A built-in tool that every agent has in some form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ToolKind {
-    Shell,
-    Read,
-    Write,
-    Edit,
-    Glob,
-    Grep,
-    WebFetch,
-    WebSearch,
-    TodoWrite,
-    Task,
-    Patch,
+/// One native tool: its name, its kind, and how its argument keys are called in the kind's shape.
+#[derive(Debug)]
+pub struct ToolRow {
+    pub native: &'static str,
+    pub kind: ToolKind,
+    /// `(kind's key, native key)` pairs for the keys whose names differ.
+    pub keys: &'static [(&'static str, &'static str)],
 }
 
-/// Which built-in a tool name means, whichever agent wrote it.
-pub fn classify(name: &str) -> Option<ToolKind> {
-    Some(match name {
-        "Bash" | "bash" | "shell" | "shell_command" | "exec_command" | "local_shell"
-        | "container.exec" => ToolKind::Shell,
-        "Read" | "read" | "view" => ToolKind::Read,
-        "Write" | "write" => ToolKind::Write,
-        "Edit" | "edit" | "MultiEdit" | "multiedit" => ToolKind::Edit,
-        "Glob" | "glob" => ToolKind::Glob,
-        "Grep" | "grep" => ToolKind::Grep,
-        "WebFetch" | "webfetch" => ToolKind::WebFetch,
-        "WebSearch" | "websearch" | "web_search" => ToolKind::WebSearch,
-        "TodoWrite" | "todowrite" | "update_plan" => ToolKind::TodoWrite,
-        "Task" | "Agent" | "task" => ToolKind::Task,
-        "apply_patch" | "patch" => ToolKind::Patch,
-        _ => return None,
-    })
-}
+/// An adapter's tools. Reading, every row counts; writing, the first row of a kind is the tool
+/// the adapter writes for it.
+#[derive(Debug)]
+pub struct ToolTable(pub &'static [ToolRow]);
 
-/// The command line of a shell call, from any agent's input shape: a string `command`, an argv
-/// `command` array (`["bash","-lc","ls"]` gives `ls`), or `cmd`.
-pub fn shell_command(input: &Value) -> Option<String> {
-    match input.get("command").or_else(|| input.get("cmd"))? {
-        Value::String(command) => Some(command.clone()),
-        Value::Array(argv) => {
-            let words: Vec<&str> = argv.iter().filter_map(Value::as_str).collect();
-            match words.as_slice() {
-                [shell, flag, script] if is_shell(shell) && flag.starts_with('-') => {
-                    Some((*script).to_owned())
-                }
-                _ => Some(
-                    words
-                        .iter()
-                        .map(|w| quote_word(w))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
+impl ToolTable {
+    /// The call in the shared vocabulary: [`ToolKind::Other`] for a tool the table does not know
+    /// or an input without the kind's required keys.
+    pub fn read(&self, name: &str, input: &Value) -> Tool {
+        match (self.0.iter().find(|row| row.native == name), input) {
+            (Some(row), Value::Object(input)) => {
+                let args = rename(input, row.keys.iter().map(|&(kind, native)| (native, kind)));
+                complete(row.kind, args)
             }
+            _ => Tool::default(),
         }
-        _ => None,
+    }
+
+    /// This agent's name and arguments for a call of another agent, or `None` when it has no
+    /// tool of that kind.
+    pub fn write(&self, tool: &Tool) -> Option<(&'static str, Map<String, Value>)> {
+        if tool.is_other() {
+            return None;
+        }
+        let row = self.0.iter().find(|row| row.kind == tool.kind)?;
+        Some((row.native, rename(&tool.args, row.keys.iter().copied())))
     }
 }
 
-fn is_shell(program: &str) -> bool {
-    matches!(
-        program.rsplit('/').next(),
-        Some("bash" | "sh" | "zsh" | "dash")
-    )
-}
-
-fn quote_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
+/// `args` as a [`Tool`] of `kind` when it has the kind's required keys, else `other`.
+pub fn complete(kind: ToolKind, args: Map<String, Value>) -> Tool {
+    if kind.required().iter().all(|key| args.contains_key(*key)) {
+        Tool { kind, args }
     } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        Tool::default()
     }
 }
 
-/// The file a read/write/edit call works on, from any agent's key (`file_path`, `filePath`, `path`).
-pub fn file_path(input: &Value) -> Option<&str> {
-    ["file_path", "filePath", "path"]
-        .iter()
-        .find_map(|key| input.get(*key).and_then(Value::as_str))
+fn rename<'a>(
+    from: &Map<String, Value>,
+    pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> Map<String, Value> {
+    from.iter()
+        .map(|(key, value)| {
+            let key = pairs
+                .clone()
+                .find(|(old, _)| old == key)
+                .map_or(key.as_str(), |(_, new)| new);
+            (key.to_owned(), value.clone())
+        })
+        .collect()
+}
+
+/// The name and input a writer puts down for a call: its own agent's call unchanged; another
+/// agent's through `write` (the writer's table) when it has a tool of that kind; else the call as
+/// the source made it, which the model still reads.
+pub fn native_call(
+    own: bool,
+    name: &str,
+    input: &Value,
+    tool: &Tool,
+    write: impl FnOnce(&Tool) -> Option<(String, Value)>,
+) -> (String, Value) {
+    if !own && let Some(call) = write(tool) {
+        return call;
+    }
+    (name.to_owned(), input.clone())
 }
 
 #[cfg(test)]
@@ -93,36 +89,89 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn shell_names_of_every_agent_classify_alike() {
-        for name in ["Bash", "bash", "shell", "exec_command", "shell_command"] {
-            assert_eq!(classify(name), Some(ToolKind::Shell), "{name}");
+    const TABLE: ToolTable = ToolTable(&[
+        ToolRow {
+            native: "run",
+            kind: ToolKind::Shell,
+            keys: &[("command", "cmd"), ("timeout_ms", "timeout")],
+        },
+        ToolRow {
+            native: "sh",
+            kind: ToolKind::Shell,
+            keys: &[],
+        },
+        ToolRow {
+            native: "open",
+            kind: ToolKind::Read,
+            keys: &[("path", "file")],
+        },
+    ]);
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
         }
-        assert_eq!(classify("mcp__github__create_issue"), None);
     }
 
     #[test]
-    fn shell_command_reads_every_shape() {
+    fn reading_renames_known_keys_and_keeps_the_rest() {
+        let tool = TABLE.read("run", &json!({"cmd": "ls", "timeout": 5, "sandbox": "ro"}));
+        assert_eq!(tool.kind, ToolKind::Shell);
         assert_eq!(
-            shell_command(&json!({"command": "ls -1"})).unwrap(),
-            "ls -1"
+            tool.args,
+            object(json!({"command": "ls", "timeout_ms": 5, "sandbox": "ro"}))
         );
         assert_eq!(
-            shell_command(&json!({"command": ["bash", "-lc", "cargo test"]})).unwrap(),
-            "cargo test"
+            TABLE.read("sh", &json!({"command": "pwd"})).kind,
+            ToolKind::Shell
         );
-        assert_eq!(
-            shell_command(&json!({"command": ["ls", "my dir"]})).unwrap(),
-            "ls 'my dir'"
-        );
-        assert_eq!(shell_command(&json!({"cmd": "pwd"})).unwrap(), "pwd");
-        assert_eq!(shell_command(&json!({"path": "x"})), None);
     }
 
     #[test]
-    fn file_path_accepts_each_agents_key() {
-        assert_eq!(file_path(&json!({"file_path": "/a"})), Some("/a"));
-        assert_eq!(file_path(&json!({"filePath": "/b"})), Some("/b"));
-        assert_eq!(file_path(&json!({"path": "/c"})), Some("/c"));
+    fn unknown_tools_and_inputs_missing_a_required_key_are_other() {
+        assert!(TABLE.read("mcp__x__y", &json!({"cmd": "ls"})).is_other());
+        assert!(TABLE.read("open", &json!({"name": "/a"})).is_other());
+        assert!(TABLE.read("run", &json!("ls")).is_other());
+    }
+
+    #[test]
+    fn writing_uses_the_first_row_of_the_kind_and_keeps_unheld_arguments() {
+        let tool = Tool {
+            kind: ToolKind::Shell,
+            args: object(json!({"command": "ls", "workdir": "/src"})),
+        };
+        let (name, input) = TABLE.write(&tool).unwrap();
+        assert_eq!(name, "run");
+        assert_eq!(input, object(json!({"cmd": "ls", "workdir": "/src"})));
+        let search = Tool {
+            kind: ToolKind::Search,
+            args: object(json!({"pattern": "x"})),
+        };
+        assert_eq!(TABLE.write(&search), None);
+        assert_eq!(TABLE.write(&Tool::default()), None);
+    }
+
+    #[test]
+    fn own_calls_pass_unchanged_and_others_fall_back_to_their_native_form() {
+        let input = json!({"cmd": "ls"});
+        let tool = TABLE.read("run", &input);
+        let write = |t: &Tool| {
+            TABLE
+                .write(t)
+                .map(|(n, i)| (n.to_owned(), Value::Object(i)))
+        };
+        assert_eq!(
+            native_call(true, "run", &input, &tool, write),
+            ("run".to_owned(), input.clone())
+        );
+        let foreign = json!({"command": "ls"});
+        let tool = complete(ToolKind::Shell, object(foreign.clone()));
+        assert_eq!(native_call(false, "bash", &foreign, &tool, write).0, "run");
+        let other = Tool::default();
+        assert_eq!(
+            native_call(false, "mcp__x", &foreign, &other, write),
+            ("mcp__x".to_owned(), foreign.clone())
+        );
     }
 }

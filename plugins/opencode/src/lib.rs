@@ -10,6 +10,7 @@ mod legacy;
 mod paths;
 mod project_id;
 mod read;
+mod tools;
 mod write;
 
 use handoff_adapter_kit::find::Search;

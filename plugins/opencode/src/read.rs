@@ -4,6 +4,7 @@
 //! `synthetic` user text is context OpenCode injected (file contents, reminders), not the user's
 //! words. Assistant messages that failed (`error`) are dropped, as OpenCode drops them.
 
+use crate::tools;
 use handoff_plugin_api::{
     ExtractReport, Extracted, INTERRUPTED_OUTPUT, Media, Message, Part, Role, SessionMeta,
     Transcript,
@@ -250,6 +251,7 @@ fn tool(part: &Value) -> Vec<Part> {
         Part::ToolCall {
             id: call_id.to_owned(),
             name: name.to_owned(),
+            tool: tools::to_tool(name, &input),
             input,
         },
         Part::ToolResult {

@@ -6,7 +6,7 @@
 //! `error` with `time.start/end`), and the next step in a new assistant message. Part order is kept
 //! exactly: text that follows a tool call starts a new step.
 
-use handoff_adapter_kit::tools::{self, ToolKind};
+use crate::tools;
 use handoff_plugin_api::{AdapterError, Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -266,9 +266,15 @@ impl Builder<'_> {
                 )?;
                 Ok(())
             }
-            Part::ToolCall { id, name, input } => {
+            Part::ToolCall {
+                id,
+                name,
+                input,
+                tool,
+            } => {
                 let index = self.step()?;
-                let (tool, input) = map_tool(name, input);
+                let own = self.source_agent == "opencode";
+                let (tool, input) = tools::to_native(own, name, input, tool);
                 let state = json!({"status": "pending", "input": input, "raw": ""});
                 let data = json!({"type": "tool", "callID": id, "tool": tool, "state": state});
                 let part = self.push_part(index, data)?;
@@ -552,104 +558,6 @@ fn first_user_line(transcript: &Transcript) -> Option<String> {
             _ => None,
         })
         .map(|line| line.chars().take(80).collect())
-}
-
-/// A foreign built-in tool as OpenCode's own (lowercase name, its argument names). Unknown tools
-/// (MCP) keep their name and input; so does a built-in whose input does not fit.
-pub fn map_tool(name: &str, input: &Value) -> (String, Value) {
-    let Some(kind) = tools::classify(name) else {
-        return (name.to_owned(), input.clone());
-    };
-    let own = match kind {
-        ToolKind::Shell => "bash",
-        ToolKind::Read => "read",
-        ToolKind::Write => "write",
-        ToolKind::Edit => "edit",
-        ToolKind::Glob => "glob",
-        ToolKind::Grep => "grep",
-        ToolKind::WebFetch => "webfetch",
-        ToolKind::WebSearch => "websearch",
-        ToolKind::TodoWrite => "todowrite",
-        ToolKind::Task => "task",
-        // OpenCode has no patch tool of its own for every model: keep the source's.
-        ToolKind::Patch => return (name.to_owned(), input.clone()),
-    };
-    if name == own {
-        return (name.to_owned(), input.clone());
-    }
-    let text = |keys: &[&str]| keys.iter().find_map(|k| input.get(*k).cloned());
-    let mapped = match kind {
-        ToolKind::Shell => tools::shell_command(input).map(|command| {
-            let description = text(&["description", "justification"])
-                .unwrap_or_else(|| json!(summarize(&command)));
-            let mut out = json!({"command": command, "description": description});
-            if let Some(timeout) = text(&["timeout", "timeout_ms"]) {
-                out["timeout"] = timeout;
-            }
-            if let Some(dir) = text(&["workdir", "cwd"]) {
-                out["workdir"] = dir;
-            }
-            out
-        }),
-        ToolKind::Read => tools::file_path(input).map(|path| {
-            let mut out = json!({"filePath": path});
-            if let Some(offset) = text(&["offset"]) {
-                out["offset"] = offset;
-            }
-            if let Some(limit) = text(&["limit"]) {
-                out["limit"] = limit;
-            }
-            out
-        }),
-        ToolKind::Write => tools::file_path(input).and_then(|path| {
-            text(&["content"]).map(|content| json!({"filePath": path, "content": content}))
-        }),
-        ToolKind::Edit => tools::file_path(input).and_then(|path| {
-            let old = text(&["old_string", "oldString"])?;
-            let new = text(&["new_string", "newString"])?;
-            let mut out = json!({"filePath": path, "oldString": old, "newString": new});
-            if let Some(all) = text(&["replace_all", "replaceAll"]) {
-                out["replaceAll"] = all;
-            }
-            Some(out)
-        }),
-        ToolKind::Glob | ToolKind::Grep => text(&["pattern"]).map(|pattern| {
-            let mut out = json!({"pattern": pattern});
-            if let Some(path) = text(&["path"]) {
-                out["path"] = path;
-            }
-            if let Some(include) = text(&["glob", "include"]).filter(|_| kind == ToolKind::Grep) {
-                out["include"] = include;
-            }
-            out
-        }),
-        ToolKind::WebFetch => text(&["url"]).map(|url| json!({"url": url, "format": "markdown"})),
-        ToolKind::WebSearch => text(&["query"]).map(|query| json!({"query": query})),
-        ToolKind::TodoWrite => text(&["todos", "plan"]).map(|todos| json!({"todos": todos})),
-        ToolKind::Task => text(&["prompt"]).map(|prompt| {
-            json!({
-                "description": text(&["description"]).unwrap_or_else(|| json!("subtask")),
-                "prompt": prompt,
-                "subagent_type": text(&["subagent_type"]).unwrap_or_else(|| json!("general")),
-            })
-        }),
-        ToolKind::Patch => None,
-    };
-    match mapped {
-        Some(mapped) => (own.to_owned(), mapped),
-        // The input does not fit OpenCode's tool: keep it whole under the source's name.
-        None => (name.to_owned(), input.clone()),
-    }
-}
-
-fn summarize(command: &str) -> String {
-    let first = command.lines().next().unwrap_or("").trim();
-    let short: String = first.chars().take(60).collect();
-    if short.is_empty() {
-        "Run a command".into()
-    } else {
-        short
-    }
 }
 
 fn tool_title(tool: Option<&str>, input: &Value) -> String {

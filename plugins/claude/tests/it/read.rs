@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::common::*;
-use handoff_plugin_api::{ErrorKind, Part, Role};
+use handoff_plugin_api::{ErrorKind, Part, Role, ToolKind};
 
 #[test]
 fn session_written_by_claude_print_mode_is_read_whole() {
@@ -18,9 +18,16 @@ fn session_written_by_claude_print_mode_is_read_whole() {
     assert_eq!(messages[1].parts.len(), 2);
     assert!(matches!(&messages[1].parts[0], Part::Text { text } if text == "Let me read it."));
     match &messages[1].parts[1] {
-        Part::ToolCall { id, name, input } => {
+        Part::ToolCall {
+            id,
+            name,
+            input,
+            tool,
+        } => {
             assert_eq!((id.as_str(), name.as_str()), ("toolu_mock_0001", "Read"));
             assert_eq!(input["file_path"], "/home/dev/proj/notes.txt");
+            assert_eq!(tool.kind, ToolKind::Read);
+            assert_eq!(tool.args["path"], "/home/dev/proj/notes.txt");
         }
         other => panic!("{other:?}"),
     }

@@ -3,11 +3,13 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::common::*;
+use handoff_adapter_kit::testing::shared_call;
 use handoff_claude::ClaudeAdapter;
 use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
 use handoff_conformance::mock::MockServer;
 use handoff_plugin_api::{
-    Adapter, InjectMode, InjectRequest, Media, Message, Part, Role, SessionMeta, Transcript,
+    Adapter, InjectMode, InjectRequest, Media, Message, Part, Role, SessionMeta, ToolKind,
+    Transcript,
 };
 use serde_json::{Value, json};
 
@@ -100,16 +102,18 @@ fn foreign_session_resumes_with_native_tool_calls_results_and_images() {
                 provider: Some("openai".into()),
             },
             text("ASSISTANT-TEXT-1"),
-            Part::ToolCall {
-                id: "call_a".into(),
-                name: "shell".into(),
-                input: json!({"command": ["bash", "-lc", "echo SHELL-CMD"]}),
-            },
-            Part::ToolCall {
-                id: "call_b".into(),
-                name: "read".into(),
-                input: json!({"filePath": "/tmp/READ-PATH"}),
-            },
+            shared_call(
+                "call_a",
+                "run",
+                ToolKind::Shell,
+                json!({"command": "echo SHELL-CMD"}),
+            ),
+            shared_call(
+                "call_b",
+                "open",
+                ToolKind::Read,
+                json!({"path": "/tmp/READ-PATH"}),
+            ),
             Part::ToolResult {
                 call_id: "call_a".into(),
                 output: "SHELL-OUTPUT".into(),

@@ -2,10 +2,11 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::common::*;
+use handoff_adapter_kit::testing::shared_call;
 use handoff_claude::{ClaudeAdapter, read};
 use handoff_plugin_api::{
     Adapter, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected, Media, Message, Part, Role,
-    SessionMeta, Transcript, Written,
+    SessionMeta, Tool, ToolKind, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -203,6 +204,7 @@ fn call(id: &str, name: &str, input: Value) -> Part {
         id: id.into(),
         name: name.into(),
         input,
+        tool: Tool::default(),
     }
 }
 
@@ -245,16 +247,27 @@ fn foreign_transcript() -> Transcript {
                         provider: Some("openai".into()),
                     },
                     text("Running make."),
-                    call(
+                    shared_call(
                         "call_1",
-                        "shell",
-                        json!({"command": ["bash", "-lc", "make"], "workdir": "/p"}),
+                        "run",
+                        ToolKind::Shell,
+                        json!({"command": "make", "workdir": "/p"}),
                     ),
-                    call("call_2", "read", json!({"filePath": "/p/Makefile"})),
+                    shared_call(
+                        "call_2",
+                        "open",
+                        ToolKind::Read,
+                        json!({"path": "/p/Makefile"}),
+                    ),
                     result("call_1", "make: ok"),
                     text("Now the second one."),
                     result("call_2", "all: build"),
-                    call("functions.exec:3", "exec_command", json!({"cmd": "ls"})),
+                    shared_call(
+                        "functions.exec:3",
+                        "run",
+                        ToolKind::Shell,
+                        json!({"command": "ls"}),
+                    ),
                     Part::ToolResult {
                         call_id: "functions.exec:3".into(),
                         output: INTERRUPTED_OUTPUT.into(),
@@ -304,7 +317,7 @@ fn foreign_transcripts_become_native_claude_rows() {
         .collect();
     assert_eq!(uses[0]["name"], "Bash");
     assert_eq!(uses[0]["input"]["command"], "make");
-    assert_eq!(uses[0]["input"]["original_call"]["input"]["workdir"], "/p");
+    assert_eq!(uses[0]["input"]["workdir"], "/p", "kept under its own name");
     assert_eq!(uses[1]["name"], "Read");
     assert_eq!(uses[1]["input"], json!({"file_path": "/p/Makefile"}));
     // An id the API would refuse is replaced, and its result follows it.

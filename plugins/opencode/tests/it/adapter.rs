@@ -2,11 +2,12 @@
 //! 1.18.33 wrote (`fixtures/real/`), and databases with its exact schema to write into.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::shared_call;
 use handoff_adapter_kit::testing::{Format, Observation, Rewrite, differences, extracted, listed};
 use handoff_opencode::OpenCodeAdapter;
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected,
-    ListRequest, Message, Part, Role, SessionMeta, Transcript, Written,
+    ListRequest, Message, Part, Role, SessionMeta, Tool, ToolKind, Transcript, Written,
 };
 use rusqlite::Connection;
 use serde_json::{Value, json};
@@ -152,11 +153,12 @@ fn foreign_transcript() -> Transcript {
                         provider: Some("anthropic".into()),
                     },
                     text("ASSISTANT_BEFORE_TOOL"),
-                    Part::ToolCall {
-                        id: "toolu_1".into(),
-                        name: "Bash".into(),
-                        input: json!({"command": "echo hi > notes.txt", "description": "Write notes"}),
-                    },
+                    shared_call(
+                        "toolu_1",
+                        "run",
+                        ToolKind::Shell,
+                        json!({"command": "echo hi > notes.txt", "description": "Write notes"}),
+                    ),
                 ],
             ),
             message(
@@ -174,11 +176,12 @@ fn foreign_transcript() -> Transcript {
                 base + 30,
                 vec![
                     text("ASSISTANT_AFTER_TOOL"),
-                    Part::ToolCall {
-                        id: "toolu_2".into(),
-                        name: "Read".into(),
-                        input: json!({"file_path": "/nope.txt"}),
-                    },
+                    shared_call(
+                        "toolu_2",
+                        "open",
+                        ToolKind::Read,
+                        json!({"path": "/nope.txt"}),
+                    ),
                 ],
             ),
             message(
@@ -199,6 +202,7 @@ fn foreign_transcript() -> Transcript {
                         id: "toolu_3".into(),
                         name: "mcp__github__create_issue".into(),
                         input: json!({"title": "x"}),
+                        tool: Tool::default(),
                     },
                     Part::ToolResult {
                         call_id: "toolu_3".into(),
@@ -280,11 +284,12 @@ fn legacy_json_tree_is_listed_and_extracted() {
     assert_eq!(
         t.messages[1].parts,
         vec![
-            Part::ToolCall {
-                id: "toolu_handoff_1".into(),
-                name: "bash".into(),
-                input: json!({"command": "echo hello > notes.txt && cat notes.txt", "description": "Create notes.txt"}),
-            },
+            shared_call(
+                "toolu_handoff_1",
+                "bash",
+                ToolKind::Shell,
+                json!({"command": "echo hello > notes.txt && cat notes.txt", "description": "Create notes.txt"}),
+            ),
             Part::ToolResult {
                 call_id: "toolu_handoff_1".into(),
                 output: "HANDOFF_TOOL_OUTPUT_MARKER hello\n".into(),
@@ -733,11 +738,12 @@ fn unpaired_input_is_written_without_inventing_results() {
             message(
                 Role::Assistant,
                 base + 10,
-                vec![Part::ToolCall {
-                    id: "toolu_a".into(),
-                    name: "Bash".into(),
-                    input: json!({"command": "ls"}),
-                }],
+                vec![shared_call(
+                    "toolu_a",
+                    "run",
+                    ToolKind::Shell,
+                    json!({"command": "ls"}),
+                )],
             ),
             message(
                 Role::User,
@@ -930,11 +936,12 @@ fn compaction_and_images_use_opencodes_own_records() {
             message(
                 Role::Assistant,
                 2_000,
-                vec![Part::ToolCall {
-                    id: "c1".into(),
-                    name: "view".into(),
-                    input: json!({"path": "/a.png"}),
-                }],
+                vec![shared_call(
+                    "c1",
+                    "view",
+                    ToolKind::Read,
+                    json!({"path": "/a.png"}),
+                )],
             ),
             message(
                 Role::User,

@@ -2,9 +2,10 @@
 //! when `opencode --version` says so, and reads the session back from it.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::shared_call;
 use handoff_opencode::OpenCodeAdapter;
 use handoff_plugin_api::{
-    Adapter, ExtractRequest, InjectMode, InjectRequest, Message, Part, Role, SessionMeta,
+    Adapter, ExtractRequest, InjectMode, InjectRequest, Message, Part, Role, SessionMeta, ToolKind,
     Transcript, Written,
 };
 use serde_json::json;
@@ -50,11 +51,12 @@ fn an_old_install_gets_the_json_tree() {
             Message::new(
                 Role::Assistant,
                 vec![
-                    Part::ToolCall {
-                        id: "call_1".into(),
-                        name: "shell".into(),
-                        input: json!({"command": ["bash", "-lc", "ls -1"]}),
-                    },
+                    shared_call(
+                        "call_1",
+                        "run",
+                        ToolKind::Shell,
+                        json!({"command": "ls -1"}),
+                    ),
                     Part::ToolResult {
                         call_id: "call_1".into(),
                         output: "a\nb\n".into(),

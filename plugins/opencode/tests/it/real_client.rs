@@ -5,13 +5,14 @@
 //! the test says so and passes.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
+use handoff_adapter_kit::testing::shared_call;
 use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
 use handoff_conformance::mock::MockServer;
 use handoff_conformance::scenario::{self, RESUME_PROMPT, RESUME_REPLY};
 use handoff_conformance::store;
 use handoff_opencode::OpenCodeAdapter;
 use handoff_plugin_api::{
-    Adapter, ExtractRequest, InjectMode, InjectRequest, Message, Part, Role, SessionMeta,
+    Adapter, ExtractRequest, InjectMode, InjectRequest, Message, Part, Role, SessionMeta, ToolKind,
     Transcript,
 };
 use serde_json::json;
@@ -49,21 +50,23 @@ fn claude_shaped(sandbox: &Sandbox) -> Transcript {
                         "{}: I will run the marker command.",
                         scenario::ASSISTANT
                     )),
-                    Part::ToolCall {
-                        id: "toolu_01".into(),
-                        name: "Bash".into(),
-                        input: json!({"command": "printf '%s_%s\\n' HOK_OUT 42", "description": "marker"}),
-                    },
+                    shared_call(
+                        "toolu_01",
+                        "run",
+                        ToolKind::Shell,
+                        json!({"command": "printf '%s_%s\\n' HOK_OUT 42", "description": "marker"}),
+                    ),
                 ],
             ),
             Message::new(Role::User, vec![result("toolu_01", "HOK_OUT_42\n", false)]),
             Message::new(
                 Role::Assistant,
-                vec![Part::ToolCall {
-                    id: "toolu_02".into(),
-                    name: "Read".into(),
-                    input: json!({"file_path": missing}),
-                }],
+                vec![shared_call(
+                    "toolu_02",
+                    "open",
+                    ToolKind::Read,
+                    json!({"path": missing}),
+                )],
             ),
             Message::new(
                 Role::User,
