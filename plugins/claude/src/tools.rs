@@ -116,7 +116,7 @@ mod tests {
             json!({"command": "make", "workdir": "/src", "timeout_ms": 5}),
         );
         assert_eq!(
-            to_native(false, "shell", &json!(["make"]), &shell),
+            to_native(false, "run", &json!(["make"]), &shell),
             (
                 "Bash".into(),
                 json!({"command": "make", "workdir": "/src", "timeout": 5})
@@ -127,7 +127,7 @@ mod tests {
             json!({"path": "/a", "old_string": "x", "new_string": "y"}),
         );
         assert_eq!(
-            to_native(false, "edit", &json!({}), &edit),
+            to_native(false, "change", &json!({}), &edit),
             (
                 "Edit".into(),
                 json!({"file_path": "/a", "old_string": "x", "new_string": "y"})
@@ -146,8 +146,8 @@ mod tests {
         let patch = tool(ToolKind::Patch, json!({"patch": "*** Begin Patch"}));
         let native = json!("*** Begin Patch");
         assert_eq!(
-            to_native(false, "apply_patch", &native, &patch),
-            ("apply_patch".into(), native)
+            to_native(false, "apply", &native, &patch),
+            ("apply".into(), native)
         );
     }
 }

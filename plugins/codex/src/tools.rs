@@ -203,7 +203,7 @@ mod tests {
             &json!({"command": "make", "workdir": "/src"}),
         );
         assert_eq!(
-            to_native(false, "Bash", &json!({}), &shell),
+            to_native(false, "run", &json!({}), &shell),
             (
                 "shell".into(),
                 json!({"command": ["bash", "-lc", "make"], "workdir": "/src"})
@@ -211,7 +211,7 @@ mod tests {
         );
         let patch = to_tool("apply_patch", &json!({"input": "*** Begin Patch"}));
         assert_eq!(
-            to_native(false, "patch", &json!({}), &patch),
+            to_native(false, "apply", &json!({}), &patch),
             ("apply_patch".into(), json!("*** Begin Patch"))
         );
         let plan = to_tool(
@@ -219,7 +219,7 @@ mod tests {
             &json!({"plan": [{"step": "a", "status": "pending"}]}),
         );
         assert_eq!(
-            to_native(false, "TodoWrite", &json!({}), &plan).1,
+            to_native(false, "plan", &json!({}), &plan).1,
             json!({"plan": [{"step": "a", "status": "pending"}]})
         );
         let native = json!({"command": ["ls"]});

@@ -167,7 +167,10 @@ mod tests {
         );
         let foreign = json!({"command": "ls"});
         let tool = complete(ToolKind::Shell, object(foreign.clone()));
-        assert_eq!(native_call(false, "bash", &foreign, &tool, write).0, "run");
+        assert_eq!(
+            native_call(false, "run_command", &foreign, &tool, write).0,
+            "run"
+        );
         let other = Tool::default();
         assert_eq!(
             native_call(false, "mcp__x", &foreign, &other, write),

@@ -160,7 +160,7 @@ mod tests {
             json!({"command": "cargo build\ncargo test", "timeout_ms": 5, "workdir": "/w"}),
         );
         assert_eq!(
-            to_native(false, "Bash", &json!({}), &shell),
+            to_native(false, "run", &json!({}), &shell),
             (
                 "bash".into(),
                 json!({"command": "cargo build\ncargo test", "timeout": 5, "workdir": "/w",
@@ -172,7 +172,7 @@ mod tests {
             json!({"url": "https://x", "prompt": "p"}),
         );
         assert_eq!(
-            to_native(false, "WebFetch", &json!({}), &fetch).1,
+            to_native(false, "fetch", &json!({}), &fetch).1,
             json!({"url": "https://x", "prompt": "p", "format": "markdown"})
         );
         let task = tool(
@@ -180,7 +180,7 @@ mod tests {
             json!({"prompt": "p", "agent": "explore"}),
         );
         assert_eq!(
-            to_native(false, "Agent", &json!({}), &task).1,
+            to_native(false, "spawn", &json!({}), &task).1,
             json!({"prompt": "p", "subagent_type": "explore", "description": "subtask"})
         );
     }
@@ -190,8 +190,8 @@ mod tests {
         let native = json!("*** Begin Patch");
         let patch = tool(ToolKind::Patch, json!({"patch": "*** Begin Patch"}));
         assert_eq!(
-            to_native(false, "apply_patch", &native, &patch),
-            ("apply_patch".into(), native)
+            to_native(false, "apply", &native, &patch),
+            ("apply".into(), native)
         );
         let mcp = json!({"owner": "x"});
         assert_eq!(
