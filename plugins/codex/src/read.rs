@@ -241,6 +241,18 @@ struct Conversation {
 }
 
 impl Conversation {
+    /// A tool call, with its kind in the shared vocabulary.
+    fn call(&mut self, timestamp_ms: Option<i64>, id: String, name: String, input: Value) {
+        let tool = tools::to_tool(&name, &input);
+        let part = Part::ToolCall {
+            id,
+            name,
+            input,
+            tool,
+        };
+        self.assistant_part(timestamp_ms, part);
+    }
+
     fn assistant_part(&mut self, timestamp_ms: Option<i64>, part: Part) {
         match self.messages.last_mut() {
             Some(last) if last.role == Role::Assistant => last.parts.push(part),
@@ -287,43 +299,21 @@ impl Conversation {
                 let (Some(id), Some(name)) = (call_id, name) else {
                     return;
                 };
-                let tool = tools::to_tool(&name, &input);
-                let part = Part::ToolCall {
-                    id,
-                    name,
-                    input,
-                    tool,
-                };
-                self.assistant_part(timestamp_ms, part);
+                self.call(timestamp_ms, id, name, input);
             }
             "custom_tool_call" => {
                 let (Some(id), Some(name)) = (call_id, name) else {
                     return;
                 };
                 let input = Value::String(str_field(item, "input").unwrap_or_default().to_owned());
-                let tool = tools::to_tool(&name, &input);
-                let part = Part::ToolCall {
-                    id,
-                    name,
-                    input,
-                    tool,
-                };
-                self.assistant_part(timestamp_ms, part);
+                self.call(timestamp_ms, id, name, input);
             }
             "local_shell_call" => {
                 let Some(id) = call_id.or_else(|| str_field(item, "id").map(str::to_owned)) else {
                     return;
                 };
                 let input = item.get("action").cloned().unwrap_or(Value::Null);
-                let name = "local_shell".to_owned();
-                let tool = tools::to_tool(&name, &input);
-                let part = Part::ToolCall {
-                    id,
-                    name,
-                    input,
-                    tool,
-                };
-                self.assistant_part(timestamp_ms, part);
+                self.call(timestamp_ms, id, "local_shell".into(), input);
             }
             "function_call_output" | "custom_tool_call_output" => {
                 let Some(call_id) = call_id else {
