@@ -112,6 +112,9 @@ pub fn redaction_key(patterns: &[String]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for catalogue in crate::redact::catalogue_fingerprint() {
+        hasher.update(catalogue.as_bytes());
+    }
     for pattern in patterns {
         hasher.update([0]);
         hasher.update(pattern.as_bytes());

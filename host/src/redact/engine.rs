@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use regex::{Captures, Regex};
@@ -9,12 +10,15 @@ use regex::{Captures, Regex};
 use super::heuristics::{
     is_assigned_secret, is_high_entropy_token, is_placeholder_token, mixes_letters_and_digits,
 };
-use super::rules::{Check, SECRET_NAME, STARTS_AT_TRIGGER, builtin_rules};
+use super::rules::{Check, FIRST_GENERIC, SECRET_NAME, builtin_rules};
 use super::{CUSTOM_KIND, RedactError, RedactionCounts};
 
 struct Rule {
-    kind: &'static str,
-    regex: Regex,
+    kind: String,
+    pattern: String,
+    /// Compiled at the first text that holds one of the rule's triggers: most of the catalogue
+    /// never runs in a given transfer, and compiling it all would cost more than the transfer.
+    regex: OnceLock<Option<Regex>>,
     check: Check,
     /// Every match starts where one of the rule's triggers does: the regex (anchored with `^`)
     /// runs only on a short window at each trigger, not over the whole text.
@@ -48,40 +52,39 @@ impl Redactor {
         // known kind still names a key and a custom rule beats the guesswork.
         let generic_from = specs
             .iter()
-            .position(|spec| spec.0 == "secret_assignment")
+            .position(|spec| spec.kind == FIRST_GENERIC)
             .unwrap_or(specs.len());
         let mut always = Vec::new();
-        for (position, (kind, pattern, triggers, check)) in specs.into_iter().enumerate() {
+        for (position, spec) in specs.into_iter().enumerate() {
             if position == generic_from {
                 for pattern in extra_patterns {
                     let regex = Regex::new(pattern).map_err(|error| invalid(pattern, &error))?;
                     always.push(rules.len());
                     rules.push(Rule {
-                        kind: CUSTOM_KIND,
-                        regex,
+                        kind: CUSTOM_KIND.to_owned(),
+                        pattern: pattern.clone(),
+                        regex: OnceLock::from(Some(regex)),
                         check: Check::None,
                         at_trigger: false,
                     });
                 }
             }
-            let at_trigger = STARTS_AT_TRIGGER.contains(&kind);
-            let pattern = if at_trigger {
-                format!("^(?:{pattern})")
-            } else {
-                pattern
-            };
-            let regex = Regex::new(&pattern).map_err(|error| invalid(&pattern, &error))?;
-            for trigger in triggers {
+            for trigger in &spec.triggers {
                 trigger_index
                     .entry(trigger.to_ascii_lowercase())
                     .or_default()
                     .push(rules.len());
             }
             rules.push(Rule {
-                kind,
-                regex,
-                check,
-                at_trigger,
+                pattern: if spec.at_trigger {
+                    format!("^(?:{})", spec.pattern)
+                } else {
+                    spec.pattern
+                },
+                kind: spec.kind,
+                regex: OnceLock::new(),
+                check: spec.check,
+                at_trigger: spec.at_trigger,
             });
         }
         let (literals, trigger_rules): (Vec<String>, Vec<Vec<usize>>) =
@@ -149,8 +152,10 @@ impl Redactor {
                 }
             };
         for (index, rule) in self.rules.iter().enumerate() {
-            if active.get(index).copied().unwrap_or(false) {
-                for captures in rule.regex.captures_iter(text) {
+            if active.get(index).copied().unwrap_or(false)
+                && let Some(regex) = rule.regex()
+            {
+                for captures in regex.captures_iter(text) {
                     accept(index, rule, 0, &captures);
                 }
             }
@@ -161,7 +166,8 @@ impl Redactor {
             let end = floor_char_boundary(text, start + TRIGGER_WINDOW);
             if let Some(rule) = self.rules.get(index)
                 && let Some(window) = text.get(start..end)
-                && let Some(captures) = rule.regex.captures(window)
+                && let Some(regex) = rule.regex()
+                && let Some(captures) = regex.captures(window)
             {
                 accept(index, rule, start, &captures);
             }
@@ -182,13 +188,22 @@ impl Redactor {
             };
             out.push_str(text.get(copied_to..start).unwrap_or_default());
             out.push_str("[REDACTED:");
-            out.push_str(rule.kind);
+            out.push_str(&rule.kind);
             out.push(']');
-            counts.add(rule.kind);
+            counts.add(&rule.kind);
             copied_to = end;
         }
         out.push_str(text.get(copied_to..).unwrap_or_default());
         Cow::Owned(out)
+    }
+}
+
+impl Rule {
+    /// The compiled pattern; `None` for one that does not compile (the tests compile them all).
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .as_ref()
     }
 }
 
