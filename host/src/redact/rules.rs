@@ -88,13 +88,13 @@ fn context_rules() -> Vec<RuleSpec> {
             &["login"],
             Check::AssignedValue,
         )),
-        // `--password=…`, `--token …`, `--api-key …`; `-p'…'` glued to its quote (MySQL).
-        RuleSpec::generic(
+        // `--password=…`, `--db-token …`, `--api-key …`; `-p'…'` glued to its quote (MySQL).
+        at_trigger(RuleSpec::generic(
             "cli_secret_flag",
-            r#"(?:^|[\s"'])--?[A-Za-z-]*(?i-u:password|passwd|token|secret|api-key|apikey|access-key|auth-key)(?:=|[ \t]+)(?:"([^"\s]{4,256})"|'([^'\s]{4,256})'|([^\s'"-][^\s'"]{3,255}))|(?:^|\s)-p(?:'([^'\s]{4,256})'|"([^"\s]{4,256})")"#.to_owned(),
-            &["password", "passwd", "token", "secret", "api-key", "apikey", "access-key", "auth-key", "-p'", "-p\""],
+            r#"-(?i-u:password|passwd|token|secret|api-key|apikey|access-key|auth-key)(?:=|[ \t]+)(?:"([^"\s]{4,256})"|'([^'\s]{4,256})'|([^\s'"-][^\s'"]{3,255}))|-p(?:'([^'\s]{4,256})'|"([^"\s]{4,256})")"#.to_owned(),
+            &["-password", "-passwd", "-token", "-secret", "-api-key", "-apikey", "-access-key", "-auth-key", "-p'", "-p\""],
             Check::AssignedValue,
-        ),
+        )),
         at_trigger(RuleSpec::generic(
             "cookie",
             r#"(?i-u:cookie)(?:\\?["'])?[ \t]*:[ \t]*[^\r\n]*?[A-Za-z0-9_.-]+=([A-Za-z0-9%+/_.~=-]{16,2048})"#.to_owned(),
