@@ -254,6 +254,39 @@ mod tests {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// The corpus `scripts/compare-scanners` gives handoff and another scanner: five samples of
+    /// each rule, each in a file of its own, in a line of prose. handoff finds every one; with
+    /// `HANDOFF_SECRETS_CORPUS=<dir>` the files and what handoff found are written there.
+    #[test]
+    fn the_generated_corpus_is_found_whole() {
+        let redactor = Redactor::new(&[]).unwrap();
+        let out = std::env::var_os("HANDOFF_SECRETS_CORPUS").map(std::path::PathBuf::from);
+        if let Some(out) = &out {
+            std::fs::create_dir_all(out.join("corpus")).unwrap();
+        }
+        let mut findings = Vec::new();
+        for (family, entry) in entries() {
+            for (index, (sample, _)) in samples(&entry.rule, 5).iter().enumerate() {
+                let text = format!("the value is {sample} here\n");
+                let found = redactor.redact_text(&text, &mut RedactionCounts::default()) != text;
+                assert!(found, "{}: {text:?} not found", entry.id);
+                let file = format!("{}-{index}.txt", entry.id);
+                if let Some(out) = &out {
+                    std::fs::write(out.join("corpus").join(&file), &text).unwrap();
+                }
+                findings.push(serde_json::json!({
+                    "file": file, "rule": entry.id, "family": family,
+                    "kind": entry.rule.kind, "handoff": found,
+                }));
+            }
+        }
+        assert!(findings.len() >= 5 * 150, "{} samples", findings.len());
+        if let Some(out) = &out {
+            let lines: Vec<String> = findings.iter().map(|f| f.to_string()).collect();
+            std::fs::write(out.join("handoff.jsonl"), lines.join("\n") + "\n").unwrap();
+        }
+    }
+
     /// docs/redaction.md is the catalogue's; `UPDATE_DOCS=1` rewrites it.
     #[test]
     fn the_redaction_doc_lists_the_catalogue() {
