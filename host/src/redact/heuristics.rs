@@ -94,7 +94,17 @@ pub(super) fn is_high_entropy_token(token: &str) -> bool {
         .iter()
         .any(|prefix| token.starts_with(prefix));
     let path_like = token.contains('/') && token.contains('.');
-    if hex_or_uuid || digest || path_like {
+    // Public keys are meant to be shared: age recipients, SSH public key bodies, nostr npubs.
+    let public_key = [
+        "age1",
+        "npub1",
+        "AAAAC3NzaC1lZDI1NTE5",
+        "AAAAB3NzaC1yc2E",
+        "AAAAE2VjZHNh",
+    ]
+    .iter()
+    .any(|prefix| token.starts_with(prefix));
+    if hex_or_uuid || digest || path_like || public_key {
         return false;
     }
     let classes = [
