@@ -335,6 +335,156 @@ fn secrets_are_redacted_in_what_is_written() {
     );
 }
 
+/// Secrets of several families in every part of a real session (the first prompt, which is also
+/// its title; assistant text; a tool call's arguments, JSON-escaped; tool output; a multi-line
+/// key in the final reply) reach no byte that handoff writes or prints: the three targets'
+/// stores, markdown and JSON renderings, the listing, its cache and the history.
+#[test]
+fn no_secret_reaches_any_output() {
+    let env = env();
+    let key_body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";
+    let placed = [
+        (
+            "HOK_USER_PROMPT_a41c",
+            "sk-ant-api03-Qz7Kp2Lm9Xv4Tn8Rb1Wc6Yd3Fg5Hj0Ks2Le7Mu9Nw4Pa",
+        ),
+        (
+            "HOK_ASSISTANT_TEXT_5be2",
+            "AKIAQ7ZK3LM9XV4TN8RB and xoxb-2741908364-5520913847-Zq8RkT3mW9xLp2Vb7NcY4HdJ",
+        ),
+        (
+            "HOK_OUT 42",
+            "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",
+        ),
+        (
+            "HOK_OUT_42",
+            "https://deploy:Hq7Lm2Xz9Rt4Wp@registry.example.com/v2/",
+        ),
+        (
+            "HOK_ERR_FILE_9d07",
+            "dop_v1_7c4f0a9e2b1d8f6e3a5c9b0d7c4f0a9e2b1d8f6e3a5c9b0d7c4f0a9e2b1d8f6e",
+        ),
+        (
+            "HOK_FINAL_REPLY_c3f8",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+        ),
+    ];
+    let secrets = [
+        "Qz7Kp2Lm9Xv4Tn8Rb1Wc6Yd3Fg5Hj0Ks2Le7Mu9Nw4Pa",
+        "AKIAQ7ZK3LM9XV4TN8RB",
+        "Zq8RkT3mW9xLp2Vb7NcY4HdJ",
+        "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",
+        "Hq7Lm2Xz9Rt4Wp",
+        "7c4f0a9e2b1d8f6e3a5c9b0d7c4f0a9e2b1d8f6e",
+        key_body,
+        "hunter2-Zx9Lm4",
+    ];
+    let source = env
+        .home
+        .path()
+        .join(".claude/projects/-tmp-elsewhere")
+        .join(format!("{CLAUDE_ID}.jsonl"));
+    let mut text = std::fs::read_to_string(&source).unwrap();
+    for (marker, secret) in placed {
+        let secret = if marker == "HOK_FINAL_REPLY_c3f8" {
+            format!("{secret}\n{key_body}\n-----END OPENSSH PRIVATE KEY-----")
+        } else if marker == "HOK_OUT 42" {
+            // Quoted inside the command: JSON-escaped in the session file.
+            format!("{secret} password=\"hunter2-Zx9Lm4\"")
+        } else {
+            secret.to_owned()
+        };
+        let escaped = serde_json::to_string(&secret).unwrap();
+        let replacement = format!("{marker} {}", &escaped[1..escaped.len() - 1]);
+        assert!(text.contains(marker), "{marker}");
+        text = text.replace(marker, &replacement);
+    }
+    std::fs::write(&source, &text).unwrap();
+    let before = std::fs::read(&source).unwrap();
+
+    let mut printed = Vec::new();
+    for args in [
+        vec!["list", "--all"],
+        vec!["list", "--all", "--json"],
+        vec!["list", "--all", "--json"],
+        vec!["status"],
+    ] {
+        let output = env.run(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        printed.push(output);
+    }
+    assert!(
+        stdout(&printed[1]).contains("HOK_USER_PROMPT_a41c"),
+        "the title is listed"
+    );
+    for to in AGENTS {
+        printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID]));
+        printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID, "--dry-run"]));
+    }
+    for format in ["markdown", "json", "native"] {
+        let output = env.run(&[
+            "claude",
+            "codex",
+            "--session-id",
+            CLAUDE_ID,
+            "--no-inject",
+            "--format",
+            format,
+        ]);
+        assert!(
+            stdout(&output).contains("HOK_ASSISTANT_TEXT_5be2"),
+            "{format}"
+        );
+        printed.push(output);
+    }
+    for output in &printed {
+        assert!(output.status.success(), "{}", stderr(output));
+        for secret in secrets {
+            assert!(
+                !stdout(output).contains(secret),
+                "stdout: {secret}: {}",
+                stdout(output)
+            );
+            assert!(!stderr(output).contains(secret), "stderr: {secret}");
+        }
+    }
+
+    let mut written = 0;
+    let mut pending = vec![env.home.path().to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path != source {
+                let bytes = std::fs::read(&path).unwrap();
+                for secret in secrets {
+                    let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                    assert!(!found, "{secret} in {}", path.display());
+                }
+                written += 1;
+            }
+        }
+    }
+    assert!(written >= 8, "{written} files checked");
+    let history = std::fs::read_to_string(env.home.path().join(".handoff/history.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 3, "three transfers recorded");
+    assert!(
+        env.home
+            .path()
+            .join(".handoff/cache")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_some()
+    );
+    assert_eq!(
+        std::fs::read(&source).unwrap(),
+        before,
+        "the source is untouched"
+    );
+}
+
 #[test]
 fn an_ambiguous_prefix_lists_the_candidates() {
     let env = env();
