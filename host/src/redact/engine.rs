@@ -8,7 +8,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use regex::{Captures, Regex};
 
 use super::heuristics::{
-    is_assigned_secret, is_high_entropy_token, is_placeholder_token, mixes_letters_and_digits,
+    is_assigned_secret, is_high_entropy_token, is_jwt, is_placeholder_token,
+    mixes_letters_and_digits,
 };
 use super::rules::{Check, FIRST_GENERIC, SECRET_NAME, builtin_rules};
 use super::{CUSTOM_KIND, RedactError, RedactionCounts};
@@ -249,5 +250,6 @@ pub(super) fn passes(check: Check, secret: &str) -> bool {
         Check::Random => !is_placeholder_token(secret) && mixes_letters_and_digits(secret),
         Check::AssignedValue => is_assigned_secret(secret),
         Check::HighEntropy => is_high_entropy_token(secret),
+        Check::Jwt => is_jwt(secret),
     }
 }

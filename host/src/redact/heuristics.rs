@@ -142,3 +142,15 @@ pub(super) fn shannon_entropy(text: &str) -> f64 {
         })
         .sum()
 }
+
+/// Whether a `header.payload.signature` token's header is base64url JSON, as every JWT's is:
+/// dotted base64 that merely starts with `eyJ` is not one.
+pub(super) fn is_jwt(token: &str) -> bool {
+    use base64::Engine as _;
+    let header = token.split('.').next().unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .is_ok_and(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).is_ok()
+        })
+}

@@ -273,6 +273,17 @@ mod tests {
     }
 
     #[test]
+    fn a_jwt_is_known_by_its_decodable_header() {
+        use super::heuristics::is_jwt;
+        assert!(is_jwt(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+        ));
+        // Starts like one, but the header is not JSON.
+        assert!(!is_jwt("eyJub3QganNvbg.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN"));
+        assert!(!is_jwt("eyJ!!!!.eyJx.y"));
+    }
+
+    #[test]
     fn keeps_the_name_and_replaces_the_value() {
         let (out, counts) = redact("export DB_PASSWORD=hunter2x9\n");
         assert_eq!(out, "export DB_PASSWORD=[REDACTED:secret_assignment]\n");

@@ -17,6 +17,8 @@ pub(super) enum Check {
     /// A long high-entropy token next to a secret-like name.
     #[serde(rename = "entropy")]
     HighEntropy,
+    /// A JSON Web Token: its header decodes to a JSON object.
+    Jwt,
 }
 
 /// A rule before compilation.
