@@ -14,10 +14,11 @@ pub enum Agent {
     Claude,
     Codex,
     OpenCode,
+    Copilot,
 }
 
 impl Agent {
-    pub const ALL: [Agent; 3] = [Agent::Claude, Agent::Codex, Agent::OpenCode];
+    pub const ALL: [Agent; 4] = [Agent::Claude, Agent::Codex, Agent::OpenCode, Agent::Copilot];
 
     /// The name handoff and npm's `.bin` use.
     pub fn name(self) -> &'static str {
@@ -25,6 +26,7 @@ impl Agent {
             Agent::Claude => "claude",
             Agent::Codex => "codex",
             Agent::OpenCode => "opencode",
+            Agent::Copilot => "copilot",
         }
     }
 }
@@ -187,6 +189,10 @@ impl Sandbox {
         self.opencode_data().join("opencode.db")
     }
 
+    pub fn copilot_home(&self) -> PathBuf {
+        self.home.join(".copilot")
+    }
+
     /// Writes every client's config for a mock at `mock_url` (`http://127.0.0.1:<port>`) and
     /// returns the environment all clients (and handoff) run with.
     pub fn configure(
@@ -274,6 +280,11 @@ impl Sandbox {
             ("OPENCODE_DISABLE_DEFAULT_PLUGINS", "1".into()),
             ("OPENCODE_DISABLE_CLAUDE_CODE", "1".into()),
             ("OPENCODE_DISABLE_EXTERNAL_SKILLS", "1".into()),
+            // Copilot CLI: a local provider, no GitHub login
+            ("COPILOT_OFFLINE", "true".into()),
+            ("COPILOT_PROVIDER_BASE_URL", format!("{mock_url}/v1")),
+            ("COPILOT_PROVIDER_API_KEY", "sk-copilot-dummy".into()),
+            ("COPILOT_MODEL", "gpt-4.1".into()),
         ];
         Ok(vars
             .into_iter()
@@ -426,6 +437,7 @@ pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
         ],
         Agent::Codex => vec!["exec", "--skip-git-repo-check", "--json", prompt],
         Agent::OpenCode => vec!["run", prompt],
+        Agent::Copilot => vec!["-p", prompt, "--allow-all-tools"],
     };
     args.into_iter().map(str::to_owned).collect()
 }
@@ -451,6 +463,7 @@ pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
             prompt,
         ],
         Agent::OpenCode => vec!["run", "--session", id, prompt],
+        Agent::Copilot => vec!["-p", prompt, "--resume", id, "--allow-all-tools"],
     };
     args.into_iter().map(str::to_owned).collect()
 }

@@ -28,6 +28,7 @@ pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf
         Agent::Claude => claude(&source, &out)?,
         Agent::Codex => codex(&sandbox, &source, &out)?,
         Agent::OpenCode => opencode(&sandbox, &source, &out)?,
+        Agent::Copilot => copilot(&source, &out)?,
     };
     let readme = readme(clients, &sandbox, &source, &notes);
     write(&out.join("README.md"), readme.as_bytes())?;
@@ -150,6 +151,28 @@ fn opencode(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<Str
          {migrations} rows in `migration`.\n\
          - Open a copy, never this file, when a test writes.\n",
         source.id
+    ))
+}
+
+fn copilot(source: &SourceSession, out: &Path) -> Result<String, String> {
+    // <home>/session-state/<uuid>/{events.jsonl, workspace.yaml}
+    let folder = source
+        .path
+        .parent()
+        .ok_or_else(|| format!("{}: no session folder", source.path.display()))?;
+    let target = out.join(&source.id);
+    std::fs::create_dir_all(&target).map_err(|error| format!("{}: {error}", target.display()))?;
+    for name in ["events.jsonl", "workspace.yaml"] {
+        copy(&folder.join(name), &target.join(name))?;
+    }
+    let types = distinct_field(&read(&source.path)?, "type");
+    Ok(format!(
+        "- `{id}/events.jsonl` and `{id}/workspace.yaml`: the session folder `copilot -p` wrote \
+         (the client's other files there, checkpoints and locks, are not kept).\n\
+         - event `type` values in it: {types:?}.\n\
+         - tools: `bash` for the command, `view` for the missing file \
+         (`tool.execution_complete` with `success: false`).\n",
+        id = source.id
     ))
 }
 

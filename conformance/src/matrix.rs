@@ -190,6 +190,7 @@ fn check_cell(
     match target {
         Agent::Codex => check_codex_last(clients, &sandbox, &target_id)?,
         Agent::OpenCode => check_opencode_listing(&sandbox, &env, clients, &target_id)?,
+        Agent::Copilot => check_copilot_continue(clients, &sandbox, &target_id)?,
         Agent::Claude => {}
     }
     Ok(Outcome::Pass)
@@ -268,6 +269,29 @@ fn check_codex_last(clients: &Clients, sandbox: &Sandbox, id: &str) -> Result<()
     if !sees_history || !store::session_contains(sandbox, Agent::Codex, id, LAST_REPLY)? {
         return Err(format!(
             "codex exec resume --last did not resume {id}: {}",
+            run.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// `copilot --continue` (the most recent session) in the project must resume the session.
+fn check_copilot_continue(clients: &Clients, sandbox: &Sandbox, id: &str) -> Result<(), String> {
+    const LAST_REPLY: &str = "HOK_RESUMED_LAST_71fe";
+    let mock = MockServer::replying(LAST_REPLY).map_err(|error| error.to_string())?;
+    let args = ["-p", RESUME_PROMPT, "--continue", "--allow-all-tools"].map(str::to_owned);
+    let run = clients::run_client(clients, sandbox, Agent::Copilot, &mock.base_url(), &args)
+        .map_err(|error| error.to_string())?;
+    expect_success(&run, "copilot --continue")?;
+    let sees_history = mock.agent_requests().pop().is_some_and(|request| {
+        request
+            .history()
+            .iter()
+            .any(|item| item.text().contains(USER))
+    });
+    if !sees_history || !store::session_contains(sandbox, Agent::Copilot, id, LAST_REPLY)? {
+        return Err(format!(
+            "copilot --continue did not resume {id}: {}",
             run.describe()
         ));
     }

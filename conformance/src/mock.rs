@@ -291,7 +291,8 @@ fn respond(request: &Recorded, shared: &Shared) -> Vec<u8> {
     }
     let Some(protocol) = request.model_protocol() else {
         let body = if path.ends_with("/models") {
-            r#"{"object":"list","data":[],"models":[]}"#
+            // Copilot CLI checks that its model is listed.
+            r#"{"object":"list","data":[{"id":"gpt-4.1","object":"model","owned_by":"mock"}],"models":[]}"#
         } else {
             "{}"
         };
@@ -396,6 +397,8 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
                 Some(("Read".into(), json!({"file_path": path})))
             } else if has("read") {
                 Some(("read".into(), json!({"filePath": path})))
+            } else if has("view") {
+                Some(("view".into(), json!({"path": path})))
             } else {
                 // Codex has no read tool: its shell fails the same way.
                 choose_tool(body, &ToolIntent::Shell(format!("cat {path}")))

@@ -32,6 +32,17 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
             collect_rollouts(&sandbox.codex_home().join("sessions"), &mut found);
             found
         }
+        Agent::Copilot => {
+            // <home>/session-state/<uuid>/events.jsonl
+            read_dir(&sandbox.copilot_home().join("session-state"))
+                .into_iter()
+                .filter_map(|dir| {
+                    let id = dir.file_name()?.to_str()?.to_owned();
+                    let path = dir.join("events.jsonl");
+                    path.is_file().then_some(StoredSession { id, path })
+                })
+                .collect()
+        }
         Agent::OpenCode => {
             let db = sandbox.opencode_db();
             if !db.exists() {

@@ -270,6 +270,7 @@ impl Registry {
             handoff_claude::module(),
             handoff_codex::module(),
             handoff_opencode::module(),
+            handoff_copilot::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

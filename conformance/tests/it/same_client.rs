@@ -62,3 +62,8 @@ fn codex_resumes_its_own_session() {
 fn opencode_resumes_its_own_session() {
     resume_own_session(Agent::OpenCode);
 }
+
+#[test]
+fn copilot_resumes_its_own_session() {
+    resume_own_session(Agent::Copilot);
+}

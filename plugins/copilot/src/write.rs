@@ -1,0 +1,221 @@
+//! A transcript as a Copilot CLI session folder: `events.jsonl` with the events its resume reads
+//! (`session.start`, `user.message`, `assistant.message` with `toolRequests`,
+//! `tool.execution_complete`), each linked to the one before, and the `workspace.yaml` its
+//! session list shows. The host pairs every call with one result before this runs.
+
+use crate::tools;
+use crate::workspace::quote;
+use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
+use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// The client version the written session claims (the one the format was verified against).
+pub const CLIENT_VERSION: &str = "1.0.102";
+const TITLE_PREFIX: &str = "handoff: ";
+
+/// The two files of a session folder.
+pub struct Rendered {
+    pub events: String,
+    pub workspace: String,
+}
+
+struct Writer {
+    lines: Vec<String>,
+    parent: Option<String>,
+    clock_ms: i64,
+    own: bool,
+    text: Vec<String>,
+    requests: Vec<Value>,
+    /// Calls written in an assistant message whose result has not been written yet.
+    open_calls: HashSet<String>,
+    /// Calls waiting in `requests`.
+    pending_calls: HashSet<String>,
+}
+
+impl Writer {
+    fn event(&mut self, kind: &str, data: Value) {
+        let id = uuid::Uuid::new_v4().to_string();
+        let event = json!({
+            "type": kind,
+            "data": data,
+            "id": id,
+            "timestamp": format_rfc3339_ms(self.clock_ms),
+            "parentId": self.parent,
+        });
+        self.lines.push(event.to_string());
+        self.parent = Some(id);
+    }
+
+    fn at(&mut self, message: &Message) {
+        if let Some(ms) = message.timestamp_ms {
+            self.clock_ms = self.clock_ms.max(ms);
+        }
+    }
+
+    fn flush_assistant(&mut self) {
+        if self.text.is_empty() && self.requests.is_empty() {
+            return;
+        }
+        let data = json!({
+            "messageId": uuid::Uuid::new_v4().to_string(),
+            "content": self.text.join("\n\n"),
+            "toolRequests": std::mem::take(&mut self.requests),
+        });
+        self.text.clear();
+        self.open_calls.extend(self.pending_calls.drain());
+        self.event("assistant.message", data);
+    }
+
+    fn user_text(&mut self, text: String) {
+        self.flush_assistant();
+        let data = json!({"content": text, "messageId": uuid::Uuid::new_v4().to_string()});
+        self.event("user.message", data);
+    }
+
+    fn message(&mut self, message: &Message) {
+        self.at(message);
+        match message.role {
+            Role::Assistant => {
+                for part in &message.parts {
+                    self.assistant_part(part);
+                }
+            }
+            Role::User | Role::System | Role::Developer => {
+                let mut texts = Vec::new();
+                for part in &message.parts {
+                    match part {
+                        Part::Text { text } if !text.is_empty() => texts.push(text.clone()),
+                        Part::Image(media) | Part::File(media) => texts.push(media_note(media)),
+                        Part::Compaction { summary } => texts.push(summary.clone()),
+                        Part::ToolCall { .. } | Part::ToolResult { .. } => {
+                            self.assistant_part(part)
+                        }
+                        _ => {}
+                    }
+                }
+                // The source's own system prompt is its agent's, not the conversation's.
+                let conversation = message.role != Role::System;
+                if conversation && !texts.is_empty() {
+                    self.user_text(texts.join("\n\n"));
+                }
+            }
+        }
+    }
+
+    fn assistant_part(&mut self, part: &Part) {
+        match part {
+            Part::Text { text } if !text.is_empty() => {
+                // Text after this message's calls starts the next assistant message.
+                if !self.requests.is_empty() {
+                    self.flush_assistant();
+                }
+                self.text.push(text.clone());
+            }
+            Part::Image(media) | Part::File(media) => self.text.push(media_note(media)),
+            Part::Compaction { summary } => self.user_text(summary.clone()),
+            Part::ToolCall {
+                id,
+                name,
+                input,
+                tool,
+            } => {
+                let (name, arguments) = tools::to_native(self.own, name, input, tool);
+                self.requests.push(json!({
+                    "toolCallId": id,
+                    "name": name,
+                    "arguments": arguments,
+                    "type": "function",
+                }));
+                self.pending_calls.insert(id.clone());
+            }
+            Part::ToolResult {
+                call_id,
+                output,
+                is_error,
+                ..
+            } => {
+                if self.pending_calls.contains(call_id) {
+                    self.flush_assistant();
+                }
+                // A result without its call (or a second one) has nothing to answer.
+                if !self.open_calls.remove(call_id) {
+                    return;
+                }
+                let data = if *is_error {
+                    json!({"toolCallId": call_id, "success": false,
+                        "error": {"message": output, "code": "failure"}})
+                } else {
+                    json!({"toolCallId": call_id, "success": true, "result": {"content": output}})
+                };
+                self.event("tool.execution_complete", data);
+            }
+            // Reasoning is the source model's; Copilot resends none of its own either.
+            _ => {}
+        }
+    }
+}
+
+fn media_note(media: &Media) -> String {
+    let what = media
+        .name
+        .as_deref()
+        .or(media.path.as_deref())
+        .unwrap_or("inline data");
+    format!("[attachment: {what} ({})]", media.media_type)
+}
+
+/// The folder's files for session `id` in project `cwd`; `None` when nothing would reach the
+/// model.
+pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> {
+    let first_ms = transcript
+        .messages
+        .iter()
+        .find_map(|m| m.timestamp_ms)
+        .unwrap_or_else(now_ms);
+    let mut writer = Writer {
+        lines: Vec::new(),
+        parent: None,
+        clock_ms: first_ms,
+        own: transcript.session.agent == "copilot",
+        text: Vec::new(),
+        requests: Vec::new(),
+        open_calls: HashSet::new(),
+        pending_calls: HashSet::new(),
+    };
+    writer.event(
+        "session.start",
+        json!({
+            "sessionId": id,
+            "version": 1,
+            "producer": "copilot-agent",
+            "copilotVersion": CLIENT_VERSION,
+            "startTime": format_rfc3339_ms(first_ms),
+            "context": {"cwd": cwd},
+        }),
+    );
+    for message in &transcript.messages {
+        writer.message(message);
+    }
+    writer.flush_assistant();
+    if writer.lines.len() < 2 {
+        return None;
+    }
+    let title = transcript
+        .session
+        .title
+        .clone()
+        .or_else(|| crate::read::first_user_line(&transcript.messages))
+        .unwrap_or_else(|| "conversation".into());
+    let workspace = format!(
+        "id: {id}\ncwd: {}\nname: {}\nuser_named: false\nsummary_count: 0\nfork_count: 0\n\
+         created_at: {}\nupdated_at: {}\n",
+        quote(cwd),
+        quote(&format!("{TITLE_PREFIX}{title}")),
+        format_rfc3339_ms(first_ms),
+        format_rfc3339_ms(writer.clock_ms),
+    );
+    let mut events = writer.lines.join("\n");
+    events.push('\n');
+    Some(Rendered { events, workspace })
+}
