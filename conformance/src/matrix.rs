@@ -1,4 +1,4 @@
-//! The 9-cell matrix: for every source S and target T, the real S client writes the scenario
+//! The matrix: for every source S and target T, the real S client writes the scenario
 //! session, `handoff S T --json` moves it, and the real T client resumes it against a recording
 //! mock that must receive the whole conversation, natively, in order.
 
@@ -347,7 +347,7 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          model, and every marker must reach the model in order, with tool calls and results as the \
          target's native items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
-         --last` finds the session; `opencode session list` in the project lists it.\n\n\
+         --last` finds the session; `opencode session list` in the project lists it; `copilot --continue` in the project resumes it.\n\n\
          Clients:\n\n",
     );
     for agent in Agent::ALL {

@@ -1,6 +1,6 @@
 //! The command-line contract, end to end, in a temp HOME.
 
-use crate::support::{handoff, run_in, workspace};
+use crate::support::{BUILTINS, handoff, run_in, workspace};
 use serde_json::Value;
 use std::path::Path;
 
@@ -41,7 +41,7 @@ fn agents_json_lists_the_builtins() {
     assert!(output.status.success(), "{}", stderr_of(&output));
     let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     let names: Vec<&str> = agents.iter().map(|a| a["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["claude", "codex", "opencode"]);
+    assert_eq!(names, BUILTINS);
     for agent in &agents {
         assert_eq!(agent["origin"], "builtin");
         assert!(agent["path"].is_null());
@@ -251,7 +251,7 @@ fn broken_plugins_are_warnings_and_the_builtins_still_work() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(agents.len(), 3);
+    assert_eq!(agents.len(), BUILTINS.len());
 }
 
 #[cfg(unix)]

@@ -1,7 +1,7 @@
 //! Plugin isolation through the real loader: a plugin that panics, answers garbage, speaks a newer
 //! transcript version or hangs is an error naming it, and the other agents keep working.
 
-use crate::support::{handoff, install_plugins, plugin_library, stderr, stdout};
+use crate::support::{BUILTINS, handoff, install_plugins, plugin_library, stderr, stdout};
 use serde_json::Value;
 
 fn home_with_faulty_plugin() -> tempfile::TempDir {
@@ -106,7 +106,7 @@ fn a_plugin_that_fails_to_start_is_skipped_and_builtins_still_work() {
         assert!(err.contains("skipped plugin"), "{mode}: {err}");
         assert!(!err.contains("panicked"), "{mode}: {err}");
         let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(agents.len(), 3, "{mode}");
+        assert_eq!(agents.len(), BUILTINS.len(), "{mode}");
     }
 }
 
@@ -133,7 +133,7 @@ fn the_handshake_refuses_a_plugin_too_new_or_too_old() {
             "{mode}: {err}"
         );
         let agents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(agents.len(), 3, "{mode}: only the built-ins");
+        assert_eq!(agents.len(), BUILTINS.len(), "{mode}: only the built-ins");
     }
 }
 

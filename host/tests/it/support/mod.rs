@@ -6,6 +6,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The workspace root.
+/// The built-in agents, in the order `handoff agents` lists them.
+pub const BUILTINS: [&str; 4] = ["claude", "codex", "opencode", "copilot"];
+
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
