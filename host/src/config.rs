@@ -21,6 +21,7 @@ plugin_timeout_secs = 120
 # codex_home = "~/.codex"          # else $CODEX_HOME, else ~/.codex
 # opencode follows XDG_DATA_HOME; override below if yours lives somewhere else.
 # opencode_home = "~/.local/share/opencode"
+# copilot_home = "~/.copilot"      # else $COPILOT_HOME, else ~/.copilot
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]
