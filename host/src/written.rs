@@ -82,6 +82,11 @@ pub fn remove(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e).with_context(|| format!("cannot remove {path}")),
             }
+            // A folder the session leaves empty goes too (agents that keep a folder per
+            // session would otherwise list an empty one); a folder with anything left stays.
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
         }
     }
     Ok(())

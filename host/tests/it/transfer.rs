@@ -1,6 +1,7 @@
 //! Transfers end to end through the `handoff` binary, from sessions the real clients wrote
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
+use crate::harden::{COPILOT_REAL_ID, copy_copilot_session};
 use crate::support::{handoff, run_in, stderr, stdout, workspace};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 3] = ["claude", "codex", "opencode"];
+const AGENTS: [&str; 4] = ["claude", "codex", "opencode", "copilot"];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
 const MARKERS: [&str; 4] = [
     "HOK_USER_PROMPT_a41c",
@@ -28,6 +29,7 @@ fn source_id(agent: &str) -> &'static str {
     match agent {
         "claude" => CLAUDE_ID,
         "codex" => CODEX_ID,
+        "copilot" => COPILOT_REAL_ID,
         _ => OPENCODE_ID,
     }
 }
@@ -62,6 +64,7 @@ pub(crate) fn env() -> Env {
         fixtures("opencode").join("opencode.db"),
         home.path().join(".local/share/opencode/opencode.db"),
     );
+    copy_copilot_session(&home.path().join(".copilot"));
     let project = home.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     // The config exists before any snapshot of the home is taken.
@@ -165,8 +168,9 @@ fn every_direction_writes_a_session_the_target_reads_back() {
     for to in AGENTS {
         let count = rows.iter().filter(|r| r["agent"] == to).count();
         assert_eq!(
-            count, 3,
-            "{to}: the three sessions written for this project are listed"
+            count,
+            AGENTS.len(),
+            "{to}: the sessions written for this project (one from each agent) are listed"
         );
     }
 }
@@ -251,10 +255,10 @@ fn check_format(to: &str, format: &str, text: &str) {
                 .lines()
                 .map(|l| serde_json::from_str(l).unwrap())
                 .collect();
-            if to == "codex" {
-                assert_eq!(lines[0]["type"], "session_meta");
-            } else {
-                assert!(lines.iter().any(|l| l["type"] == "assistant"));
+            match to {
+                "codex" => assert_eq!(lines[0]["type"], "session_meta"),
+                "copilot" => assert_eq!(lines[0]["type"], "session.start"),
+                _ => assert!(lines.iter().any(|l| l["type"] == "assistant")),
             }
         }
         _ => unreachable!(),
@@ -267,8 +271,13 @@ fn undo_removes_the_last_transfer_unless_it_changed() {
     for to in AGENTS {
         let report = env.transfer_json("codex", to, &[]);
         let id = report["target"]["session_id"].as_str().unwrap().to_owned();
+        let written = PathBuf::from(report["target"]["path"].as_str().unwrap());
         let output = env.run(&["undo"]);
         assert!(output.status.success(), "undo {to}: {}", stderr(&output));
+        if to == "copilot" {
+            // A session is a folder there: it goes with its files.
+            assert!(!written.parent().unwrap().exists(), "{}", written.display());
+        }
         let output = env.run(&["list", "--agent", to, "--json"]);
         let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
         assert!(
@@ -468,7 +477,11 @@ fn no_secret_reaches_any_output() {
     }
     assert!(written >= 8, "{written} files checked");
     let history = std::fs::read_to_string(env.home.path().join(".handoff/history.jsonl")).unwrap();
-    assert_eq!(history.lines().count(), 3, "three transfers recorded");
+    assert_eq!(
+        history.lines().count(),
+        AGENTS.len(),
+        "one transfer recorded for each target"
+    );
     assert!(
         env.home
             .path()

@@ -15,6 +15,7 @@ pub const CODEX_REAL_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 pub const CODEX_REAL_FILE: &str =
     "rollout-2026-11-24T01-22-10-01a20b25-6870-7401-bf9b-27b91e0e682f.jsonl";
 pub const OPENCODE_REAL_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
+pub const COPILOT_REAL_ID: &str = "a068d609-d9a9-48b5-ad5c-d4ca26444678";
 
 pub fn fixture(agent: &str, name: &str) -> PathBuf {
     workspace()
@@ -49,11 +50,15 @@ impl Env {
     pub fn opencode_home(&self) -> PathBuf {
         self.home.path().join(".local/share/opencode")
     }
+    pub fn copilot_home(&self) -> PathBuf {
+        self.home.path().join(".copilot")
+    }
     pub fn home_of(&self, agent: &str) -> PathBuf {
         match agent {
             "claude" => self.claude_home(),
             "codex" => self.codex_home(),
             "opencode" => self.opencode_home(),
+            "copilot" => self.copilot_home(),
             other => panic!("no home for {other}"),
         }
     }
@@ -77,8 +82,9 @@ impl Env {
     }
 
     /// The real clients' sessions in every home: Claude's and Codex's files (with Codex's thread
-    /// index) and OpenCode's database.
+    /// index), OpenCode's database and Copilot CLI's session folder.
     pub fn with_real_sources(self) -> Self {
+        copy_copilot_session(&self.copilot_home());
         let claude = std::fs::read(fixture("claude", &format!("real/{CLAUDE_REAL_ID}.jsonl")));
         self.claude_session(CLAUDE_REAL_ID, &claude.unwrap());
         let rollout = std::fs::read(fixture("codex", &format!("real/{CODEX_REAL_FILE}"))).unwrap();
@@ -252,4 +258,17 @@ pub fn assert_no_temp_files(root: &Path) {
         })
         .collect();
     assert!(temps.is_empty(), "half-written files left: {temps:?}");
+}
+
+/// Copies the real Copilot CLI session folder into `copilot_home`.
+pub fn copy_copilot_session(copilot_home: &Path) {
+    let folder = copilot_home.join("session-state").join(COPILOT_REAL_ID);
+    std::fs::create_dir_all(&folder).unwrap();
+    for name in ["events.jsonl", "workspace.yaml"] {
+        std::fs::copy(
+            fixture("copilot", &format!("real/{COPILOT_REAL_ID}/{name}")),
+            folder.join(name),
+        )
+        .unwrap();
+    }
 }
