@@ -1,8 +1,9 @@
 //! Real-client conformance suite for `handoff`: recording mock model servers, drivers for the
-//! pinned Claude Code / Codex / OpenCode clients, and the scenario every matrix cell checks.
+//! pinned Claude Code / Codex / OpenCode / Copilot CLI clients, and the scenario every matrix cell checks.
 //! `scripts/conformance` installs the clients and runs it; see `docs/conformance.md`.
 
 pub mod clients;
+pub mod copilot_import;
 pub mod fixtures;
 pub mod history;
 pub mod matrix;

@@ -190,7 +190,10 @@ fn check_cell(
     match target {
         Agent::Codex => check_codex_last(clients, &sandbox, &target_id)?,
         Agent::OpenCode => check_opencode_listing(&sandbox, &env, clients, &target_id)?,
-        Agent::Copilot => check_copilot_continue(clients, &sandbox, &target_id)?,
+        Agent::Copilot => {
+            check_copilot_import(clients, handoff, &sandbox, &env, source)?;
+            check_copilot_continue(clients, &sandbox, &target_id)?;
+        }
         Agent::Claude => {}
     }
     Ok(Outcome::Pass)
@@ -269,6 +272,54 @@ fn check_codex_last(clients: &Clients, sandbox: &Sandbox, id: &str) -> Result<()
     if !sees_history || !store::session_contains(sandbox, Agent::Codex, id, LAST_REPLY)? {
         return Err(format!(
             "codex exec resume --last did not resume {id}: {}",
+            run.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// Copilot CLI's importer accepts the same conversation (`copilot sessions import --dry-run`).
+fn check_copilot_import(
+    clients: &Clients,
+    handoff: &Path,
+    sandbox: &Sandbox,
+    env: &[(String, String)],
+    source: Agent,
+) -> Result<(), String> {
+    let args = [source.name(), "copilot", "--no-inject", "--format", "json"].map(str::to_owned);
+    let run = clients::run(handoff, &args, &sandbox.project, env, HANDOFF_TIMEOUT)
+        .map_err(|error| error.to_string())?;
+    expect_success(&run, "handoff --no-inject --format json")?;
+    let transcript: Value = serde_json::from_str(&run.stdout)
+        .map_err(|error| format!("handoff printed no transcript ({error})"))?;
+    let file = sandbox.project.join("../copilot-import.jsonl");
+    std::fs::write(&file, crate::copilot_import::interchange(&transcript))
+        .map_err(|error| format!("{}: {error}", file.display()))?;
+    let args = [
+        "sessions".into(),
+        "import".into(),
+        file.to_string_lossy().into_owned(),
+        "--dry-run".into(),
+        "--output".into(),
+        "json".into(),
+    ];
+    let run = clients::run(
+        &clients.binary(Agent::Copilot),
+        &args,
+        &sandbox.project,
+        env,
+        clients::CLIENT_TIMEOUT,
+    )
+    .map_err(|error| error.to_string())?;
+    let answer: Value = serde_json::from_str(run.stdout.trim()).unwrap_or(Value::Null);
+    let imported = &answer["imported"];
+    let whole = answer["ok"] == true
+        && imported["toolCalls"] == 2
+        && imported["toolResults"] == 2
+        && imported["messages"].as_u64().is_some_and(|n| n >= 3);
+    if !whole {
+        return Err(format!(
+            "copilot sessions import --dry-run refused the conversation: {}",
             run.describe()
         ));
     }

@@ -1,10 +1,10 @@
-//! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--big-mb N]`
+//! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N] [--big-mb N]`
 //!
-//! Writes `DIR/home/.claude`, `DIR/home/.codex` and the project folders `DIR/work/p00…` and
-//! `DIR/work/big` the sessions belong to (the big Claude and Codex sessions are in `work/big`,
-//! newest there). Same arguments, same bytes and mtimes.
+//! Writes `DIR/home/.claude`, `DIR/home/.codex`, `DIR/home/.copilot` (only with `--copilot N`,
+//! N > 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
+//! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
 
-use handoff_bench::{EPOCH_MS, claude, codex, rng::Rng, write_file};
+use handoff_bench::{EPOCH_MS, claude, codex, copilot, rng::Rng, write_file};
 use std::path::{Path, PathBuf};
 
 struct Params {
@@ -13,6 +13,7 @@ struct Params {
     claude: usize,
     projects: usize,
     codex: usize,
+    copilot: usize,
     big_mb: usize,
 }
 
@@ -23,6 +24,7 @@ fn parse() -> Result<Params, String> {
         claude: 2_000,
         projects: 50,
         codex: 500,
+        copilot: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -35,6 +37,7 @@ fn parse() -> Result<Params, String> {
             "--claude" => params.claude = number()?,
             "--projects" => params.projects = number()?.max(1),
             "--codex" => params.codex = number()?,
+            "--copilot" => params.copilot = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -79,6 +82,9 @@ fn generate(p: &Params) -> std::io::Result<()> {
     });
     claude.map_err(|_| std::io::Error::other("the Claude generator panicked"))??;
     codex?;
+    if p.copilot > 0 {
+        copilot_tree(p, &home, &projects, &big)?;
+    }
     Ok(())
 }
 
@@ -157,4 +163,39 @@ fn codex_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::i
         &rollout.jsonl,
         rollout.end_ms,
     )
+}
+
+fn copilot_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(2));
+    let root = home.join(".copilot/session-state");
+    let spacing = DAYS * DAY_MS / i64::try_from(p.copilot.max(1)).unwrap_or(1);
+    for i in 0..p.copilot {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
+        let target_bytes = (8_000.0 * (5.0 * rng.unit()).exp()) as usize;
+        write_copilot(
+            &root,
+            &copilot::session(&mut rng, cwd, start_ms, target_bytes, 16_000),
+        )?;
+    }
+    let session = copilot::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write_copilot(&root, &session)
+}
+
+fn write_copilot(root: &Path, session: &copilot::Session) -> std::io::Result<()> {
+    let dir = root.join(&session.id);
+    write_file(
+        &dir.join("workspace.yaml"),
+        session.workspace.as_bytes(),
+        session.end_ms,
+    )?;
+    write_file(&dir.join("events.jsonl"), &session.events, session.end_ms)
 }
