@@ -134,8 +134,7 @@ impl Adapter for CopilotAdapter {
 
 /// One session's event log as a transcript.
 fn extract_file(events: &Path) -> AdapterResult<Extracted> {
-    let bytes = std::fs::read(events).map_err(|e| AdapterError::io(events.display(), e))?;
-    let lines = read::events(&bytes);
+    let lines = read::read_events(events).map_err(|e| AdapterError::io(events.display(), e))?;
     if !lines
         .rows
         .iter()

@@ -12,6 +12,7 @@ use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{AdapterResult, SessionSummary};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One session folder with its event log.
@@ -59,38 +60,54 @@ pub fn folders(home: &Path) -> Vec<Folder> {
     folders
 }
 
-/// What a listing shows of a session, from its summary file and a count of message events.
-pub fn summary(folder: &Folder) -> Option<SessionSummary> {
-    let fields = std::fs::read_to_string(folder.workspace())
+/// The session's summary file as a map (empty when it is missing).
+fn workspace_fields(folder: &Folder) -> HashMap<String, String> {
+    std::fs::read_to_string(folder.workspace())
         .map(|text| workspace::parse(&text))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The project folder of a session: its summary file's, else its start event's.
+fn cwd_of(folder: &Folder, fields: &HashMap<String, String>) -> Option<String> {
+    if let Some(cwd) = fields.get("cwd").filter(|c| !c.is_empty()) {
+        return Some(cwd.clone());
+    }
+    let mut head = Vec::new();
+    use std::io::Read;
+    std::fs::File::open(&folder.events)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    read::events(&head)
+        .rows
+        .into_iter()
+        .find_map(|(_, e)| e.data.0.and_then(|d| d.context.0).and_then(|c| c.cwd.0))
+}
+
+/// What a listing shows of a session of project `cwd`: its summary file and a count of message
+/// events.
+fn summary(
+    folder: &Folder,
+    fields: &HashMap<String, String>,
+    cwd: Option<String>,
+) -> Option<SessionSummary> {
     let field = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
-    let (messages, start) = with_file(&folder.events, |bytes| {
-        let messages = lines(bytes)
+    let messages = with_file(&folder.events, |bytes| {
+        lines(bytes)
             .filter(|line| {
                 matches!(
                     kind_of(line).as_deref(),
                     Some("user.message" | "assistant.message")
                 )
             })
-            .count();
-        // The folder of a session without a summary file: its first event says.
-        let start = if field("cwd").is_none() {
-            let head = &bytes[..bytes.len().min(64 * 1024)];
-            read::events(head)
-                .rows
-                .into_iter()
-                .find_map(|(_, e)| e.data.0.and_then(|d| d.context.0).and_then(|c| c.cwd.0))
-        } else {
-            None
-        };
-        (messages, start)
+            .count()
     })
     .ok()?;
     Some(SessionSummary {
         agent: "copilot".into(),
         session_id: folder.id.clone(),
-        cwd: field("cwd").or(start),
+        cwd,
         title: field("name"),
         messages,
         updated_ms: Some(folder.modified_ms),
@@ -141,13 +158,17 @@ pub fn sessions(
                 &folder.events,
             ));
         }
-        let row = summary(folder)?;
-        let here = match (&wanted, &row.cwd) {
+        let fields = workspace_fields(folder);
+        let cwd = cwd_of(folder, &fields);
+        let here = match (&wanted, &cwd) {
             (None, _) => true,
             (Some(wanted), Some(cwd)) => physical(Path::new(cwd)) == *wanted,
             (Some(_), None) => false,
         };
-        here.then_some(row)
+        if !here {
+            return None;
+        }
+        summary(folder, &fields, cwd)
     });
     rows.into_iter()
         .flatten()
@@ -170,8 +191,7 @@ pub fn latest_for(home: &Path, cwd: &Path) -> AdapterResult<Folder> {
     let looked_in = paths::sessions_dir(home).display().to_string();
     let wanted = physical(cwd);
     let candidates = folders(home).into_iter().filter(|folder| {
-        summary(folder)
-            .and_then(|row| row.cwd)
+        cwd_of(folder, &workspace_fields(folder))
             .is_some_and(|session_cwd| physical(Path::new(&session_cwd)) == wanted)
     });
     Search {

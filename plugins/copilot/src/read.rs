@@ -35,9 +35,9 @@ pub struct Data {
     #[serde(default)]
     pub success: LooseBool,
     #[serde(default)]
-    pub result: Option<Value>,
+    pub result: LooseObject<Outcome>,
     #[serde(default)]
-    pub error: Option<Value>,
+    pub error: LooseObject<Outcome>,
     #[serde(default)]
     pub model: LooseStr,
     #[serde(default)]
@@ -52,6 +52,16 @@ pub struct Data {
     pub context: LooseObject<Context>,
 }
 
+/// A tool's result (`content`) or error (`message`), read without building a JSON value: outputs
+/// are most of a session's bytes.
+#[derive(Deserialize, Default)]
+pub struct Outcome {
+    #[serde(default)]
+    pub content: LooseStr,
+    #[serde(default)]
+    pub message: LooseStr,
+}
+
 #[derive(Deserialize, Default)]
 pub struct Context {
     #[serde(default)]
@@ -63,6 +73,11 @@ pub struct Context {
 /// The events of `bytes`, and how many lines were not events.
 pub fn events(bytes: &[u8]) -> jsonl::Lines<Event> {
     jsonl::parse(bytes)
+}
+
+/// The events of a whole file, parsed on every core.
+pub fn read_events(path: &std::path::Path) -> std::io::Result<jsonl::Lines<Event>> {
+    jsonl::read(std::fs::File::open(path)?)
 }
 
 /// The conversation of a session's events. `id` and `title` come from the folder and its
@@ -159,19 +174,9 @@ pub fn transcript(events: &[(usize, Event)], id: &str, title: Option<String>) ->
                     continue;
                 };
                 let is_error = data.success.0 == Some(false);
-                let text = |value: Option<&Value>, key: &str| {
-                    value
-                        .and_then(|v| v.get(key))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                };
-                let output = if is_error {
-                    text(data.error.as_ref(), "message")
-                        .or_else(|| text(data.result.as_ref(), "content"))
-                } else {
-                    text(data.result.as_ref(), "content")
-                }
-                .unwrap_or_default();
+                let result = data.result.0.as_ref().and_then(|r| r.content.0.clone());
+                let error = data.error.0.as_ref().and_then(|e| e.message.0.clone());
+                let output = if is_error { error.or(result) } else { result }.unwrap_or_default();
                 let part = Part::ToolResult {
                     call_id: call_id.to_owned(),
                     output,
