@@ -121,6 +121,21 @@ pub fn codex_rollout(data: &[u8]) {
 /// Separates the records of one input: 0xFF never occurs in UTF-8, so never inside valid JSON.
 pub const RECORD_SEPARATOR: u8 = 0xFF;
 
+const COPILOT_ID: &str = "7d1e4c2a-9b3f-4e8d-a6c5-2f1e0d9c8b7a";
+
+/// A Copilot CLI session folder: `events.jsonl`, then (after [`RECORD_SEPARATOR`]) its
+/// `workspace.yaml`; list (summary file, event counts) and extract by id.
+pub fn copilot_session(data: &[u8]) {
+    let home = fresh_home("copilot");
+    let folder = home.join("session-state").join(COPILOT_ID);
+    let mut records = data.splitn(2, |b| *b == RECORD_SEPARATOR);
+    put(&folder.join("events.jsonl"), records.next().unwrap_or_default());
+    if let Some(workspace) = records.next() {
+        put(&folder.join("workspace.yaml"), workspace);
+    }
+    list_and_extract(&handoff_copilot::CopilotAdapter, &home, &COPILOT_ID[..8]);
+}
+
 /// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
 /// file; a record starting with `M` opens a new message (the rest is its file); any other record
 /// is a part of the message opened last.

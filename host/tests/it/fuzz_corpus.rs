@@ -33,5 +33,6 @@ fn every_committed_input_runs_through_its_harness() {
     replay("codex_rollout", harness::codex_rollout);
     replay("opencode_legacy", harness::opencode_legacy);
     replay("opencode_db", harness::opencode_db);
+    replay("copilot_session", harness::copilot_session);
     harness::remove_scratch();
 }
