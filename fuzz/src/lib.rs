@@ -129,7 +129,10 @@ pub fn copilot_session(data: &[u8]) {
     let home = fresh_home("copilot");
     let folder = home.join("session-state").join(COPILOT_ID);
     let mut records = data.splitn(2, |b| *b == RECORD_SEPARATOR);
-    put(&folder.join("events.jsonl"), records.next().unwrap_or_default());
+    put(
+        &folder.join("events.jsonl"),
+        records.next().unwrap_or_default(),
+    );
     if let Some(workspace) = records.next() {
         put(&folder.join("workspace.yaml"), workspace);
     }

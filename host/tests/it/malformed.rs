@@ -14,6 +14,7 @@ use std::path::Path;
 
 const CLAUDE_ID: &str = "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c";
 const CODEX_ID: &str = "0199a213-81c0-7800-8aa1-bbab2a035a54";
+const COPILOT_ID: &str = "7d1e4c2a-9b3f-4e8d-a6c5-2f1e0d9c8b7a";
 
 /// Lines a JSONL reader must skip: not blank, and not a JSON object (the oracle the counts are
 /// checked against).
@@ -160,6 +161,37 @@ fn codex_corpus() {
     });
     codex_case("zstd-magic-then-junk.jsonl.zst", |_| {
         Expect::Unusable("not a readable zstd stream")
+    });
+}
+
+fn copilot_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("copilot", &format!("malformed/{name}"))).unwrap();
+    let path = env.copilot_session(COPILOT_ID, &bytes);
+    check(&env, "copilot", "claude", COPILOT_ID, &path, expect(&bytes));
+}
+
+#[test]
+fn copilot_corpus() {
+    let usable = |bytes: &[u8]| Expect::Usable(unusable_lines(bytes));
+    copilot_case("truncated-last-line.jsonl", |_| Expect::Usable(1));
+    for name in [
+        "garbage-lines.jsonl",
+        "invalid-utf8.jsonl",
+        "nul-bytes.jsonl",
+        "wrong-types.jsonl",
+        "hostile-cwd.jsonl",
+    ] {
+        copilot_case(name, usable);
+    }
+    copilot_case("empty.jsonl", |_| {
+        Expect::Unusable("no Copilot CLI event in this file")
+    });
+    copilot_case("binary-junk.jsonl", |_| {
+        Expect::Unusable("no Copilot CLI event in this file")
+    });
+    copilot_case("wrong-types-only.jsonl", |_| {
+        Expect::Empty("no messages to hand off")
     });
 }
 

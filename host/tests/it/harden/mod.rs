@@ -81,6 +81,17 @@ impl Env {
         path
     }
 
+    /// Puts `bytes` as the event log of Copilot CLI session `id`; returns its path.
+    pub fn copilot_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let path = self
+            .copilot_home()
+            .join("session-state")
+            .join(id)
+            .join("events.jsonl");
+        put(&path, bytes);
+        path
+    }
+
     /// The real clients' sessions in every home: Claude's and Codex's files (with Codex's thread
     /// index), OpenCode's database and Copilot CLI's session folder.
     pub fn with_real_sources(self) -> Self {
