@@ -8,14 +8,15 @@ pub mod read;
 pub mod tools;
 pub mod write;
 
-use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical, write_new_file};
+use handoff_adapter_kit::find::requested_file;
+use handoff_adapter_kit::fs::{physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
     InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
     ffi::AdapterModuleRef,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The root module the host registers, exactly as it would a plugin file's.
 pub fn module() -> AdapterModuleRef {
@@ -59,29 +60,13 @@ impl Adapter for ClaudeAdapter {
 
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
         let home = paths::home(request.home.as_deref());
-        let path = match (&request.path, &request.session_id, &request.cwd) {
-            (Some(path), _, _) => {
-                let path = PathBuf::from(path);
-                check_session_file(None, &path)?;
-                path
-            }
-            (None, Some(id), _) => {
-                check_session_id("claude", id)?;
-                let path = list::find_by_id(&home, id)?;
-                check_session_file(Some(&home), &path)?;
-                path
-            }
-            (None, None, Some(cwd)) => {
-                let path = list::latest_for(&home, &project_cwd(cwd))?;
-                check_session_file(Some(&home), &path)?;
-                path
-            }
-            (None, None, None) => {
-                return Err(AdapterError::invalid(
-                    "claude: extract needs a session id, a path or a project directory",
-                ));
-            }
-        };
+        let path = requested_file(
+            "claude",
+            &home,
+            &request,
+            |id| list::find_by_id(&home, id),
+            |cwd| list::latest_for(&home, &cwd.display().to_string()),
+        )?;
         let file = std::fs::File::open(&path).map_err(|e| AdapterError::io(path.display(), e))?;
         let session_id = paths::session_id_of(&path).unwrap_or_else(|| {
             path.file_stem()

@@ -4,6 +4,7 @@
 
 use crate::read::REDACTED_THINKING_KEY;
 use crate::tools;
+use handoff_adapter_kit::text::media_note;
 use handoff_adapter_kit::time;
 use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
@@ -442,13 +443,4 @@ fn image_block(media: &Media) -> Value {
         }
         _ => json!({"type": "text", "text": media_note(media)}),
     }
-}
-
-fn media_note(media: &Media) -> String {
-    let what = media
-        .name
-        .as_deref()
-        .or(media.path.as_deref())
-        .unwrap_or("inline data");
-    format!("[attachment: {what} ({})]", media.media_type)
 }

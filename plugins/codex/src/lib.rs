@@ -11,7 +11,8 @@ mod state_db;
 mod tools;
 mod write;
 
-use handoff_adapter_kit::fs::{check_session_file, check_session_id, expand_tilde, physical};
+use handoff_adapter_kit::find::requested_file;
+use handoff_adapter_kit::fs::expand_tilde;
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -61,26 +62,13 @@ impl Adapter for CodexAdapter {
 
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
         let home = paths::home(request.home.as_deref());
-        let path = if let Some(path) = &request.path {
-            let path = expand_tilde(path);
-            check_session_file(None, &path)?;
-            path
-        } else if let Some(id) = &request.session_id {
-            check_session_id("codex", id)?;
-            let path = list::find_by_id(&home, id)?;
-            check_session_file(Some(&home), &path)?;
-            path
-        } else {
-            let cwd = match &request.cwd {
-                Some(cwd) => physical(&expand_tilde(cwd)),
-                None => std::env::current_dir()
-                    .map(|d| physical(&d))
-                    .map_err(|e| AdapterError::io("current directory", e))?,
-            };
-            let path = list::latest_for(&home, &cwd)?;
-            check_session_file(Some(&home), &path)?;
-            path
-        };
+        let path = requested_file(
+            "codex",
+            &home,
+            &request,
+            |id| list::find_by_id(&home, id),
+            |cwd| list::latest_for(&home, cwd),
+        )?;
         extract_file(&path)
     }
 

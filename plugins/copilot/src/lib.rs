@@ -5,14 +5,13 @@
 
 mod list;
 mod paths;
-pub mod read;
+mod read;
 mod tools;
 mod workspace;
 mod write;
 
-use handoff_adapter_kit::fs::{
-    check_session_file, check_session_id, expand_tilde, physical, write_new_file,
-};
+use handoff_adapter_kit::find::requested_file;
+use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -62,26 +61,13 @@ impl Adapter for CopilotAdapter {
 
     fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
         let home = paths::home(request.home.as_deref());
-        let events = if let Some(path) = &request.path {
-            let path = expand_tilde(path);
-            check_session_file(None, &path)?;
-            path
-        } else if let Some(id) = &request.session_id {
-            check_session_id("copilot", id)?;
-            let folder = list::find_by_id(&home, id)?;
-            check_session_file(Some(&home), &folder.events)?;
-            folder.events
-        } else {
-            let cwd = match &request.cwd {
-                Some(cwd) => physical(&expand_tilde(cwd)),
-                None => std::env::current_dir()
-                    .map(|d| physical(&d))
-                    .map_err(|e| AdapterError::io("current directory", e))?,
-            };
-            let folder = list::latest_for(&home, &cwd)?;
-            check_session_file(Some(&home), &folder.events)?;
-            folder.events
-        };
+        let events = requested_file(
+            "copilot",
+            &home,
+            &request,
+            |id| list::find_by_id(&home, id).map(|folder| folder.events),
+            |cwd| list::latest_for(&home, cwd).map(|folder| folder.events),
+        )?;
         extract_file(&events)
     }
 

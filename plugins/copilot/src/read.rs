@@ -6,6 +6,7 @@
 use crate::tools;
 use handoff_adapter_kit::jsonl;
 use handoff_adapter_kit::loose::{LooseBool, LooseObject, LooseStr};
+use handoff_adapter_kit::text::first_user_line;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
 use handoff_plugin_api::{Message, Part, Role, SessionMeta, Transcript};
 use serde::Deserialize;
@@ -201,16 +202,4 @@ pub fn transcript(events: &[(usize, Event)], id: &str, title: Option<String>) ->
         session.title = first_user_line(&messages);
     }
     Transcript::new(session, messages)
-}
-
-pub fn first_user_line(messages: &[Message]) -> Option<String> {
-    messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .flat_map(|m| &m.parts)
-        .find_map(|p| match p {
-            Part::Text { text } => text.lines().map(str::trim).find(|l| !l.is_empty()),
-            _ => None,
-        })
-        .map(|line| line.chars().take(80).collect())
 }

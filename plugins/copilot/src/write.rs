@@ -5,8 +5,9 @@
 
 use crate::tools;
 use crate::workspace::quote;
+use handoff_adapter_kit::text::{first_user_line, media_note};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
-use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
+use handoff_plugin_api::{Message, Part, Role, Transcript};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -156,15 +157,6 @@ impl Writer {
     }
 }
 
-fn media_note(media: &Media) -> String {
-    let what = media
-        .name
-        .as_deref()
-        .or(media.path.as_deref())
-        .unwrap_or("inline data");
-    format!("[attachment: {what} ({})]", media.media_type)
-}
-
 /// The folder's files for session `id` in project `cwd`; `None` when nothing would reach the
 /// model.
 pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> {
@@ -205,7 +197,7 @@ pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> 
         .session
         .title
         .clone()
-        .or_else(|| crate::read::first_user_line(&transcript.messages))
+        .or_else(|| first_user_line(&transcript.messages))
         .unwrap_or_else(|| "conversation".into());
     let workspace = format!(
         "id: {id}\ncwd: {}\nname: {}\nuser_named: false\nsummary_count: 0\nfork_count: 0\n\

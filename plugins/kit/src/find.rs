@@ -6,8 +6,10 @@
 //! has its answer, so an adapter that checks each candidate lazily (a file read, a query) pays
 //! only for the ones looked at.
 
-use handoff_plugin_api::{AdapterError, AdapterResult, ErrorKind};
+use crate::fs::{check_session_file, check_session_id, expand_tilde, physical};
+use handoff_plugin_api::{AdapterError, AdapterResult, ErrorKind, ExtractRequest};
 use std::fmt::Display;
+use std::path::{Path, PathBuf};
 
 /// One adapter's search, named for its errors.
 pub struct Search<'a> {
@@ -79,6 +81,38 @@ impl Search<'_> {
             ))
         })
     }
+}
+
+/// The session file an extract request names: its `path` as given; else the file of its
+/// `session_id` (`by_id`, after the id passed [`check_session_id`]); else the newest session of
+/// its `cwd` or the current directory (`latest`, given the physical project path). A file found in
+/// the home must lie in it ([`check_session_file`]).
+pub fn requested_file(
+    agent: &str,
+    home: &Path,
+    request: &ExtractRequest,
+    by_id: impl FnOnce(&str) -> AdapterResult<PathBuf>,
+    latest: impl FnOnce(&Path) -> AdapterResult<PathBuf>,
+) -> AdapterResult<PathBuf> {
+    if let Some(path) = &request.path {
+        let path = expand_tilde(path);
+        check_session_file(None, &path)?;
+        return Ok(path);
+    }
+    let path = if let Some(id) = &request.session_id {
+        check_session_id(agent, id)?;
+        by_id(id)?
+    } else {
+        let cwd = match &request.cwd {
+            Some(cwd) => physical(&expand_tilde(cwd)),
+            None => std::env::current_dir()
+                .map(|d| physical(&d))
+                .map_err(|e| AdapterError::io("current directory", e))?,
+        };
+        latest(&cwd)?
+    };
+    check_session_file(Some(home), &path)?;
+    Ok(path)
 }
 
 #[cfg(test)]

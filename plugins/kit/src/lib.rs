@@ -11,5 +11,6 @@ pub mod loose;
 pub mod parallel;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod time;
 pub mod tools;

@@ -7,6 +7,7 @@
 //! exactly: text that follows a tool call starts a new step.
 
 use crate::tools;
+use handoff_adapter_kit::text::first_user_line;
 use handoff_plugin_api::{AdapterError, Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -149,7 +150,7 @@ pub fn build(transcript: &Transcript, target: &Target<'_>) -> Result<NativeSessi
         .title
         .clone()
         .filter(|t| !t.trim().is_empty())
-        .or_else(|| first_user_line(transcript))
+        .or_else(|| first_user_line(&transcript.messages))
         .unwrap_or_else(|| format!("Imported from {}", transcript.session.agent));
     Ok(NativeSession {
         id: session_id,
@@ -545,19 +546,6 @@ fn file_part(media: &Media) -> Option<Map<String, Value>> {
         data["filename"] = json!(name);
     }
     Some(into_map(data))
-}
-
-fn first_user_line(transcript: &Transcript) -> Option<String> {
-    transcript
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .flat_map(|m| &m.parts)
-        .find_map(|p| match p {
-            Part::Text { text } => text.lines().map(str::trim).find(|l| !l.is_empty()),
-            _ => None,
-        })
-        .map(|line| line.chars().take(80).collect())
 }
 
 fn tool_title(tool: Option<&str>, input: &Value) -> String {
