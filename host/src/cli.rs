@@ -54,6 +54,8 @@ pub enum Command {
     Status(commands::status::Args),
     /// Registered agents: built-ins and plugins.
     Agents(commands::agents::Args),
+    /// Why something does not work: config, agents and their clients, plugins, cache, history.
+    Doctor(commands::doctor::Args),
     /// Show the configuration, or open it in $VISUAL/$EDITOR.
     Config(commands::config::Args),
     /// Print a shell completion script.
@@ -99,6 +101,8 @@ fn run(cli: Cli, ui: Ui) -> Result<()> {
     match cli.command {
         Some(Command::Completion(args)) => return commands::completion::run(args),
         Some(Command::Config(args)) => return commands::config::run(args, &ui),
+        // Before the context: a config that does not load is one of the things it reports.
+        Some(Command::Doctor(args)) => return commands::doctor::run(args, &ui),
         _ => {}
     }
     let mut ctx = Context::new(ui)?;
@@ -109,6 +113,6 @@ fn run(cli: Cli, ui: Ui) -> Result<()> {
         Some(Command::Agents(args)) => commands::agents::run(args, &mut ctx),
         Some(Command::History(args)) => commands::history::run(args, &mut ctx),
         Some(Command::Undo(args)) => commands::undo::run(args, &mut ctx),
-        Some(Command::Completion(_) | Command::Config(_)) => Ok(()),
+        Some(Command::Completion(_) | Command::Config(_) | Command::Doctor(_)) => Ok(()),
     }
 }

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod completion;
 pub mod config;
+pub mod doctor;
 pub mod history;
 pub mod list;
 pub mod status;

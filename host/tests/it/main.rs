@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod concurrency;
 mod conformance;
+mod doctor;
 mod fuzz_corpus;
 mod human_output;
 mod immutability;
