@@ -483,3 +483,45 @@ fn hostile_project_directories() {
         }
     }
 }
+
+/// An OpenCode database upgraded to 2.x (its sessions moved to `session_v2`) is named in every
+/// command that reads it, and nothing is read or written half-way.
+#[test]
+fn an_opencode_2_database_is_named_not_half_read() {
+    let env = Env::new().with_opencode_db();
+    let db = env.opencode_home().join("opencode.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE session_v2 (id TEXT PRIMARY KEY)")
+        .unwrap();
+    drop(conn);
+    let named = |text: &str| text.contains("OpenCode 2.x database (table session_v2)");
+    let list = env.run(&["list", "--all", "--agent", "opencode"]);
+    assert!(list.status.success());
+    assert!(
+        named(&crate::harden::stderr(&list)),
+        "{}",
+        crate::harden::stderr(&list)
+    );
+    let status = env.run(&["status"]);
+    assert!(
+        named(&crate::harden::stdout(&status)),
+        "{}",
+        crate::harden::stdout(&status)
+    );
+    let doctor = env.run(&["doctor", "--json"]);
+    assert!(named(&crate::harden::stdout(&doctor)));
+    let from = env.transfer("opencode", "claude", "ses_df4dad3a5ffe34Xtv7dLURTax8", &[]);
+    let line = assert_clean_error(&from, 5);
+    assert!(named(&line), "{line}");
+    let claude = std::fs::read(fixture(
+        "claude",
+        &format!("real/{}.jsonl", crate::harden::CLAUDE_REAL_ID),
+    ))
+    .unwrap();
+    env.claude_session(crate::harden::CLAUDE_REAL_ID, &claude);
+    let before_write = env.snapshot();
+    let into = env.transfer("claude", "opencode", crate::harden::CLAUDE_REAL_ID, &[]);
+    let line = assert_clean_error(&into, 5);
+    assert!(named(&line), "{line}");
+    before_write.assert_changes_only_under(&env.snapshot(), &[&env.home.path().join(".handoff")]);
+}

@@ -156,7 +156,30 @@ pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sql_error(path, e))?;
+    refuse_v2(&conn, path)?;
     Ok(conn)
+}
+
+/// OpenCode 2.x keeps its sessions in new tables of the same file and leaves the 1.x ones as they
+/// were at the upgrade. Its layout is not one this handoff can prove (its client is not on the
+/// registry here), so such a database is refused by name rather than half-read: listing only the
+/// frozen 1.x sessions would hide every newer one.
+fn refuse_v2(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
+    let v2 = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_v2'",
+            [],
+            |row| row.get::<_, String>(0),
+        )
+        .ok();
+    match v2 {
+        Some(table) => Err(AdapterError::unsupported(format!(
+            "{}: an OpenCode 2.x database (table {table}); handoff reads and writes OpenCode 1.x \
+             sessions only, and those before the upgrade are frozen in this file",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Which sessions `list` shows: all, or one project's (its directory, or its projectID unless
@@ -363,6 +386,7 @@ pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterErro
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
     conn.busy_timeout(busy).map_err(|e| sql_error(path, e))?;
+    refuse_v2(&conn, path)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)
