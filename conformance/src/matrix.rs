@@ -387,6 +387,33 @@ fn check_opencode_listing(
     }
 }
 
+/// The outcome of each cell in a matrix `render_markdown` wrote: `(source, target, outcome)`,
+/// the outcome as written (`pass`, `**fail**`, `pending`, `not run`).
+pub fn parse_markdown(text: &str) -> Vec<(String, String, String)> {
+    let mut targets: Vec<String> = Vec::new();
+    let mut cells = Vec::new();
+    for line in text.lines() {
+        let columns: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if line.starts_with("| source \\ target |") {
+            targets = columns.iter().skip(1).map(|c| (*c).to_owned()).collect();
+        } else if let Some(source) = columns
+            .first()
+            .and_then(|c| c.strip_prefix("**"))
+            .and_then(|c| c.strip_suffix("**"))
+        {
+            for (target, outcome) in targets.iter().zip(columns.iter().skip(1)) {
+                cells.push((source.to_owned(), target.clone(), (*outcome).to_owned()));
+            }
+        }
+    }
+    cells
+}
+
 /// `docs/conformance.md`: the matrix with the client versions.
 pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
     let mut out = String::from(
@@ -398,9 +425,11 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          model, and every marker must reach the model in order, with tool calls and results as the \
          target's native items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
-         --last` finds the session; `opencode session list` in the project lists it; `copilot --continue` in the project resumes it.\n\n\
-         Clients:\n\n",
+         --last` finds the session; `opencode session list` in the project lists it; \
+         `copilot --continue` in the project resumes it.\n\n",
     );
+    let today = jiff::Zoned::now().date();
+    let _ = writeln!(out, "Verified on {today} with:\n");
     for agent in Agent::ALL {
         let _ = writeln!(out, "- {agent}: `{}`", clients.version(agent));
     }

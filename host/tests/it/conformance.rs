@@ -1,10 +1,14 @@
-//! The real-client conformance matrix: every source S and target T in {claude, codex,
-//! opencode}. Needs the pinned clients: `scripts/conformance` installs them and runs this test.
-//! Without them it prints why and returns, so `cargo test --workspace` stays offline.
+//! The real-client conformance matrix: every source S and target T among the agents with a real
+//! client here. Needs the clients: `scripts/conformance` installs the pinned ones (or, with
+//! `--latest`, the newest the registry serves) and runs this test. Without them it prints why and
+//! returns, so `cargo test --workspace` stays offline.
+//!
+//! `HANDOFF_CONFORMANCE_DOC` redirects the report (default `docs/conformance.md`);
+//! `HANDOFF_CONFORMANCE_BASELINE` names an earlier report whose cells this run is compared with.
 
 use handoff_conformance::clients::Clients;
 use handoff_conformance::matrix::{self, Outcome};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Two cores in CI: two cells at a time (each runs one client at a time).
 const PARALLEL_CELLS: usize = 2;
@@ -18,8 +22,35 @@ fn real_clients_resume_what_handoff_writes() {
     let handoff = Path::new(env!("CARGO_BIN_EXE_handoff"));
     let results = matrix::run_matrix(&clients, handoff, PARALLEL_CELLS);
 
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/conformance.md");
-    std::fs::write(&docs, matrix::render_markdown(&clients, &results)).unwrap();
+    let docs = std::env::var_os("HANDOFF_CONFORMANCE_DOC").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/conformance.md"),
+        PathBuf::from,
+    );
+    let report = matrix::render_markdown(&clients, &results);
+    std::fs::write(&docs, &report).unwrap();
+    if let Some(baseline) = std::env::var_os("HANDOFF_CONFORMANCE_BASELINE") {
+        let before = std::fs::read_to_string(&baseline).unwrap();
+        let before = matrix::parse_markdown(&before);
+        let changed: Vec<String> = matrix::parse_markdown(&report)
+            .into_iter()
+            .filter_map(|(source, target, now)| {
+                let was = before
+                    .iter()
+                    .find(|(s, t, _)| *s == source && *t == target)
+                    .map_or("not run", |(_, _, was)| was.as_str());
+                (was != now).then(|| format!("  {source} -> {target}: {was} -> {now}"))
+            })
+            .collect();
+        if changed.is_empty() {
+            println!("\nno cell changed from {}", Path::new(&baseline).display());
+        } else {
+            println!(
+                "\ncells that changed from {}:\n{}",
+                Path::new(&baseline).display(),
+                changed.join("\n")
+            );
+        }
+    }
 
     println!("\nconformance matrix ({}):", docs.display());
     for result in &results {
