@@ -127,7 +127,10 @@ fn claude_broken_chain_keeps_what_it_can_and_warns() {
     );
 }
 
-fn codex_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
+/// What a case expects, from the file's bytes.
+type Expecting = dyn Fn(&[u8]) -> Expect;
+
+fn codex_case(name: &str, expect: &Expecting) {
     let env = Env::new();
     let bytes = std::fs::read(fixture("codex", &format!("malformed/{name}"))).unwrap();
     let path = env.codex_session(CODEX_ID, name.ends_with(".zst"), &bytes);
@@ -136,8 +139,22 @@ fn codex_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
 
 #[test]
 fn codex_corpus() {
-    let usable = |bytes: &[u8]| Expect::Usable(unusable_lines(bytes));
-    codex_case("truncated-last-line.jsonl", |_| Expect::Usable(1));
+    jsonl_corpus(codex_case, "no Codex rollout line");
+    // A zstd stream cut short gives the lines it has; the torn last one is skipped.
+    codex_case("truncated.jsonl.zst", &|_| Expect::Usable(1));
+    codex_case("not-zstd.jsonl.zst", &|_| {
+        Expect::Unusable("not a readable zstd stream")
+    });
+    codex_case("zstd-magic-then-junk.jsonl.zst", &|_| {
+        Expect::Unusable("not a readable zstd stream")
+    });
+}
+
+/// The cases every JSONL store's corpus has (see the corpus READMEs): a torn last line; garbage,
+/// bad bytes, wrong types and a hostile folder between good lines; no record at all (`no_rows`
+/// names the error); only unusable records.
+fn jsonl_corpus(case: fn(&str, &Expecting), no_rows: &'static str) {
+    case("truncated-last-line.jsonl", &|_| Expect::Usable(1));
     for name in [
         "garbage-lines.jsonl",
         "invalid-utf8.jsonl",
@@ -145,26 +162,17 @@ fn codex_corpus() {
         "wrong-types.jsonl",
         "hostile-cwd.jsonl",
     ] {
-        codex_case(name, usable);
+        case(name, &|bytes| Expect::Usable(unusable_lines(bytes)));
     }
-    // A zstd stream cut short gives the lines it has; the torn last one is skipped.
-    codex_case("truncated.jsonl.zst", |_| Expect::Usable(1));
-    codex_case("empty.jsonl", |_| Expect::Unusable("no Codex rollout line"));
-    codex_case("binary-junk.jsonl", |_| {
-        Expect::Unusable("no Codex rollout line")
-    });
-    codex_case("wrong-types-only.jsonl", |_| {
+    for name in ["empty.jsonl", "binary-junk.jsonl"] {
+        case(name, &|_| Expect::Unusable(no_rows));
+    }
+    case("wrong-types-only.jsonl", &|_| {
         Expect::Empty("no messages to hand off")
-    });
-    codex_case("not-zstd.jsonl.zst", |_| {
-        Expect::Unusable("not a readable zstd stream")
-    });
-    codex_case("zstd-magic-then-junk.jsonl.zst", |_| {
-        Expect::Unusable("not a readable zstd stream")
     });
 }
 
-fn copilot_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
+fn copilot_case(name: &str, expect: &Expecting) {
     let env = Env::new();
     let bytes = std::fs::read(fixture("copilot", &format!("malformed/{name}"))).unwrap();
     let path = env.copilot_session(COPILOT_ID, &bytes);
@@ -173,26 +181,7 @@ fn copilot_case(name: &str, expect: impl FnOnce(&[u8]) -> Expect) {
 
 #[test]
 fn copilot_corpus() {
-    let usable = |bytes: &[u8]| Expect::Usable(unusable_lines(bytes));
-    copilot_case("truncated-last-line.jsonl", |_| Expect::Usable(1));
-    for name in [
-        "garbage-lines.jsonl",
-        "invalid-utf8.jsonl",
-        "nul-bytes.jsonl",
-        "wrong-types.jsonl",
-        "hostile-cwd.jsonl",
-    ] {
-        copilot_case(name, usable);
-    }
-    copilot_case("empty.jsonl", |_| {
-        Expect::Unusable("no Copilot CLI event in this file")
-    });
-    copilot_case("binary-junk.jsonl", |_| {
-        Expect::Unusable("no Copilot CLI event in this file")
-    });
-    copilot_case("wrong-types-only.jsonl", |_| {
-        Expect::Empty("no messages to hand off")
-    });
+    jsonl_corpus(copilot_case, "no Copilot CLI event in this file");
 }
 
 fn opencode_db_case(name: &str, expect: Expect) {

@@ -7,7 +7,9 @@
 //! Built only with the `testing` feature, which only dev-dependencies turn on.
 #![allow(clippy::unwrap_used)]
 
-use handoff_plugin_api::{AdapterResult, Extracted, Part, SessionSummary, Tool, ToolKind};
+use handoff_plugin_api::{
+    AdapterResult, Extracted, Message, Part, Role, SessionSummary, Tool, ToolKind,
+};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::ser::Formatter;
@@ -257,6 +259,19 @@ impl Rewrite {
 
 /// What a reader makes of a file, part by part (its list rows, an extraction…), to compare.
 pub type Observation = Vec<(&'static str, serde_json::Value)>;
+
+/// The texts of every `role` message, in order.
+pub fn texts(messages: &[Message], role: Role) -> Vec<String> {
+    messages
+        .iter()
+        .filter(|m| m.role == role)
+        .flat_map(|m| &m.parts)
+        .filter_map(|p| match p {
+            Part::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
 
 /// A call of another agent whose reader knew its kind, for writer tests: its native `name` is
 /// made up and its native input is the kind's shape (`args`, an object).

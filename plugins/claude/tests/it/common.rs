@@ -2,8 +2,9 @@
 //! client lays them out.
 #![allow(dead_code, clippy::unwrap_used)] // shared by several test crates; helpers unwrap like tests
 
+pub use handoff_adapter_kit::testing::texts;
 use handoff_claude::{ClaudeAdapter, paths};
-use handoff_plugin_api::{Adapter, ExtractRequest, Extracted, Message, Part, Role};
+use handoff_plugin_api::{Adapter, ExtractRequest, Extracted, Message};
 use std::path::{Path, PathBuf};
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -46,18 +47,6 @@ pub fn install(home: &Path, cwd: &str, id: &str, source: &Path) -> PathBuf {
     let path = dir.join(format!("{id}.jsonl"));
     std::fs::copy(source, &path).unwrap();
     path
-}
-
-pub fn texts(messages: &[Message], role: Role) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m.role == role)
-        .flat_map(|m| &m.parts)
-        .filter_map(|p| match p {
-            Part::Text { text } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 pub fn all_text(messages: &[Message]) -> String {

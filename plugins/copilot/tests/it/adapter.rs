@@ -1,5 +1,5 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, extracted, file_differences, listed, shared_call,
+    Format, Observation, extracted, file_differences, listed, shared_call, texts,
 };
 use handoff_copilot::CopilotAdapter;
 use handoff_plugin_api::{
@@ -50,18 +50,6 @@ fn by_id(id: &str) -> ExtractRequest {
         session_id: Some(id.to_owned()),
         ..Default::default()
     }
-}
-
-fn texts(messages: &[Message], role: Role) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m.role == role)
-        .flat_map(|m| &m.parts)
-        .filter_map(|p| match p {
-            Part::Text { text } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]
