@@ -165,7 +165,7 @@ fn jsonl_corpus(case: fn(&str, &Expecting), no_rows: &'static str) {
         case(name, &|bytes| Expect::Usable(unusable_lines(bytes)));
     }
     for name in ["empty.jsonl", "binary-junk.jsonl"] {
-        case(name, &|_| Expect::Unusable(no_rows));
+        case(name, &move |_| Expect::Unusable(no_rows));
     }
     case("wrong-types-only.jsonl", &|_| {
         Expect::Empty("no messages to hand off")
