@@ -171,7 +171,8 @@ fn refuse_v2(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
             [],
             |row| row.get::<_, String>(0),
         )
-        .ok();
+        .optional()
+        .map_err(|e| sql_error(path, e))?;
     match v2 {
         Some(table) => Err(AdapterError::unsupported(format!(
             "{}: an OpenCode 2.x database (table {table}); handoff reads and writes OpenCode 1.x \
