@@ -20,7 +20,7 @@ const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+
 /// `messages` of the model request, after checking the client appended to the same file.
 fn resume(transcript: Transcript) -> Option<Vec<Value>> {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return None;
     };
     let sandbox = Sandbox::new().unwrap();
@@ -227,7 +227,7 @@ fn compaction_resumes_from_the_summary() {
 #[test]
 fn client_keys_project_folders_like_project_key_and_print_mode_sessions_are_listed() {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return;
     };
     let sandbox = Sandbox::new().unwrap();
@@ -269,7 +269,7 @@ fn client_keys_project_folders_like_project_key_and_print_mode_sessions_are_list
 #[test]
 fn compaction_written_by_the_client_is_read_as_a_marker_after_the_history() {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return;
     };
     let sandbox = Sandbox::new().unwrap();

@@ -91,6 +91,16 @@ fn home_of(dir: &tempfile::TempDir) -> Option<String> {
     Some(dir.path().display().to_string())
 }
 
+/// Every session of the home, newest first.
+fn list_all(home: &tempfile::TempDir) -> Vec<handoff_plugin_api::SessionSummary> {
+    OpenCodeAdapter
+        .list_sessions(ListRequest {
+            home: home_of(home),
+            ..ListRequest::default()
+        })
+        .unwrap()
+}
+
 fn extract(home: &tempfile::TempDir, id: &str) -> handoff_plugin_api::Extracted {
     OpenCodeAdapter
         .extract(ExtractRequest {
@@ -356,12 +366,7 @@ fn no_store_at_all_says_how_to_create_the_database() {
         !home.path().join("opencode.db").exists(),
         "never create OpenCode's schema"
     );
-    let listed = OpenCodeAdapter
-        .list_sessions(ListRequest {
-            home: home_of(&home),
-            ..ListRequest::default()
-        })
-        .unwrap();
+    let listed = list_all(&home);
     assert!(listed.is_empty());
 }
 
@@ -638,12 +643,7 @@ fn written_session_reads_back_lists_under_its_project_and_is_removed_exactly() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].session_id, injected.session_id);
     assert_eq!(listed[0].messages, 5);
-    let all = OpenCodeAdapter
-        .list_sessions(ListRequest {
-            home: home_of(&home),
-            ..ListRequest::default()
-        })
-        .unwrap();
+    let all = list_all(&home);
     assert_eq!(all[0].session_id, injected.session_id, "newest first");
     assert_eq!(all.len(), 2);
 
@@ -902,12 +902,7 @@ fn plan_decides_without_writing() {
     let planned = inject(&home, &cwd, InjectMode::Plan, foreign_transcript());
     assert!(planned.session_id.starts_with("ses_"));
     assert!(planned.written.is_empty());
-    let all = OpenCodeAdapter
-        .list_sessions(ListRequest {
-            home: home_of(&home),
-            ..ListRequest::default()
-        })
-        .unwrap();
+    let all = list_all(&home);
     assert_eq!(all.len(), 1);
 }
 
@@ -1063,12 +1058,7 @@ fn hidden_user_text_is_not_user_text_and_subagents_are_sidechains() {
     );
     assert_eq!(extracted.report.skipped_lines, 1);
     // Child sessions are not listed as conversations of their own.
-    let listed = OpenCodeAdapter
-        .list_sessions(ListRequest {
-            home: home_of(&home),
-            ..ListRequest::default()
-        })
-        .unwrap();
+    let listed = list_all(&home);
     assert_eq!(listed.len(), 1);
 }
 

@@ -108,7 +108,7 @@ fn resume_sees_history(clients: &Clients, sandbox: &Sandbox, id: &str) {
 #[test]
 fn opencode_resumes_the_session_the_adapter_wrote() {
     let Some(clients) = Clients::discover() else {
-        println!("clients not installed: run scripts/conformance");
+        println!("{}", handoff_conformance::clients::NOT_INSTALLED);
         return;
     };
     let sandbox = Sandbox::new().unwrap();
