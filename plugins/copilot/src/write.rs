@@ -30,8 +30,6 @@ struct Writer {
     requests: Vec<Value>,
     /// Calls written in an assistant message whose result has not been written yet.
     open_calls: HashSet<String>,
-    /// Calls waiting in `requests`.
-    pending_calls: HashSet<String>,
 }
 
 impl Writer {
@@ -58,13 +56,18 @@ impl Writer {
         if self.text.is_empty() && self.requests.is_empty() {
             return;
         }
+        self.open_calls.extend(
+            self.requests
+                .iter()
+                .filter_map(call_id_of)
+                .map(str::to_owned),
+        );
         let data = json!({
             "messageId": uuid::Uuid::new_v4().to_string(),
             "content": self.text.join("\n\n"),
             "toolRequests": std::mem::take(&mut self.requests),
         });
         self.text.clear();
-        self.open_calls.extend(self.pending_calls.drain());
         self.event("assistant.message", data);
     }
 
@@ -128,7 +131,6 @@ impl Writer {
                     "arguments": arguments,
                     "type": "function",
                 }));
-                self.pending_calls.insert(id.clone());
             }
             Part::ToolResult {
                 call_id,
@@ -136,7 +138,7 @@ impl Writer {
                 is_error,
                 ..
             } => {
-                if self.pending_calls.contains(call_id) {
+                if self.requests.iter().any(|r| call_id_of(r) == Some(call_id)) {
                     self.flush_assistant();
                 }
                 // A result without its call (or a second one) has nothing to answer.
@@ -157,6 +159,11 @@ impl Writer {
     }
 }
 
+/// The call id of a tool request being built.
+fn call_id_of(request: &Value) -> Option<&str> {
+    request["toolCallId"].as_str()
+}
+
 /// The folder's files for session `id` in project `cwd`; `None` when nothing would reach the
 /// model.
 pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> {
@@ -173,7 +180,6 @@ pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> 
         text: Vec::new(),
         requests: Vec::new(),
         open_calls: HashSet::new(),
-        pending_calls: HashSet::new(),
     };
     writer.event(
         "session.start",
