@@ -15,10 +15,19 @@ pub enum Agent {
     Codex,
     OpenCode,
     Copilot,
+    Gemini,
+    Qwen,
 }
 
 impl Agent {
-    pub const ALL: [Agent; 4] = [Agent::Claude, Agent::Codex, Agent::OpenCode, Agent::Copilot];
+    pub const ALL: [Agent; 6] = [
+        Agent::Claude,
+        Agent::Codex,
+        Agent::OpenCode,
+        Agent::Copilot,
+        Agent::Gemini,
+        Agent::Qwen,
+    ];
 
     /// The name handoff and npm's `.bin` use.
     pub fn name(self) -> &'static str {
@@ -27,6 +36,8 @@ impl Agent {
             Agent::Codex => "codex",
             Agent::OpenCode => "opencode",
             Agent::Copilot => "copilot",
+            Agent::Gemini => "gemini",
+            Agent::Qwen => "qwen",
         }
     }
 }
@@ -44,7 +55,7 @@ pub struct Clients {
     path_env: String,
 }
 
-/// Env var naming the bin dir with `claude`, `codex`, `opencode` (set by `scripts/conformance`).
+/// Env var naming the bin dir with every client's launcher (set by `scripts/conformance`).
 pub const CLIENTS_DIR_ENV: &str = "HANDOFF_CLIENTS_DIR";
 
 /// What a real-client test prints when it skips.
@@ -52,7 +63,7 @@ pub const NOT_INSTALLED: &str = "clients not installed: run scripts/conformance 
 
 impl Clients {
     /// The clients from `$HANDOFF_CLIENTS_DIR` (set by `scripts/conformance`); `None` when it is
-    /// unset or any of the three is missing. Only the script opts in, so a plain
+    /// unset or any client is missing. Only the script opts in, so a plain
     /// `cargo test --workspace` never starts the slow real-client runs.
     pub fn discover() -> Option<Clients> {
         Clients::at(&PathBuf::from(std::env::var_os(CLIENTS_DIR_ENV)?))
@@ -64,7 +75,7 @@ impl Clients {
             .join("../target/conformance/clients/node_modules/.bin")
     }
 
-    /// The clients in `bin_dir`; `None` when any of the three is missing.
+    /// The clients in `bin_dir`; `None` when any of them is missing.
     pub fn at(bin_dir: &Path) -> Option<Clients> {
         let bin_dir = bin_dir.canonicalize().ok()?;
         if !Agent::ALL
@@ -73,7 +84,8 @@ impl Clients {
         {
             return None;
         }
-        // The codex launcher is a node script; git and bash come from the system.
+        // The launchers are node scripts: the install's own `node` (a Node 22 from the registry,
+        // which Qwen Code needs) sits in `bin_dir`, first on PATH; git and bash come from the system.
         let mut path = vec![bin_dir.clone()];
         if let Some(node_dir) =
             find_in_path("node").and_then(|node| node.parent().map(Path::to_path_buf))
@@ -193,6 +205,14 @@ impl Sandbox {
         self.home.join(".copilot")
     }
 
+    pub fn gemini_home(&self) -> PathBuf {
+        self.home.join(".gemini")
+    }
+
+    pub fn qwen_home(&self) -> PathBuf {
+        self.home.join(".qwen")
+    }
+
     /// Writes every client's config for a mock at `mock_url` (`http://127.0.0.1:<port>`) and
     /// returns the environment all clients (and handoff) run with.
     pub fn configure(
@@ -235,6 +255,21 @@ impl Sandbox {
             }}
         });
         std::fs::write(opencode_config.join("opencode.json"), config.to_string())?;
+        // Gemini CLI and its fork Qwen Code: no telemetry, no update checks, no trust prompt.
+        let quiet = serde_json::json!({
+            "general": {"disableAutoUpdate": true, "disableUpdateNag": true},
+            "privacy": {"usageStatisticsEnabled": false},
+            "telemetry": {"enabled": false},
+            "security": {"folderTrust": {"enabled": false}},
+        });
+        let mut gemini = quiet.clone();
+        gemini["security"]["auth"] = serde_json::json!({"selectedType": "gemini-api-key"});
+        let mut qwen = quiet;
+        qwen["security"]["auth"] = serde_json::json!({"selectedType": "openai"});
+        for (dir, settings) in [(self.gemini_home(), gemini), (self.qwen_home(), qwen)] {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("settings.json"), settings.to_string())?;
+        }
 
         let home = self.home.to_string_lossy().into_owned();
         let path = |relative: &str| self.home.join(relative).to_string_lossy().into_owned();
@@ -285,6 +320,13 @@ impl Sandbox {
             ("COPILOT_PROVIDER_BASE_URL", format!("{mock_url}/v1")),
             ("COPILOT_PROVIDER_API_KEY", "sk-copilot-dummy".into()),
             ("COPILOT_MODEL", "gpt-4.1".into()),
+            // Gemini CLI: an API key against the mock's Gemini route
+            ("GOOGLE_GEMINI_BASE_URL", mock_url.to_owned()),
+            ("GEMINI_API_KEY", "gemini-dummy-key".into()),
+            // Qwen Code: its OpenAI-compatible auth against the mock's Chat Completions
+            ("OPENAI_BASE_URL", format!("{mock_url}/v1")),
+            ("OPENAI_API_KEY", "sk-qwen-dummy".into()),
+            ("OPENAI_MODEL", "mock-model".into()),
         ];
         Ok(vars
             .into_iter()
@@ -424,6 +466,9 @@ fn kill_group(pid: u32) {
         .status();
 }
 
+/// The model Gemini CLI is told to use (the mock answers any).
+const GEMINI_MODEL: &str = "gemini-2.5-pro";
+
 /// Arguments that make `agent` start a new session with `prompt` and run its tools unattended.
 pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
     let args: Vec<&str> = match agent {
@@ -438,6 +483,9 @@ pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
         Agent::Codex => vec!["exec", "--skip-git-repo-check", "--json", prompt],
         Agent::OpenCode => vec!["run", prompt],
         Agent::Copilot => vec!["-p", prompt, "--allow-all-tools"],
+        Agent::Gemini => vec!["-m", GEMINI_MODEL, "-p", prompt, "--yolo"],
+        // The prompt first: a later list-valued option would swallow it.
+        Agent::Qwen => vec!["-p", prompt, "--auth-type", "openai", "--yolo"],
     };
     args.into_iter().map(str::to_owned).collect()
 }
@@ -464,6 +512,16 @@ pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
         ],
         Agent::OpenCode => vec!["run", "--session", id, prompt],
         Agent::Copilot => vec!["-p", prompt, "--resume", id, "--allow-all-tools"],
+        Agent::Gemini => vec!["-m", GEMINI_MODEL, "--resume", id, "-p", prompt, "--yolo"],
+        Agent::Qwen => vec![
+            "-p",
+            prompt,
+            "--auth-type",
+            "openai",
+            "--resume",
+            id,
+            "--yolo",
+        ],
     };
     args.into_iter().map(str::to_owned).collect()
 }

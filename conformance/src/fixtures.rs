@@ -29,6 +29,8 @@ pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf
         Agent::Codex => codex(&sandbox, &source, &out)?,
         Agent::OpenCode => opencode(&sandbox, &source, &out)?,
         Agent::Copilot => copilot(&source, &out)?,
+        Agent::Gemini => gemini(&sandbox, &source, &out)?,
+        Agent::Qwen => qwen(&sandbox, &source, &out)?,
     };
     let readme = readme(clients, &sandbox, &source, &notes);
     write(&out.join("README.md"), readme.as_bytes())?;
@@ -173,6 +175,66 @@ fn copilot(source: &SourceSession, out: &Path) -> Result<String, String> {
          - tools: `bash` for the command, `view` for the missing file \
          (`tool.execution_complete` with `success: false`).\n",
         id = source.id
+    ))
+}
+
+fn gemini(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
+    // The session file keeps its place under the home: tmp/<slug>/chats/, with the registry and
+    // the project marker the client wrote beside it.
+    let home = sandbox.gemini_home();
+    let mut kept = Vec::new();
+    let slug_dir = source
+        .path
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| format!("{}: no project folder", source.path.display()))?;
+    for file in [
+        source.path.clone(),
+        slug_dir.join(".project_root"),
+        home.join("projects.json"),
+    ] {
+        let relative = file
+            .strip_prefix(&home)
+            .map_err(|_| format!("{} is outside {}", file.display(), home.display()))?;
+        let target = out.join("home").join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("{}: {error}", parent.display()))?;
+        }
+        copy(&file, &target)?;
+        kept.push(format!("`home/{}`", relative.display()));
+    }
+    let text = read(&source.path)?;
+    Ok(format!(
+        "- {}: what `gemini -p` wrote under `~/.gemini` (the client's logs and shell history \
+         are not kept).\n\
+         - record `type` values in it: {:?}.\n\
+         - tools: `run_shell_command` for the command, `read_file` for the missing file (a call \
+         with `status: \"error\"`).\n",
+        kept.join(", "),
+        distinct_field(&text, "type"),
+    ))
+}
+
+fn qwen(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
+    let home = sandbox.qwen_home();
+    let relative = source
+        .path
+        .strip_prefix(&home)
+        .map_err(|_| format!("{} is outside {}", source.path.display(), home.display()))?;
+    let target = out.join("home").join(relative);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|error| format!("{}: {error}", parent.display()))?;
+    }
+    copy(&source.path, &target)?;
+    let text = read(&source.path)?;
+    Ok(format!(
+        "- `home/{}`: the session `qwen -p` wrote under `~/.qwen`.\n\
+         - record `type` values in it: {:?}; `subtype` values: {:?}.\n\
+         - tools: `run_shell_command` for the command, `read_file` for the missing file.\n",
+        relative.display(),
+        distinct_field(&text, "type"),
+        distinct_field(&text, "subtype"),
     ))
 }
 

@@ -1,4 +1,4 @@
-//! The conversation a model request carries, normalised across the three wire protocols, so one
+//! The conversation a model request carries, normalised across the four wire protocols, so one
 //! assertion checks every target: roles, native tool calls and tool results, in order.
 
 use crate::mock::Protocol;
@@ -10,13 +10,15 @@ pub enum Item {
     System(String),
     User(String),
     Assistant(String),
-    /// A native tool call: Anthropic `tool_use`, Responses `function_call`, chat `tool_calls`.
+    /// A native tool call: Anthropic `tool_use`, Responses `function_call`, chat `tool_calls`,
+    /// Gemini `functionCall`.
     ToolCall {
         id: String,
         name: String,
         arguments: String,
     },
-    /// A native tool result: Anthropic `tool_result`, Responses `function_call_output`, chat `tool`.
+    /// A native tool result: Anthropic `tool_result`, Responses `function_call_output`, chat `tool`,
+    /// Gemini `functionResponse`.
     ToolResult {
         call_id: String,
         output: String,
@@ -42,6 +44,7 @@ pub fn items(protocol: Protocol, body: &Value) -> Vec<Item> {
         Protocol::Anthropic => anthropic(body),
         Protocol::Responses => responses(body),
         Protocol::ChatCompletions => chat(body),
+        Protocol::Gemini => gemini(body),
     }
 }
 
@@ -193,6 +196,46 @@ fn chat(body: &Value) -> Vec<Item> {
                 is_error: None,
             }),
             _ => items.push(Item::System(text)),
+        }
+    }
+    items
+}
+
+/// Gemini `contents`: user and model turns of parts; thoughts are not conversation.
+fn gemini(body: &Value) -> Vec<Item> {
+    let mut items = Vec::new();
+    let system = content_text(body.pointer("/systemInstruction/parts"));
+    if !system.is_empty() {
+        items.push(Item::System(system));
+    }
+    for content in array(body.get("contents")) {
+        let model = str_of(content, "role") == "model";
+        for part in array(content.get("parts")) {
+            if let Some(call) = part.get("functionCall") {
+                items.push(Item::ToolCall {
+                    id: str_of(call, "id").to_owned(),
+                    name: str_of(call, "name").to_owned(),
+                    arguments: call.get("args").map(Value::to_string).unwrap_or_default(),
+                });
+            } else if let Some(response) = part.get("functionResponse") {
+                let output = response.pointer("/response/output").map_or_else(
+                    || response.get("response").map(Value::to_string).unwrap_or_default(),
+                    |output| output.as_str().map_or_else(|| output.to_string(), str::to_owned),
+                );
+                items.push(Item::ToolResult {
+                    call_id: str_of(response, "id").to_owned(),
+                    output,
+                    is_error: None,
+                });
+            } else if let Some(text) = part.get("text").and_then(Value::as_str)
+                && part.get("thought").and_then(Value::as_bool) != Some(true)
+            {
+                items.push(if model {
+                    Item::Assistant(text.to_owned())
+                } else {
+                    Item::User(text.to_owned())
+                });
+            }
         }
     }
     items

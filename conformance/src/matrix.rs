@@ -194,7 +194,7 @@ fn check_cell(
             check_copilot_import(clients, handoff, &sandbox, &env, source)?;
             check_copilot_continue(clients, &sandbox, &target_id)?;
         }
-        Agent::Claude => {}
+        Agent::Claude | Agent::Gemini | Agent::Qwen => {}
     }
     Ok(Outcome::Pass)
 }

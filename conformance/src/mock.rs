@@ -1,5 +1,6 @@
-//! A recording mock model server on 127.0.0.1 that speaks the three wire protocols the clients use:
-//! Anthropic Messages SSE, OpenAI Responses SSE and OpenAI chat-completions SSE.
+//! A recording mock model server on 127.0.0.1 that speaks the four wire protocols the clients use:
+//! Anthropic Messages SSE, OpenAI Responses SSE, OpenAI chat-completions SSE and Gemini
+//! `streamGenerateContent` SSE.
 //!
 //! It is stateless per request: the answer to a model request is chosen from the script by the
 //! number of tool results already in the request's history, so retries and side requests (titles)
@@ -20,6 +21,7 @@ pub enum Protocol {
     Anthropic,
     Responses,
     ChatCompletions,
+    Gemini,
 }
 
 /// What the scripted model asks the client to run.
@@ -61,6 +63,11 @@ impl Recorded {
             "/v1/messages" => Some(Protocol::Anthropic),
             "/v1/responses" => Some(Protocol::Responses),
             "/v1/chat/completions" => Some(Protocol::ChatCompletions),
+            _ if path.starts_with("/v1beta/models/")
+                && (path.ends_with(":streamGenerateContent") || path.ends_with(":generateContent")) =>
+            {
+                Some(Protocol::Gemini)
+            }
             _ => None,
         }
     }
@@ -74,10 +81,7 @@ impl Recorded {
 
     /// True when the request offers the model tools (the main agent loop, not a title request).
     pub fn has_tools(&self) -> bool {
-        self.body
-            .get("tools")
-            .and_then(Value::as_array)
-            .is_some_and(|tools| !tools.is_empty())
+        !tool_names(&self.body).is_empty()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -330,6 +334,13 @@ fn respond(request: &Recorded, shared: &Shared) -> Vec<u8> {
         Protocol::Anthropic => anthropic_sse(step, model, turn.text.as_deref(), tool_call),
         Protocol::Responses => responses_sse(step, turn.text.as_deref(), tool_call),
         Protocol::ChatCompletions => chat_sse(step, model, turn.text.as_deref(), tool_call),
+        Protocol::Gemini => {
+            let response = gemini_response(turn.text.as_deref(), tool_call);
+            if !path.ends_with(":streamGenerateContent") {
+                return http_response(200, "application/json", &response.to_string());
+            }
+            sse(None, &response)
+        }
     };
     http_response(200, "text/event-stream", &events)
 }
@@ -343,26 +354,54 @@ struct ToolCall {
 fn tool_call_id(protocol: Protocol, step: usize) -> String {
     match protocol {
         Protocol::Anthropic => format!("toolu_mock{step:04}"),
-        Protocol::Responses | Protocol::ChatCompletions => format!("call_mock{step:04}"),
+        Protocol::Responses | Protocol::ChatCompletions | Protocol::Gemini => {
+            format!("call_mock{step:04}")
+        }
     }
 }
 
-/// Names of the tools a request offers, in any of the three protocols.
-fn tool_names(body: &Value) -> Vec<String> {
-    body.get("tools")
-        .and_then(Value::as_array)
-        .map(|tools| {
-            tools
-                .iter()
-                .filter_map(|tool| {
-                    tool.get("name")
-                        .or_else(|| tool.pointer("/function/name"))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .collect()
+/// The declarations of the tools a request offers, in any of the four protocols.
+fn tool_declarations(body: &Value) -> Vec<&Value> {
+    let Some(tools) = body.get("tools").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    tools
+        .iter()
+        .flat_map(|tool| match tool.get("functionDeclarations") {
+            Some(Value::Array(declarations)) => declarations.iter().collect(),
+            _ => vec![tool.get("function").unwrap_or(tool)],
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+/// Names of the tools a request offers.
+fn tool_names(body: &Value) -> Vec<String> {
+    tool_declarations(body)
+        .into_iter()
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+/// The parameter of tool `name` that holds a file path (its name differs between versions).
+fn path_parameter(body: &Value, name: &str) -> String {
+    let declaration = tool_declarations(body)
+        .into_iter()
+        .find(|tool| tool.get("name").and_then(Value::as_str) == Some(name));
+    declaration
+        .and_then(|tool| {
+            tool.get("parametersJsonSchema")
+                .or_else(|| tool.get("parameters"))
+                .or_else(|| tool.get("input_schema"))
+        })
+        .and_then(|schema| schema.get("properties"))
+        .and_then(Value::as_object)
+        .and_then(|properties| {
+            properties
+                .keys()
+                .find(|key| key.to_ascii_lowercase().contains("path"))
+                .cloned()
+        })
+        .unwrap_or_else(|| "file_path".to_owned())
 }
 
 /// Picks the client's own tool for an intent and builds its arguments.
@@ -382,6 +421,8 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
                     "bash".into(),
                     json!({"command": command, "description": description}),
                 ))
+            } else if has("run_shell_command") {
+                Some(("run_shell_command".into(), json!({"command": command})))
             } else if has("exec_command") {
                 Some(("exec_command".into(), json!({"cmd": command})))
             } else if has("shell_command") {
@@ -399,6 +440,9 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
                 Some(("read".into(), json!({"filePath": path})))
             } else if has("view") {
                 Some(("view".into(), json!({"path": path})))
+            } else if has("read_file") {
+                let key = path_parameter(body, "read_file");
+                Some(("read_file".into(), json!({ key: path })))
             } else {
                 // Codex has no read tool: its shell fails the same way.
                 choose_tool(body, &ToolIntent::Shell(format!("cat {path}")))
@@ -549,6 +593,21 @@ fn chat_sse(step: usize, model: &str, text: Option<&str>, tool: Option<ToolCall>
     out += &sse(None, &last);
     out += "data: [DONE]\n\n";
     out
+}
+
+/// One `GenerateContentResponse`: the whole answer in one chunk.
+fn gemini_response(text: Option<&str>, tool: Option<ToolCall>) -> Value {
+    let mut parts = Vec::new();
+    if let Some(text) = text {
+        parts.push(json!({"text": text}));
+    }
+    if let Some(tool) = tool {
+        parts.push(json!({"functionCall": {"id": tool.id, "name": tool.name, "args": tool.input}}));
+    }
+    json!({
+        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+    })
 }
 
 fn http_response(status: u16, content_type: &str, body: &str) -> Vec<u8> {

@@ -43,6 +43,35 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
                 })
                 .collect()
         }
+        Agent::Gemini => {
+            // <home>/tmp/<project slug>/chats/session-<time>-<id prefix>.jsonl; the id is in
+            // the first line.
+            let mut found: Vec<StoredSession> = Vec::new();
+            for project in read_dir(&sandbox.gemini_home().join("tmp")) {
+                for file in read_dir(&project.join("chats")) {
+                    let named = file_stem_with_ext(&file, "jsonl")
+                        .is_some_and(|stem| stem.starts_with("session-"));
+                    if let Some(id) = named.then(|| gemini_session_id(&file)).flatten()
+                        && !found.iter().any(|session| session.id == id)
+                    {
+                        found.push(StoredSession { id, path: file });
+                    }
+                }
+            }
+            found
+        }
+        Agent::Qwen => {
+            // <home>/projects/<sanitized cwd>/chats/<id>.jsonl
+            let mut found = Vec::new();
+            for project in read_dir(&sandbox.qwen_home().join("projects")) {
+                for file in read_dir(&project.join("chats")) {
+                    if let Some(id) = file_stem_with_ext(&file, "jsonl") {
+                        found.push(StoredSession { id, path: file });
+                    }
+                }
+            }
+            found
+        }
         Agent::OpenCode => {
             let db = sandbox.opencode_db();
             if !db.exists() {
@@ -122,6 +151,13 @@ fn collect_rollouts(dir: &Path, found: &mut Vec<StoredSession>) {
             }
         }
     }
+}
+
+/// The `sessionId` of a Gemini CLI session file's first line.
+fn gemini_session_id(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let first: serde_json::Value = serde_json::from_str(text.lines().next()?).ok()?;
+    Some(first.get("sessionId")?.as_str()?.to_owned())
 }
 
 fn read_dir(dir: &Path) -> Vec<PathBuf> {

@@ -67,3 +67,13 @@ fn opencode_resumes_its_own_session() {
 fn copilot_resumes_its_own_session() {
     resume_own_session(Agent::Copilot);
 }
+
+#[test]
+fn gemini_resumes_its_own_session() {
+    resume_own_session(Agent::Gemini);
+}
+
+#[test]
+fn qwen_resumes_its_own_session() {
+    resume_own_session(Agent::Qwen);
+}
