@@ -36,11 +36,17 @@ impl CellResult {
 
 const HANDOFF_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Runs every cell, `parallelism` at a time; results in matrix order (source, then target).
-pub fn run_matrix(clients: &Clients, handoff: &Path, parallelism: usize) -> Vec<CellResult> {
-    let cells: Vec<(Agent, Agent)> = Agent::ALL
+/// Runs every cell between `agents`, `parallelism` at a time; results in matrix order (source,
+/// then target).
+pub fn run_matrix(
+    clients: &Clients,
+    handoff: &Path,
+    agents: &[Agent],
+    parallelism: usize,
+) -> Vec<CellResult> {
+    let cells: Vec<(Agent, Agent)> = agents
         .iter()
-        .flat_map(|source| Agent::ALL.iter().map(move |target| (*source, *target)))
+        .flat_map(|source| agents.iter().map(move |target| (*source, *target)))
         .collect();
     let queue = Mutex::new(cells.clone().into_iter());
     let results = Mutex::new(Vec::new());

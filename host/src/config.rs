@@ -22,6 +22,7 @@ plugin_timeout_secs = 120
 # opencode follows XDG_DATA_HOME; override below if yours lives somewhere else.
 # opencode_home = "~/.local/share/opencode"
 # copilot_home = "~/.copilot"      # else $COPILOT_HOME, else ~/.copilot
+# gemini_home = "~/.gemini"        # else $GEMINI_CLI_HOME/.gemini, else ~/.gemini
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]

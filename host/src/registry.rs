@@ -271,6 +271,7 @@ impl Registry {
             handoff_codex::module(),
             handoff_opencode::module(),
             handoff_copilot::module(),
+            handoff_gemini::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

@@ -36,6 +36,7 @@ const CLIENTS: &[(&str, &str, &str)] = &[
     ("codex", "@openai/codex", "codex"),
     ("opencode", "opencode-ai", "opencode"),
     ("copilot", "@github/copilot", "copilot"),
+    ("gemini", "@google/gemini-cli", "gemini"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

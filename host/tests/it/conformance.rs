@@ -6,7 +6,7 @@
 //! `HANDOFF_CONFORMANCE_DOC` redirects the report (default `docs/conformance.md`);
 //! `HANDOFF_CONFORMANCE_BASELINE` names an earlier report whose cells this run is compared with.
 
-use handoff_conformance::clients::Clients;
+use handoff_conformance::clients::{Agent, Clients};
 use handoff_conformance::matrix::{self, Outcome};
 use std::path::{Path, PathBuf};
 
@@ -20,10 +20,26 @@ fn real_clients_resume_what_handoff_writes() {
         return;
     };
     let handoff = Path::new(env!("CARGO_BIN_EXE_handoff"));
-    let results = matrix::run_matrix(&clients, handoff, PARALLEL_CELLS);
+    // `HANDOFF_CONFORMANCE_AGENTS=gemini,claude`: only the cells between those agents, reported
+    // to target/conformance/partial.md unless HANDOFF_CONFORMANCE_DOC says where.
+    let only: Option<Vec<Agent>> = std::env::var("HANDOFF_CONFORMANCE_AGENTS")
+        .ok()
+        .map(|names| {
+            Agent::ALL
+                .into_iter()
+                .filter(|agent| names.split(',').any(|name| name.trim() == agent.name()))
+                .collect()
+        });
+    let agents = only.clone().unwrap_or_else(|| Agent::ALL.to_vec());
+    let results = matrix::run_matrix(&clients, handoff, &agents, PARALLEL_CELLS);
 
+    let default_doc = if only.is_some() {
+        "../target/conformance/partial.md"
+    } else {
+        "../docs/conformance.md"
+    };
     let docs = std::env::var_os("HANDOFF_CONFORMANCE_DOC").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/conformance.md"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(default_doc),
         PathBuf::from,
     );
     let report = matrix::render_markdown(&clients, &results);

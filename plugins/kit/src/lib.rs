@@ -5,6 +5,7 @@
 
 pub mod find;
 pub mod fs;
+pub mod genai;
 pub mod jsonl;
 pub mod listing;
 pub mod loose;

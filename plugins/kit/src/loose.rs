@@ -20,6 +20,17 @@ pub struct LooseBool(pub Option<bool>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LooseObject<T>(pub Option<T>);
 
+/// A list of objects read as `T`: elements of another type are left out, and any other JSON
+/// value than a list is an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LooseList<T>(pub Vec<T>);
+
+impl<T> Default for LooseList<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
 impl<T> Default for LooseObject<T> {
     fn default() -> Self {
         Self(None)
@@ -130,6 +141,51 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LooseObject<T> {
     }
 }
 
+struct ListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = LooseList<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LooseList<T>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(LooseObject(item)) = seq.next_element::<LooseObject<T>>()? {
+            items.extend(item);
+        }
+        Ok(LooseList(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LooseList<T>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(LooseList::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<LooseList<T>, E> {
+        Ok(LooseList::default())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for LooseList<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is there, even as `null`
 /// (which `Option` alone reads as absent).
 pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
@@ -153,6 +209,7 @@ mod tests {
         kind: LooseStr,
         flag: LooseBool,
         inner: LooseObject<Inner>,
+        list: LooseList<Inner>,
     }
 
     #[test]
@@ -176,5 +233,12 @@ mod tests {
             assert!(row.inner.0.is_none_or(|i| i.name.0.is_none()), "{wrong}");
         }
         assert!(serde_json::from_str::<Row>(r#"{"kind":"a""#).is_err());
+        let list: Row =
+            serde_json::from_str(r#"{"list":[{"name":"a"},3,"x",[1],{"name":5}]}"#).unwrap();
+        assert_eq!(list.list.0.len(), 2);
+        assert_eq!(list.list.0[0].name.as_deref(), Some("a"));
+        for wrong in [r#"{"list":{"name":"a"}}"#, r#"{"list":"a"}"#, r#"{"list":null}"#] {
+            assert!(serde_json::from_str::<Row>(wrong).unwrap().list.0.is_empty());
+        }
     }
 }

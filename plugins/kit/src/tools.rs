@@ -22,15 +22,21 @@ pub struct ToolTable(pub &'static [ToolRow]);
 
 impl ToolTable {
     /// The call in the shared vocabulary: [`ToolKind::Other`] for a tool the table does not know
-    /// or an input without the kind's required keys.
+    /// or an input without the kind's required keys. Several rows of one name are the tool's
+    /// parameter names across versions: the first that fits the input wins.
     pub fn read(&self, name: &str, input: &Value) -> Tool {
-        match (self.0.iter().find(|row| row.native == name), input) {
-            (Some(row), Value::Object(input)) => {
+        let Value::Object(input) = input else {
+            return Tool::default();
+        };
+        self.0
+            .iter()
+            .filter(|row| row.native == name)
+            .map(|row| {
                 let args = rename(input, row.keys.iter().map(|&(kind, native)| (native, kind)));
                 complete(row.kind, args)
-            }
-            _ => Tool::default(),
-        }
+            })
+            .find(|tool| !tool.is_other())
+            .unwrap_or_default()
     }
 
     /// This agent's name and arguments for a call of another agent, or `None` when it has no
@@ -105,6 +111,11 @@ mod tests {
             kind: ToolKind::Read,
             keys: &[("path", "file")],
         },
+        ToolRow {
+            native: "open",
+            kind: ToolKind::Read,
+            keys: &[("path", "file_name")],
+        },
     ]);
 
     fn object(value: Value) -> Map<String, Value> {
@@ -132,6 +143,10 @@ mod tests {
     fn unknown_tools_and_inputs_missing_a_required_key_are_other() {
         assert!(TABLE.read("mcp__x__y", &json!({"cmd": "ls"})).is_other());
         assert!(TABLE.read("open", &json!({"name": "/a"})).is_other());
+        assert_eq!(
+            TABLE.read("open", &json!({"file_name": "/a"})).args,
+            object(json!({"path": "/a"}))
+        );
         assert!(TABLE.read("run", &json!("ls")).is_other());
     }
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 /// The built-in agents, in the order `handoff agents` lists them.
-pub const BUILTINS: [&str; 4] = ["claude", "codex", "opencode", "copilot"];
+pub const BUILTINS: [&str; 5] = ["claude", "codex", "opencode", "copilot", "gemini"];
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
