@@ -272,6 +272,7 @@ impl Registry {
             handoff_opencode::module(),
             handoff_copilot::module(),
             handoff_gemini::module(),
+            handoff_qwen::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

@@ -37,6 +37,7 @@ const CLIENTS: &[(&str, &str, &str)] = &[
     ("opencode", "opencode-ai", "opencode"),
     ("copilot", "@github/copilot", "copilot"),
     ("gemini", "@google/gemini-cli", "gemini"),
+    ("qwen", "@qwen-code/qwen-code", "qwen"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -285,15 +285,7 @@ fn user_message(record: Line, ids: &mut CallIds, answered: &mut HashSet<String>)
             None => {}
         }
     }
-    if parts.is_empty() {
-        return None;
-    }
-    let role = if parts.iter().all(|p| matches!(p, Part::ToolResult { .. })) {
-        Role::Assistant
-    } else {
-        Role::User
-    };
-    Some(Message::new(role, parts))
+    genai::message(false, parts)
 }
 
 fn assistant_message(
@@ -387,10 +379,7 @@ fn assistant_message(
         }
     }
     parts.extend(results);
-    if parts.is_empty() {
-        return None;
-    }
-    let mut message = Message::new(Role::Assistant, parts);
+    let mut message = genai::message(true, parts)?;
     message.model = record.model.0;
     Some(message)
 }

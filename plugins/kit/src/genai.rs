@@ -5,7 +5,7 @@
 
 use crate::loose::{LooseBool, LooseObject, LooseStr, present};
 use crate::text::media_note;
-use handoff_plugin_api::{Media, Part, Tool};
+use handoff_plugin_api::{Media, Message, Part, Role, Tool};
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de::value::MapAccessDeserializer};
 use serde_json::{Value, json};
@@ -302,6 +302,21 @@ pub fn read_part(
     } else {
         Part::Text { text }
     })
+}
+
+/// A turn's parts as a message: the model's, or the user's, where a user turn of only tool results
+/// is the agent's own (its calls' answers); `None` when there is nothing.
+pub fn message(model: bool, parts: Vec<Part>) -> Option<Message> {
+    if parts.is_empty() {
+        return None;
+    }
+    let results_only = parts.iter().all(|p| matches!(p, Part::ToolResult { .. }));
+    let role = if model || results_only {
+        Role::Assistant
+    } else {
+        Role::User
+    };
+    Some(Message::new(role, parts))
 }
 
 /// Who signs genai thoughts.

@@ -1,0 +1,245 @@
+//! Finding sessions: the `<id>.jsonl` files in each project's `chats/`. A session belongs to the
+//! project its first record's `cwd` names, as the client checks; a listing reads the records
+//! without their content except the first prompt, and the last `custom_title` record.
+
+use crate::paths;
+use handoff_adapter_kit::find::Search;
+use handoff_adapter_kit::fs::physical;
+use handoff_adapter_kit::genai::PartList;
+use handoff_adapter_kit::listing::{Unchanged, lines, mtime_ms, strip_bom, with_file};
+use handoff_adapter_kit::loose::{LooseObject, LooseStr};
+use handoff_adapter_kit::parallel::par_map;
+use handoff_adapter_kit::time::parse_rfc3339_ms;
+use handoff_plugin_api::{AdapterResult, SessionSummary};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct SessionFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub modified_ms: i64,
+}
+
+/// The session files in the `chats/` folders `dirs`, newest first.
+fn files_in(dirs: impl IntoIterator<Item = PathBuf>) -> Vec<SessionFile> {
+    let mut files: Vec<SessionFile> = dirs
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten())
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            if !paths::is_session_file(name.to_str()?) {
+                return None;
+            }
+            let meta = entry.metadata().ok().filter(std::fs::Metadata::is_file)?;
+            Some(SessionFile {
+                path: entry.path(),
+                size: meta.len(),
+                modified_ms: mtime_ms(&meta),
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| {
+        b.modified_ms
+            .cmp(&a.modified_ms)
+            .then_with(|| b.path.cmp(&a.path))
+    });
+    files
+}
+
+fn all_files(home: &Path) -> Vec<SessionFile> {
+    let projects = std::fs::read_dir(paths::projects_dir(home))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("chats"));
+    files_in(projects)
+}
+
+fn files_of(home: &Path, cwd: &str) -> Vec<SessionFile> {
+    files_in([paths::chats_dir(home, cwd)])
+}
+
+/// What a listing reads of a record.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Head {
+    #[serde(default)]
+    session_id: LooseStr,
+    #[serde(default)]
+    timestamp: LooseStr,
+    #[serde(rename = "type", default)]
+    kind: LooseStr,
+    #[serde(default)]
+    subtype: LooseStr,
+    #[serde(default)]
+    cwd: LooseStr,
+    #[serde(default)]
+    system_payload: LooseObject<Payload>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    #[serde(default)]
+    custom_title: LooseStr,
+}
+
+/// A user record's text, read only for the first prompt.
+#[derive(Deserialize, Default)]
+struct Prompt {
+    #[serde(default)]
+    message: LooseObject<PromptContent>,
+}
+
+#[derive(Deserialize, Default)]
+struct PromptContent {
+    #[serde(default)]
+    parts: PartList,
+}
+
+/// A session's id, project and start: what its first record says.
+type Identity = (String, String, Option<String>);
+
+/// The identity a record line gives, if it is a record.
+fn identity(line: &[u8]) -> Option<Identity> {
+    let head: Head = serde_json::from_slice(line).ok()?;
+    Some((head.session_id.0?, head.cwd.0?, head.timestamp.0))
+}
+
+/// The identity of a session file's bytes.
+fn first_record(bytes: &[u8]) -> Option<Identity> {
+    lines(bytes).find_map(identity)
+}
+
+fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
+    with_file(&file.path, |bytes| {
+        let (session_id, cwd, started) = first_record(bytes)?;
+        if wanted.is_some_and(|wanted| wanted != cwd) {
+            return None;
+        }
+        let (mut messages, mut title, mut prompt, mut updated) = (0, None, None, None);
+        for line in lines(bytes) {
+            let Ok(head) = serde_json::from_slice::<Head>(line) else {
+                continue;
+            };
+            updated = head.timestamp.0.or(updated);
+            match (head.kind.as_deref(), head.subtype.as_deref()) {
+                (Some("user"), subtype) => {
+                    messages += 1;
+                    if prompt.is_none() && subtype.is_none() {
+                        prompt = serde_json::from_slice::<Prompt>(line)
+                            .ok()
+                            .and_then(|p| p.message.0)
+                            .map(|content| content.parts.text())
+                            .filter(|text| !text.trim().is_empty());
+                    }
+                }
+                (Some("assistant"), _) => messages += 1,
+                (Some("system"), Some("custom_title")) => {
+                    title = head
+                        .system_payload
+                        .0
+                        .and_then(|p| p.custom_title.0)
+                        .or(title);
+                }
+                _ => {}
+            }
+        }
+        let title = title.or(prompt).and_then(|text| {
+            let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+            Some(line.chars().take(80).collect())
+        });
+        Some(SessionSummary {
+            agent: "qwen".into(),
+            session_id,
+            cwd: Some(cwd),
+            title,
+            messages,
+            updated_ms: updated
+                .as_deref()
+                .and_then(parse_rfc3339_ms)
+                .or(Some(file.modified_ms)),
+            created_ms: started.as_deref().and_then(parse_rfc3339_ms),
+            path: file.path.display().to_string(),
+            cached: false,
+        })
+    })
+    .ok()
+    .flatten()
+}
+
+/// Sessions of `cwd` (all when `None`), newest first, at most `limit`; files the host holds an
+/// up-to-date row for are not read.
+pub fn sessions(
+    home: &Path,
+    cwd: Option<&Path>,
+    limit: Option<usize>,
+    unchanged: &Unchanged,
+) -> Vec<SessionSummary> {
+    let wanted = cwd.map(|cwd| physical(cwd).display().to_string());
+    let files = match &wanted {
+        Some(cwd) => files_of(home, cwd),
+        None => all_files(home),
+    };
+    let rows = par_map(&files, |file| {
+        if unchanged.contains(&file.path, file.size, file.modified_ms) {
+            let id = file
+                .path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Some(Unchanged::cached_row("qwen", id, &file.path));
+        }
+        summary(file, wanted.as_deref())
+    });
+    rows.into_iter()
+        .flatten()
+        .take(limit.unwrap_or(usize::MAX))
+        .collect()
+}
+
+/// The identity of a session file, reading no further than its first record.
+fn first_record_of(path: &Path) -> Option<Identity> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line).ok()? > 0 {
+        let text = strip_bom(&line);
+        if let Some(found) = identity(text.strip_suffix(b"\n").unwrap_or(text)) {
+            return Some(found);
+        }
+        line.clear();
+    }
+    None
+}
+
+/// The file of session `id` (or of the one session whose id starts with it).
+pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
+    let looked_in = paths::projects_dir(home).display().to_string();
+    let files: Vec<(String, PathBuf)> = all_files(home)
+        .into_iter()
+        .filter_map(|file| Some((first_record_of(&file.path)?.0, file.path)))
+        .collect();
+    Search {
+        agent: "qwen",
+        looked_in: &looked_in,
+    }
+    .by_id(id, files, |(id, _)| id.as_str())
+    .map(|(_, path)| path)
+}
+
+/// The newest session of project `cwd`.
+pub fn latest_for(home: &Path, cwd: &Path) -> AdapterResult<PathBuf> {
+    let wanted = cwd.display().to_string();
+    let looked_in = paths::chats_dir(home, &wanted).display().to_string();
+    let candidates = files_of(home, &wanted)
+        .into_iter()
+        .filter(|file| first_record_of(&file.path).is_some_and(|(_, cwd, _)| cwd == wanted))
+        .map(|file| file.path);
+    Search {
+        agent: "qwen",
+        looked_in: &looked_in,
+    }
+    .latest(cwd.display(), candidates)
+}
