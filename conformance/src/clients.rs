@@ -266,6 +266,8 @@ impl Sandbox {
         gemini["security"]["auth"] = serde_json::json!({"selectedType": "gemini-api-key"});
         let mut qwen = quiet;
         qwen["security"]["auth"] = serde_json::json!({"selectedType": "openai"});
+        // Its background memory extraction would be one more model request after each turn.
+        qwen["memory"] = serde_json::json!({"enableManagedAutoMemory": false});
         for (dir, settings) in [(self.gemini_home(), gemini), (self.qwen_home(), qwen)] {
             std::fs::create_dir_all(&dir)?;
             std::fs::write(dir.join("settings.json"), settings.to_string())?;

@@ -105,6 +105,15 @@ pub fn create_session(
             run.describe()
         ));
     }
+    let printed = last.iter().any(
+        |item| matches!(item, Item::ToolResult { output, .. } if output.contains(TOOL_OUTPUT)),
+    );
+    if !printed {
+        return Err(format!(
+            "{agent}: the client's shell call returned without the command's output: {}",
+            render(&last)
+        ));
+    }
     let sessions = store::sessions(sandbox, agent)?;
     let [session] = sessions.as_slice() else {
         return Err(format!(

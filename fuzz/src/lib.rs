@@ -139,6 +139,50 @@ pub fn copilot_session(data: &[u8]) {
     list_and_extract(&handoff_copilot::CopilotAdapter, &home, &COPILOT_ID[..8]);
 }
 
+/// The session id of the Gemini CLI fixture the corpus grew from.
+const GEMINI_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
+
+/// A Gemini CLI project: the session file, then (after [`RECORD_SEPARATOR`]) the registry
+/// `projects.json`, then an older whole-file `.json` session; list (all, and the project's) and
+/// extract by id.
+pub fn gemini_session(data: &[u8]) {
+    let home = fresh_home("gemini");
+    let project = home.join("tmp/project");
+    put(&project.join(".project_root"), b"/work/project");
+    let mut records = data.splitn(3, |b| *b == RECORD_SEPARATOR);
+    put(
+        &project.join("chats/session-2026-01-01T00-00-c75e2ad3.jsonl"),
+        records.next().unwrap_or_default(),
+    );
+    if let Some(registry) = records.next() {
+        put(&home.join("projects.json"), registry);
+    }
+    if let Some(whole) = records.next() {
+        put(&project.join("chats/session-2025-01-01T00-00-c75e2ad3.json"), whole);
+    }
+    let adapter = handoff_gemini::GeminiAdapter;
+    let _ = adapter.list_sessions(ListRequest {
+        home: home_str(&home),
+        cwd: Some("/work/project".into()),
+        ..ListRequest::default()
+    });
+    list_and_extract(&adapter, &home, &GEMINI_ID[..8]);
+}
+
+/// The session id of the Qwen Code fixture the corpus grew from.
+const QWEN_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
+
+/// A Qwen Code session file: list (the record chain's first record, titles, counts) and extract by
+/// id (the chain from the last record).
+pub fn qwen_session(data: &[u8]) {
+    let home = fresh_home("qwen");
+    put(
+        &home.join(format!("projects/-work-project/chats/{QWEN_ID}.jsonl")),
+        data,
+    );
+    list_and_extract(&handoff_qwen::QwenAdapter, &home, &QWEN_ID[..8]);
+}
+
 /// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
 /// file; a record starting with `M` opens a new message (the rest is its file); any other record
 /// is a part of the message opened last.

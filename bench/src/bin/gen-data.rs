@@ -1,10 +1,11 @@
-//! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N] [--big-mb N]`
+//! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N]
+//! [--gemini N] [--qwen N] [--big-mb N]`
 //!
-//! Writes `DIR/home/.claude`, `DIR/home/.codex`, `DIR/home/.copilot` (only with `--copilot N`,
-//! N > 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
+//! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`
+//! (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
 //! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
 
-use handoff_bench::{EPOCH_MS, claude, codex, copilot, rng::Rng, write_file};
+use handoff_bench::{EPOCH_MS, claude, codex, copilot, gemini, qwen, rng::Rng, write_file};
 use std::path::{Path, PathBuf};
 
 struct Params {
@@ -14,6 +15,8 @@ struct Params {
     projects: usize,
     codex: usize,
     copilot: usize,
+    gemini: usize,
+    qwen: usize,
     big_mb: usize,
 }
 
@@ -25,6 +28,8 @@ fn parse() -> Result<Params, String> {
         projects: 50,
         codex: 500,
         copilot: 0,
+        gemini: 0,
+        qwen: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -38,6 +43,8 @@ fn parse() -> Result<Params, String> {
             "--projects" => params.projects = number()?.max(1),
             "--codex" => params.codex = number()?,
             "--copilot" => params.copilot = number()?,
+            "--gemini" => params.gemini = number()?,
+            "--qwen" => params.qwen = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -84,6 +91,12 @@ fn generate(p: &Params) -> std::io::Result<()> {
     codex?;
     if p.copilot > 0 {
         copilot_tree(p, &home, &projects, &big)?;
+    }
+    if p.gemini > 0 {
+        gemini_tree(p, &home, &projects, &big)?;
+    }
+    if p.qwen > 0 {
+        qwen_tree(p, &home, &projects, &big)?;
     }
     Ok(())
 }
@@ -198,4 +211,57 @@ fn write_copilot(root: &Path, session: &copilot::Session) -> std::io::Result<()>
         session.end_ms,
     )?;
     write_file(&dir.join("events.jsonl"), &session.events, session.end_ms)
+}
+
+/// The start time and size of the `i`th of `count` small sessions.
+fn small(rng: &mut Rng, i: usize, count: usize) -> (i64, usize) {
+    let spacing = DAYS * DAY_MS / i64::try_from(count.max(1)).unwrap_or(1);
+    let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
+    (start_ms, (8_000.0 * (5.0 * rng.unit()).exp()) as usize)
+}
+
+fn gemini_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(3));
+    let root = home.join(".gemini");
+    // The registry and markers as the client keeps them: one slug folder per project.
+    let mut registry = serde_json::Map::new();
+    for (index, project) in projects.iter().chain([&big.to_owned()]).enumerate() {
+        let slug = format!("project-{index}");
+        write_file(&root.join("tmp").join(&slug).join(".project_root"), project.as_bytes(), EPOCH_MS)?;
+        registry.insert(project.clone(), serde_json::Value::String(slug));
+    }
+    let registry = serde_json::json!({ "projects": registry });
+    write_file(&root.join("projects.json"), registry.to_string().as_bytes(), EPOCH_MS)?;
+    let chats = |cwd: &str| {
+        let index = projects.iter().position(|p| p == cwd).unwrap_or(projects.len());
+        root.join("tmp").join(format!("project-{index}")).join("chats")
+    };
+    for i in 0..p.gemini {
+        let cwd = projects.get(rng.below(projects.len())).map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.gemini);
+        let session = gemini::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
+        write_file(&chats(cwd).join(&session.file_name), &session.jsonl, session.end_ms)?;
+    }
+    let session = gemini::session(&mut rng, big, EPOCH_MS + DAYS * DAY_MS, p.big_mb * 1_000_000, 40_000);
+    write_file(&chats(big).join(&session.file_name), &session.jsonl, session.end_ms)
+}
+
+fn qwen_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(4));
+    let root = home.join(".qwen/projects");
+    let chats = |cwd: &str| {
+        let key: String = cwd
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        root.join(key).join("chats")
+    };
+    for i in 0..p.qwen {
+        let cwd = projects.get(rng.below(projects.len())).map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.qwen);
+        let session = qwen::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
+        write_file(&chats(cwd).join(format!("{}.jsonl", session.id)), &session.jsonl, session.end_ms)?;
+    }
+    let session = qwen::session(&mut rng, big, EPOCH_MS + DAYS * DAY_MS, p.big_mb * 1_000_000, 40_000);
+    write_file(&chats(big).join(format!("{}.jsonl", session.id)), &session.jsonl, session.end_ms)
 }

@@ -34,5 +34,7 @@ fn every_committed_input_runs_through_its_harness() {
     replay("opencode_legacy", harness::opencode_legacy);
     replay("opencode_db", harness::opencode_db);
     replay("copilot_session", harness::copilot_session);
+    replay("gemini_session", harness::gemini_session);
+    replay("qwen_session", harness::qwen_session);
     harness::remove_scratch();
 }

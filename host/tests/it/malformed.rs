@@ -15,6 +15,9 @@ use std::path::Path;
 const CLAUDE_ID: &str = "5f0c2a8e-3b1d-4c7e-9a42-1d2e3f4a5b6c";
 const CODEX_ID: &str = "0199a213-81c0-7800-8aa1-bbab2a035a54";
 const COPILOT_ID: &str = "7d1e4c2a-9b3f-4e8d-a6c5-2f1e0d9c8b7a";
+/// The ids of the real sessions the Gemini CLI and Qwen Code corpora are built from.
+const GEMINI_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
+const QWEN_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
 
 /// Lines a JSONL reader must skip: not blank, and not a JSON object (the oracle the counts are
 /// checked against).
@@ -182,6 +185,31 @@ fn copilot_case(name: &str, expect: &Expecting) {
 #[test]
 fn copilot_corpus() {
     jsonl_corpus(copilot_case, "no Copilot CLI event in this file");
+}
+
+fn gemini_case(name: &str, expect: &Expecting) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("gemini", &format!("malformed/{name}"))).unwrap();
+    let path = env.gemini_session(GEMINI_ID, &bytes);
+    // The id prefix the file is named for: an unreadable file is found by it, and reported broken.
+    check(&env, "gemini", "claude", &GEMINI_ID[..8], &path, expect(&bytes));
+}
+
+#[test]
+fn gemini_corpus() {
+    jsonl_corpus(gemini_case, "no Gemini CLI session record in this file");
+}
+
+fn qwen_case(name: &str, expect: &Expecting) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("qwen", &format!("malformed/{name}"))).unwrap();
+    let path = env.qwen_session(QWEN_ID, &bytes);
+    check(&env, "qwen", "claude", QWEN_ID, &path, expect(&bytes));
+}
+
+#[test]
+fn qwen_corpus() {
+    jsonl_corpus(qwen_case, "no Qwen Code record in this file");
 }
 
 fn opencode_db_case(name: &str, expect: Expect) {

@@ -298,12 +298,21 @@ fn session_id_of(file: &SessionFile) -> Option<String> {
     None
 }
 
+/// The id prefix a session file's name ends with (`session-<time>-<first 8 of the id>`).
+fn short_id(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let short = stem.rsplit('-').next()?;
+    (short.len() == 8 && short.bytes().all(|b| b.is_ascii_hexdigit())).then(|| short.to_owned())
+}
+
 /// The file of session `id` (or of the one session whose id starts with it).
 pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
     let looked_in = paths::tmp_dir(home).display().to_string();
+    // A file the id cannot be read from still answers to the id prefix in its name, so that it
+    // is reported as broken rather than missing.
     let files: Vec<(String, PathBuf)> = all_files(home)
         .into_iter()
-        .filter_map(|file| Some((session_id_of(&file)?, file.path)))
+        .filter_map(|file| Some((session_id_of(&file).or_else(|| short_id(&file.path))?, file.path)))
         .collect();
     Search {
         agent: "gemini",

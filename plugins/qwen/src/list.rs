@@ -217,9 +217,16 @@ fn first_record_of(path: &Path) -> Option<Identity> {
 /// The file of session `id` (or of the one session whose id starts with it).
 pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
     let looked_in = paths::projects_dir(home).display().to_string();
+    // A file the id cannot be read from still answers to the id in its name, so that it is
+    // reported as broken rather than missing.
     let files: Vec<(String, PathBuf)> = all_files(home)
         .into_iter()
-        .filter_map(|file| Some((first_record_of(&file.path)?.0, file.path)))
+        .filter_map(|file| {
+            let id = first_record_of(&file.path)
+                .map(|(id, ..)| id)
+                .or_else(|| Some(file.path.file_stem()?.to_str()?.to_owned()))?;
+            Some((id, file.path))
+        })
         .collect();
     Search {
         agent: "qwen",

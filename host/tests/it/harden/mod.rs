@@ -53,12 +53,20 @@ impl Env {
     pub fn copilot_home(&self) -> PathBuf {
         self.home.path().join(".copilot")
     }
+    pub fn gemini_home(&self) -> PathBuf {
+        self.home.path().join(".gemini")
+    }
+    pub fn qwen_home(&self) -> PathBuf {
+        self.home.path().join(".qwen")
+    }
     pub fn home_of(&self, agent: &str) -> PathBuf {
         match agent {
             "claude" => self.claude_home(),
             "codex" => self.codex_home(),
             "opencode" => self.opencode_home(),
             "copilot" => self.copilot_home(),
+            "gemini" => self.gemini_home(),
+            "qwen" => self.qwen_home(),
             other => panic!("no home for {other}"),
         }
     }
@@ -88,6 +96,30 @@ impl Env {
             .join("session-state")
             .join(id)
             .join("events.jsonl");
+        put(&path, bytes);
+        path
+    }
+
+    /// Puts `bytes` as the Gemini CLI session file of project folder `project` named for `id`
+    /// (its first 8 characters, as the client names them); returns its path.
+    pub fn gemini_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let dir = self.gemini_home().join("tmp/project");
+        put(&dir.join(".project_root"), self.project.display().to_string().as_bytes());
+        let path = dir.join(format!("chats/session-2026-01-01T00-00-{}.jsonl", &id[..8]));
+        put(&path, bytes);
+        path
+    }
+
+    /// Puts `bytes` as Qwen Code session `id` of the project; returns its path.
+    pub fn qwen_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let key: String = self
+            .project
+            .display()
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let path = self.qwen_home().join(format!("projects/{key}/chats/{id}.jsonl"));
         put(&path, bytes);
         path
     }
