@@ -209,7 +209,21 @@ fn check_cell(
             check_copilot_import(clients, handoff, &sandbox, &env, source)?;
             check_copilot_continue(clients, &sandbox, &target_id)?;
         }
-        Agent::Claude | Agent::Gemini | Agent::Qwen => {}
+        Agent::Gemini => check_picker(
+            clients,
+            &sandbox,
+            Agent::Gemini,
+            &["--list-sessions"],
+            &target_id,
+        )?,
+        Agent::Qwen => check_picker(
+            clients,
+            &sandbox,
+            Agent::Qwen,
+            &["sessions", "list", "--json"],
+            &target_id,
+        )?,
+        Agent::Claude => {}
     }
     Ok(Outcome::Pass)
 }
@@ -364,6 +378,35 @@ fn check_copilot_continue(clients: &Clients, sandbox: &Sandbox, id: &str) -> Res
     Ok(())
 }
 
+/// The client's own session list in the project (`args`) must show the session with the title
+/// handoff gave it. Run against a mock: a client may ask the model to title untitled sessions.
+fn check_picker(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    agent: Agent,
+    args: &[&str],
+    id: &str,
+) -> Result<(), String> {
+    let mock = MockServer::replying("mock title").map_err(|error| error.to_string())?;
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    let run = clients::run_client(clients, sandbox, agent, &mock.base_url(), &args)
+        .map_err(|error| error.to_string())?;
+    expect_success(&run, &format!("{agent} {}", args.join(" ")))?;
+    let listing = format!("{}{}", run.stdout, run.stderr);
+    let titled = listing
+        .lines()
+        .any(|line| line.contains("handoff: ") && line.contains(USER));
+    if listing.contains(id) && titled {
+        Ok(())
+    } else {
+        Err(format!(
+            "{agent} {} does not show {id} with its title: {}",
+            args.join(" "),
+            run.describe()
+        ))
+    }
+}
+
 /// `opencode session list --format json` in the project must list the session.
 fn check_opencode_listing(
     sandbox: &Sandbox,
@@ -441,7 +484,8 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          target's native items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
          --last` finds the session; `opencode session list` in the project lists it; \
-         `copilot --continue` in the project resumes it.\n\n",
+         `copilot --continue` in the project resumes it; `gemini --list-sessions` and \
+         `qwen sessions list` in the project show it with its title.\n\n",
     );
     let today = jiff::Zoned::now().date();
     let _ = writeln!(out, "Verified on {today} with:\n");
