@@ -9,7 +9,9 @@ use crate::read;
 use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::physical;
 use handoff_adapter_kit::genai::PartList;
-use handoff_adapter_kit::listing::{Unchanged, lines, mtime_ms, strip_bom, with_file};
+use handoff_adapter_kit::listing::{
+    Unchanged, leading_fields, lines, mtime_ms, strip_bom, with_file,
+};
 use handoff_adapter_kit::loose::{LooseList, LooseObject, LooseStr};
 use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
@@ -140,6 +142,15 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
         let mut messages: HashSet<String> = HashSet::new();
         let mut first_prompt: Option<String> = None;
         for line in lines(bytes) {
+            // Message records as the client writes them start `{"id":…,"timestamp":…,"type":…`:
+            // their content is not read unless it may be the first prompt.
+            if let Some([Some(id), _, Some(kind)]) =
+                leading_fields(line, ["id", "timestamp", "type"])
+                && (first_prompt.is_some() || kind != "user")
+            {
+                messages.insert(id.to_owned());
+                continue;
+            }
             let Ok(head) = serde_json::from_slice::<Head>(line) else {
                 continue;
             };

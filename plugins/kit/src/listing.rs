@@ -93,6 +93,38 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// The string fields a client writes first on every line, read in that order without parsing the
+/// rest: `key` `null` reads as `None`. `None` for the whole line as soon as it is not in exactly
+/// that compact shape (other keys first, whitespace, an escape in a value): the caller then parses
+/// the line.
+pub fn leading_fields<'a, const N: usize>(
+    line: &'a [u8],
+    keys: [&str; N],
+) -> Option<[Option<&'a str>; N]> {
+    let mut rest = line.strip_prefix(b"{")?;
+    let mut values = [None; N];
+    for (index, key) in keys.iter().enumerate() {
+        if index > 0 {
+            rest = rest.strip_prefix(b",")?;
+        }
+        rest = rest.strip_prefix(b"\"")?;
+        rest = rest.strip_prefix(key.as_bytes())?;
+        rest = rest.strip_prefix(b"\":")?;
+        if let Some(after) = rest.strip_prefix(b"null") {
+            rest = after;
+            continue;
+        }
+        rest = rest.strip_prefix(b"\"")?;
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest.get(end) != Some(&b'"') {
+            return None;
+        }
+        values[index] = Some(std::str::from_utf8(rest.get(..end)?).ok()?);
+        rest = rest.get(end + 1..)?;
+    }
+    matches!(rest.first(), Some(b',' | b'}')).then_some(values)
+}
+
 /// Lines up to this size are searched whole; longer ones only at their head and tail, where
 /// both Claude Code and Codex put a row's envelope (type, role, flags).
 const WHOLE_LINE: usize = 8 * 1024;
@@ -299,6 +331,26 @@ impl<'a> Nesting<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_fields_read_the_compact_head_or_nothing() {
+        let line = br#"{"id":"a1","parent":null,"type":"user","content":"x"}"#;
+        assert_eq!(
+            leading_fields(line, ["id", "parent", "type"]),
+            Some([Some("a1"), None, Some("user")])
+        );
+        assert_eq!(leading_fields(br#"{"id":"a1"}"#, ["id"]), Some([Some("a1")]));
+        for other in [
+            &br#"{"type":"user","id":"a1"}"#[..],
+            br#"{ "id":"a1","type":"user"}"#,
+            br#"{"id":"a\"1","type":"user"}"#,
+            br#"{"id":"a1","type":"user""#,
+            br#"{"id":"a1"x,"type":"user"}"#,
+            br#"{"id":7,"type":"user"}"#,
+        ] {
+            assert_eq!(leading_fields(other, ["id", "type"]), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn lines_split_on_newlines_only() {

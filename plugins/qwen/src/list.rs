@@ -6,7 +6,9 @@ use crate::paths;
 use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::physical;
 use handoff_adapter_kit::genai::PartList;
-use handoff_adapter_kit::listing::{Unchanged, lines, mtime_ms, strip_bom, with_file};
+use handoff_adapter_kit::listing::{
+    Unchanged, leading_fields, lines, mtime_ms, strip_bom, with_file,
+};
 use handoff_adapter_kit::loose::{LooseObject, LooseStr};
 use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::time::parse_rfc3339_ms;
@@ -120,6 +122,19 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
         }
         let (mut messages, mut title, mut prompt, mut updated) = (0, None, None, None);
         for line in lines(bytes) {
+            // Conversation records as the client writes them start with their identity, time and
+            // type: only a user record that may be the first prompt is read further. System
+            // records (titles among them) are short, and parsed.
+            if let Some([_, _, _, timestamp, Some(kind @ ("user" | "assistant" | "tool_result"))]) =
+                leading_fields(line, ["uuid", "parentUuid", "sessionId", "timestamp", "type"])
+                && (prompt.is_some() || kind != "user")
+            {
+                updated = timestamp.map(str::to_owned).or(updated);
+                if kind != "tool_result" {
+                    messages += 1;
+                }
+                continue;
+            }
             let Ok(head) = serde_json::from_slice::<Head>(line) else {
                 continue;
             };
