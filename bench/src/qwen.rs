@@ -69,7 +69,8 @@ impl Writer<'_> {
             let message = json!({"role": "model", "parts": [{"text": self.rng.text(5, 30)},
                 {"functionCall": {"id": call_id, "name": "run_shell_command",
                     "args": {"command": command}}}]});
-            let usage = r#"{"promptTokenCount":12000,"candidatesTokenCount":300,"totalTokenCount":12300}"#;
+            let usage =
+                r#"{"promptTokenCount":12000,"candidatesTokenCount":300,"totalTokenCount":12300}"#;
             self.record(
                 "assistant",
                 "assistant_output",

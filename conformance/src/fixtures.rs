@@ -224,7 +224,8 @@ fn qwen(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String,
         .map_err(|_| format!("{} is outside {}", source.path.display(), home.display()))?;
     let target = out.join("home").join(relative);
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|error| format!("{}: {error}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|error| format!("{}: {error}", parent.display()))?;
     }
     copy(&source.path, &target)?;
     let text = read(&source.path)?;

@@ -219,8 +219,17 @@ fn gemini(body: &Value) -> Vec<Item> {
                 });
             } else if let Some(response) = part.get("functionResponse") {
                 let output = response.pointer("/response/output").map_or_else(
-                    || response.get("response").map(Value::to_string).unwrap_or_default(),
-                    |output| output.as_str().map_or_else(|| output.to_string(), str::to_owned),
+                    || {
+                        response
+                            .get("response")
+                            .map(Value::to_string)
+                            .unwrap_or_default()
+                    },
+                    |output| {
+                        output
+                            .as_str()
+                            .map_or_else(|| output.to_string(), str::to_owned)
+                    },
                 );
                 items.push(Item::ToolResult {
                     call_id: str_of(response, "id").to_owned(),

@@ -64,7 +64,8 @@ impl Recorded {
             "/v1/responses" => Some(Protocol::Responses),
             "/v1/chat/completions" => Some(Protocol::ChatCompletions),
             _ if path.starts_with("/v1beta/models/")
-                && (path.ends_with(":streamGenerateContent") || path.ends_with(":generateContent")) =>
+                && (path.ends_with(":streamGenerateContent")
+                    || path.ends_with(":generateContent")) =>
             {
                 Some(Protocol::Gemini)
             }

@@ -158,7 +158,10 @@ pub fn gemini_session(data: &[u8]) {
         put(&home.join("projects.json"), registry);
     }
     if let Some(whole) = records.next() {
-        put(&project.join("chats/session-2025-01-01T00-00-c75e2ad3.json"), whole);
+        put(
+            &project.join("chats/session-2025-01-01T00-00-c75e2ad3.json"),
+            whole,
+        );
     }
     let adapter = handoff_gemini::GeminiAdapter;
     let _ = adapter.list_sessions(ListRequest {

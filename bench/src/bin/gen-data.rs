@@ -227,23 +227,52 @@ fn gemini_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::
     let mut registry = serde_json::Map::new();
     for (index, project) in projects.iter().chain([&big.to_owned()]).enumerate() {
         let slug = format!("project-{index}");
-        write_file(&root.join("tmp").join(&slug).join(".project_root"), project.as_bytes(), EPOCH_MS)?;
+        write_file(
+            &root.join("tmp").join(&slug).join(".project_root"),
+            project.as_bytes(),
+            EPOCH_MS,
+        )?;
         registry.insert(project.clone(), serde_json::Value::String(slug));
     }
     let registry = serde_json::json!({ "projects": registry });
-    write_file(&root.join("projects.json"), registry.to_string().as_bytes(), EPOCH_MS)?;
+    write_file(
+        &root.join("projects.json"),
+        registry.to_string().as_bytes(),
+        EPOCH_MS,
+    )?;
     let chats = |cwd: &str| {
-        let index = projects.iter().position(|p| p == cwd).unwrap_or(projects.len());
-        root.join("tmp").join(format!("project-{index}")).join("chats")
+        let index = projects
+            .iter()
+            .position(|p| p == cwd)
+            .unwrap_or(projects.len());
+        root.join("tmp")
+            .join(format!("project-{index}"))
+            .join("chats")
     };
     for i in 0..p.gemini {
-        let cwd = projects.get(rng.below(projects.len())).map_or("/", String::as_str);
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
         let (start_ms, target_bytes) = small(&mut rng, i, p.gemini);
         let session = gemini::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write_file(&chats(cwd).join(&session.file_name), &session.jsonl, session.end_ms)?;
+        write_file(
+            &chats(cwd).join(&session.file_name),
+            &session.jsonl,
+            session.end_ms,
+        )?;
     }
-    let session = gemini::session(&mut rng, big, EPOCH_MS + DAYS * DAY_MS, p.big_mb * 1_000_000, 40_000);
-    write_file(&chats(big).join(&session.file_name), &session.jsonl, session.end_ms)
+    let session = gemini::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write_file(
+        &chats(big).join(&session.file_name),
+        &session.jsonl,
+        session.end_ms,
+    )
 }
 
 fn qwen_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
@@ -257,11 +286,27 @@ fn qwen_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io
         root.join(key).join("chats")
     };
     for i in 0..p.qwen {
-        let cwd = projects.get(rng.below(projects.len())).map_or("/", String::as_str);
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
         let (start_ms, target_bytes) = small(&mut rng, i, p.qwen);
         let session = qwen::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write_file(&chats(cwd).join(format!("{}.jsonl", session.id)), &session.jsonl, session.end_ms)?;
+        write_file(
+            &chats(cwd).join(format!("{}.jsonl", session.id)),
+            &session.jsonl,
+            session.end_ms,
+        )?;
     }
-    let session = qwen::session(&mut rng, big, EPOCH_MS + DAYS * DAY_MS, p.big_mb * 1_000_000, 40_000);
-    write_file(&chats(big).join(format!("{}.jsonl", session.id)), &session.jsonl, session.end_ms)
+    let session = qwen::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write_file(
+        &chats(big).join(format!("{}.jsonl", session.id)),
+        &session.jsonl,
+        session.end_ms,
+    )
 }

@@ -5,15 +5,18 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::harden::{
-    CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, OPENCODE_REAL_ID, Snapshot, assert_ok_json,
+    CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, GEMINI_REAL_ID, OPENCODE_REAL_ID,
+    QWEN_REAL_ID, Snapshot, assert_ok_json,
 };
 use std::path::PathBuf;
 
-const AGENTS: [(&str, &str); 4] = [
+const AGENTS: [(&str, &str); 6] = [
     ("claude", CLAUDE_REAL_ID),
     ("codex", CODEX_REAL_ID),
     ("opencode", OPENCODE_REAL_ID),
     ("copilot", COPILOT_REAL_ID),
+    ("gemini", GEMINI_REAL_ID),
+    ("qwen", QWEN_REAL_ID),
 ];
 
 fn homes(env: &Env) -> Vec<PathBuf> {

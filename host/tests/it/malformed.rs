@@ -7,7 +7,7 @@
 
 use crate::harden::{
     Env, INVALID_SESSION, NO_SESSION, Snapshot, assert_clean_error, assert_no_temp_files,
-    assert_ok_json, fixture, put,
+    assert_ok_json, copy_tree, fixture, put,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -192,7 +192,14 @@ fn gemini_case(name: &str, expect: &Expecting) {
     let bytes = std::fs::read(fixture("gemini", &format!("malformed/{name}"))).unwrap();
     let path = env.gemini_session(GEMINI_ID, &bytes);
     // The id prefix the file is named for: an unreadable file is found by it, and reported broken.
-    check(&env, "gemini", "claude", &GEMINI_ID[..8], &path, expect(&bytes));
+    check(
+        &env,
+        "gemini",
+        "claude",
+        &GEMINI_ID[..8],
+        &path,
+        expect(&bytes),
+    );
 }
 
 #[test]
@@ -289,18 +296,6 @@ fn opencode_legacy_tree_with_broken_records() {
     let written = std::fs::read_to_string(report["target"]["path"].as_str().unwrap()).unwrap();
     assert!(!written.contains("OUTSIDE_SECRET"));
     assert!(written.contains("HANDOFF_USER_MARKER"));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&entry.path(), &dest);
-        } else {
-            put(&dest, &std::fs::read(entry.path()).unwrap());
-        }
-    }
 }
 
 /// 50 MB on one line: a real row (a huge tool output) is read; a 50 MB garbage line is skipped.

@@ -1,7 +1,9 @@
 //! Transfers end to end through the `handoff` binary, from sessions the real clients wrote
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
-use crate::harden::{COPILOT_REAL_ID, copy_copilot_session};
+use crate::harden::{
+    COPILOT_REAL_ID, GEMINI_REAL_ID, QWEN_REAL_ID, copy_copilot_session, copy_real_home,
+};
 use crate::support::{handoff, run_in, stderr, stdout, workspace};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 4] = ["claude", "codex", "opencode", "copilot"];
+const AGENTS: [&str; 6] = ["claude", "codex", "opencode", "copilot", "gemini", "qwen"];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
 const MARKERS: [&str; 4] = [
     "HOK_USER_PROMPT_a41c",
@@ -30,6 +32,8 @@ fn source_id(agent: &str) -> &'static str {
         "claude" => CLAUDE_ID,
         "codex" => CODEX_ID,
         "copilot" => COPILOT_REAL_ID,
+        "gemini" => GEMINI_REAL_ID,
+        "qwen" => QWEN_REAL_ID,
         _ => OPENCODE_ID,
     }
 }
@@ -65,6 +69,8 @@ pub(crate) fn env() -> Env {
         home.path().join(".local/share/opencode/opencode.db"),
     );
     copy_copilot_session(&home.path().join(".copilot"));
+    copy_real_home("gemini", &home.path().join(".gemini"));
+    copy_real_home("qwen", &home.path().join(".qwen"));
     let project = home.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     // The config exists before any snapshot of the home is taken.
@@ -258,6 +264,10 @@ fn check_format(to: &str, format: &str, text: &str) {
             match to {
                 "codex" => assert_eq!(lines[0]["type"], "session_meta"),
                 "copilot" => assert_eq!(lines[0]["type"], "session.start"),
+                "gemini" => {
+                    assert!(lines[0]["sessionId"].is_string());
+                    assert!(lines.iter().any(|l| l["type"] == "gemini"));
+                }
                 _ => assert!(lines.iter().any(|l| l["type"] == "assistant")),
             }
         }

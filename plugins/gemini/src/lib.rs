@@ -78,9 +78,7 @@ impl Adapter for GeminiAdapter {
         let session_id = uuid::Uuid::new_v4().to_string();
         let now = now_ms();
         let name = write::file_name(&session_id, now);
-        let planned = project::dirs_of(&home, &cwd)
-            .into_iter()
-            .find(|dir| project::marker_owner(dir).as_deref() == Some(cwd.as_str()));
+        let planned = project::registered_dir(&home, &cwd);
         let mut injected = Injected {
             resume_command: format!("gemini --resume {session_id}"),
             path: paths::chats_dir(&planned.unwrap_or_else(|| paths::tmp_dir(&home).join("…")))
@@ -104,13 +102,19 @@ impl Adapter for GeminiAdapter {
             injected.rendered = Some(rendered);
             return Ok(injected);
         }
-        let dir = project::ensure_dir(&home, &cwd)?;
-        let path = paths::chats_dir(&dir).join(&name);
+        // Registering the project first, as the client does before it writes a session; the
+        // markers it makes are the transfer's too, for undo (the registry entry stays: the
+        // client makes markers again for an entry without them).
+        let project = project::ensure_dir(&home, &cwd)?;
+        let path = paths::chats_dir(&project.dir).join(&name);
         write_new_file(&home, &path, rendered.as_bytes())?;
         injected.path = path.display().to_string();
-        injected.written = vec![Written::File {
-            path: injected.path.clone(),
-        }];
+        injected.written = std::iter::once(&path)
+            .chain(&project.new_markers)
+            .map(|path| Written::File {
+                path: path.display().to_string(),
+            })
+            .collect();
         Ok(injected)
     }
 }

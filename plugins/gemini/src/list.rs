@@ -34,7 +34,9 @@ fn files_in(dirs: Vec<(PathBuf, Option<String>)>) -> Vec<SessionFile> {
     let mut files: Vec<SessionFile> = dirs
         .into_iter()
         .flat_map(|(dir, project)| {
-            let entries = std::fs::read_dir(paths::chats_dir(&dir)).into_iter().flatten();
+            let entries = std::fs::read_dir(paths::chats_dir(&dir))
+                .into_iter()
+                .flatten();
             entries.flatten().filter_map(move |entry| {
                 let name = entry.file_name();
                 let name = name.to_str()?;
@@ -239,7 +241,13 @@ fn row(
         return None;
     }
     let title = title
-        .map(|t| t.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_owned())
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("")
+                .to_owned()
+        })
         .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(80).collect());
     Some(SessionSummary {
@@ -323,7 +331,12 @@ pub fn find_by_id(home: &Path, id: &str) -> AdapterResult<PathBuf> {
     // is reported as broken rather than missing.
     let files: Vec<(String, PathBuf)> = all_files(home)
         .into_iter()
-        .filter_map(|file| Some((session_id_of(&file).or_else(|| short_id(&file.path))?, file.path)))
+        .filter_map(|file| {
+            Some((
+                session_id_of(&file).or_else(|| short_id(&file.path))?,
+                file.path,
+            ))
+        })
         .collect();
     Search {
         agent: "gemini",

@@ -84,15 +84,22 @@ pub fn owners(home: &Path) -> HashMap<String, String> {
     owners
 }
 
+/// The project's slug folder under `tmp/`.
+pub struct ProjectDir {
+    pub dir: PathBuf,
+    /// The ownership markers this call created (none when the project was registered).
+    pub new_markers: Vec<PathBuf>,
+}
+
 /// The slug folder of `project` under `tmp/`, registering the project the way the client does
 /// when it has none. An existing registry entry is never changed.
-pub fn ensure_dir(home: &Path, project: &str) -> Result<PathBuf, AdapterError> {
+pub fn ensure_dir(home: &Path, project: &str) -> Result<ProjectDir, AdapterError> {
     let tmp = paths::tmp_dir(home);
-    if let Some(dir) = dirs_of(home, project)
-        .into_iter()
-        .find(|dir| marker_owner(dir).as_deref() == Some(project))
-    {
-        return Ok(dir);
+    if let Some(dir) = registered_dir(home, project) {
+        return Ok(ProjectDir {
+            dir,
+            new_markers: Vec::new(),
+        });
     }
     let _lock = RegistryLock::take(&paths::registry(home))?;
     let mut registry = read_registry(home)?;
@@ -115,19 +122,31 @@ pub fn ensure_dir(home: &Path, project: &str) -> Result<PathBuf, AdapterError> {
             new_slug(home, project, &taken)
         }
     };
+    let mut new_markers = Vec::new();
     for base in [tmp.clone(), paths::history_dir(home)] {
         let dir = base.join(&slug);
         create_private_dirs(&dir)?;
         let marker = dir.join(PROJECT_ROOT_MARKER);
         if !marker.exists() {
             handoff_adapter_kit::fs::write_new_file(home, &marker, project.as_bytes())?;
+            new_markers.push(marker);
         }
     }
     if projects.get(project).and_then(Value::as_str) != Some(slug.as_str()) {
         projects.insert(project.to_owned(), Value::String(slug.clone()));
         write_registry(home, &Value::Object(registry))?;
     }
-    Ok(tmp.join(slug))
+    Ok(ProjectDir {
+        dir: tmp.join(slug),
+        new_markers,
+    })
+}
+
+/// The slug folder the registry and its marker give `project`, if it is registered.
+pub fn registered_dir(home: &Path, project: &str) -> Option<PathBuf> {
+    dirs_of(home, project)
+        .into_iter()
+        .find(|dir| marker_owner(dir).as_deref() == Some(project))
 }
 
 /// True when no marker of `slug` names another project.
@@ -276,8 +295,10 @@ mod tests {
             r#"{"projects":{"/other/app":"app"},"extra":1}"#,
         )
         .unwrap();
-        let dir = ensure_dir(home, "/mine/app").unwrap();
+        let made = ensure_dir(home, "/mine/app").unwrap();
+        let dir = made.dir;
         assert_eq!(dir, paths::tmp_dir(home).join("app-1"));
+        assert_eq!(made.new_markers.len(), 2);
         assert_eq!(marker_owner(&dir).as_deref(), Some("/mine/app"));
         assert_eq!(
             marker_owner(&paths::history_dir(home).join("app-1")).as_deref(),
@@ -288,7 +309,9 @@ mod tests {
         assert_eq!(registry["projects"]["/other/app"], "app");
         assert_eq!(registry["projects"]["/mine/app"], "app-1");
         assert_eq!(registry["extra"], 1);
-        assert_eq!(ensure_dir(home, "/mine/app").unwrap(), dir);
+        let again = ensure_dir(home, "/mine/app").unwrap();
+        assert_eq!(again.dir, dir);
+        assert!(again.new_markers.is_empty());
         assert!(!home.join("projects.json.lock").exists());
         assert_eq!(dirs_of(home, "/mine/app"), vec![dir]);
     }

@@ -248,7 +248,11 @@ pub fn transcript(session: Session, id: &str) -> Transcript {
     Transcript::new(session, out)
 }
 
-fn user_message(record: Line, ids: &mut CallIds, answered: &mut HashSet<String>) -> Option<Message> {
+fn user_message(
+    record: Line,
+    ids: &mut CallIds,
+    answered: &mut HashSet<String>,
+) -> Option<Message> {
     let text = record.content.text();
     let has_responses = record
         .content

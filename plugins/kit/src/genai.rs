@@ -442,12 +442,16 @@ mod tests {
     #[test]
     fn calls_go_through_the_adapters_table() {
         let mut ids = CallIds::default();
-        let part: GenaiPart =
-            serde_json::from_str(r#"{"functionCall":{"id":"c","name":"run","args":{"command":"ls"}}}"#)
-                .unwrap();
+        let part: GenaiPart = serde_json::from_str(
+            r#"{"functionCall":{"id":"c","name":"run","args":{"command":"ls"}}}"#,
+        )
+        .unwrap();
         let read = read_part(part, &mut ids, |name, input| {
             assert_eq!((name, input), ("run", &json!({"command": "ls"})));
-            crate::tools::complete(ToolKind::Shell, input.as_object().cloned().unwrap_or_default())
+            crate::tools::complete(
+                ToolKind::Shell,
+                input.as_object().cloned().unwrap_or_default(),
+            )
         });
         assert!(matches!(read, Some(Part::ToolCall { tool, .. }) if tool.kind == ToolKind::Shell));
     }
@@ -467,10 +471,19 @@ mod tests {
             }),
         ]);
         let read = parts(&written.to_string());
-        assert_eq!(read[0], Part::Text { text: "hello".into() });
+        assert_eq!(
+            read[0],
+            Part::Text {
+                text: "hello".into()
+            }
+        );
         assert!(matches!(&read[1], Part::ToolCall { id, .. } if id == "c1"));
-        assert!(matches!(&read[2], Part::ToolResult { output, is_error: false, .. } if output == "out"));
-        assert!(matches!(&read[3], Part::ToolResult { output, is_error: true, .. } if output == "bad"));
+        assert!(
+            matches!(&read[2], Part::ToolResult { output, is_error: false, .. } if output == "out")
+        );
+        assert!(
+            matches!(&read[3], Part::ToolResult { output, is_error: true, .. } if output == "bad")
+        );
         assert!(matches!(&read[4], Part::Image(_)));
     }
 }

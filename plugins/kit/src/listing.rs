@@ -339,7 +339,10 @@ mod tests {
             leading_fields(line, ["id", "parent", "type"]),
             Some([Some("a1"), None, Some("user")])
         );
-        assert_eq!(leading_fields(br#"{"id":"a1"}"#, ["id"]), Some([Some("a1")]));
+        assert_eq!(
+            leading_fields(br#"{"id":"a1"}"#, ["id"]),
+            Some([Some("a1")])
+        );
         for other in [
             &br#"{"type":"user","id":"a1"}"#[..],
             br#"{ "id":"a1","type":"user"}"#,

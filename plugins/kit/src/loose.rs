@@ -237,8 +237,18 @@ mod tests {
             serde_json::from_str(r#"{"list":[{"name":"a"},3,"x",[1],{"name":5}]}"#).unwrap();
         assert_eq!(list.list.0.len(), 2);
         assert_eq!(list.list.0[0].name.as_deref(), Some("a"));
-        for wrong in [r#"{"list":{"name":"a"}}"#, r#"{"list":"a"}"#, r#"{"list":null}"#] {
-            assert!(serde_json::from_str::<Row>(wrong).unwrap().list.0.is_empty());
+        for wrong in [
+            r#"{"list":{"name":"a"}}"#,
+            r#"{"list":"a"}"#,
+            r#"{"list":null}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Row>(wrong)
+                    .unwrap()
+                    .list
+                    .0
+                    .is_empty()
+            );
         }
     }
 }

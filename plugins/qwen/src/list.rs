@@ -125,9 +125,18 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
             // Conversation records as the client writes them start with their identity, time and
             // type: only a user record that may be the first prompt is read further. System
             // records (titles among them) are short, and parsed.
-            if let Some([_, _, _, timestamp, Some(kind @ ("user" | "assistant" | "tool_result"))]) =
-                leading_fields(line, ["uuid", "parentUuid", "sessionId", "timestamp", "type"])
-                && (prompt.is_some() || kind != "user")
+            if let Some(
+                [
+                    _,
+                    _,
+                    _,
+                    timestamp,
+                    Some(kind @ ("user" | "assistant" | "tool_result")),
+                ],
+            ) = leading_fields(
+                line,
+                ["uuid", "parentUuid", "sessionId", "timestamp", "type"],
+            ) && (prompt.is_some() || kind != "user")
             {
                 updated = timestamp.map(str::to_owned).or(updated);
                 if kind != "tool_result" {

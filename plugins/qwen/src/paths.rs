@@ -27,7 +27,10 @@ pub fn home(configured: Option<&str>) -> PathBuf {
     let config = config_home();
     settings(&config)
         .and_then(|settings| {
-            let dir = settings.pointer("/advanced/runtimeOutputDir")?.as_str()?.to_owned();
+            let dir = settings
+                .pointer("/advanced/runtimeOutputDir")?
+                .as_str()?
+                .to_owned();
             Some(expand_tilde(&dir)).filter(|dir| dir.is_absolute())
         })
         .unwrap_or(config)
@@ -71,7 +74,9 @@ mod tests {
             "-tmp-handoff-conf-qXYn46-work-project"
         );
         assert_eq!(project_key("/a b/ü"), "-a-b--");
-        assert!(is_session_file("d0deb225-7c8e-4703-869c-d3be4c91a566.jsonl"));
+        assert!(is_session_file(
+            "d0deb225-7c8e-4703-869c-d3be4c91a566.jsonl"
+        ));
         assert!(!is_session_file("d0deb225.jsonl"));
         assert!(!is_session_file("notes-7c8e-4703-869c-d3be4c91a566.jsonl"));
     }

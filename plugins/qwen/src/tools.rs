@@ -105,7 +105,10 @@ mod tests {
             to_native(true, "run_shell_command", &input, &shell),
             ("run_shell_command".into(), input)
         );
-        let old = to_tool("replace", &json!({"file_path": "/a", "old_string": "x", "new_string": "y"}));
+        let old = to_tool(
+            "replace",
+            &json!({"file_path": "/a", "old_string": "x", "new_string": "y"}),
+        );
         assert_eq!(old.kind, ToolKind::Edit);
         assert!(to_tool("lsp", &json!({"op": "x"})).is_other());
     }
@@ -126,7 +129,10 @@ mod tests {
         let task = complete(ToolKind::Subagent, args);
         assert_eq!(
             to_native(false, "spawn", &json!({}), &task),
-            ("agent".into(), json!({"prompt": "p", "subagent_type": "explore"}))
+            (
+                "agent".into(),
+                json!({"prompt": "p", "subagent_type": "explore"})
+            )
         );
     }
 }

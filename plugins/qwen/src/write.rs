@@ -82,7 +82,9 @@ impl Writer<'_> {
     }
 
     fn has_calls(&self) -> bool {
-        self.parts.iter().any(|part| part.get("functionCall").is_some())
+        self.parts
+            .iter()
+            .any(|part| part.get("functionCall").is_some())
     }
 
     fn user_text(&mut self, text: &str) {

@@ -16,6 +16,8 @@ pub const CODEX_REAL_FILE: &str =
     "rollout-2026-11-24T01-22-10-01a20b25-6870-7401-bf9b-27b91e0e682f.jsonl";
 pub const OPENCODE_REAL_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
 pub const COPILOT_REAL_ID: &str = "a068d609-d9a9-48b5-ad5c-d4ca26444678";
+pub const GEMINI_REAL_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
+pub const QWEN_REAL_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
 
 pub fn fixture(agent: &str, name: &str) -> PathBuf {
     workspace()
@@ -104,7 +106,10 @@ impl Env {
     /// (its first 8 characters, as the client names them); returns its path.
     pub fn gemini_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
         let dir = self.gemini_home().join("tmp/project");
-        put(&dir.join(".project_root"), self.project.display().to_string().as_bytes());
+        put(
+            &dir.join(".project_root"),
+            self.project.display().to_string().as_bytes(),
+        );
         let path = dir.join(format!("chats/session-2026-01-01T00-00-{}.jsonl", &id[..8]));
         put(&path, bytes);
         path
@@ -119,15 +124,20 @@ impl Env {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        let path = self.qwen_home().join(format!("projects/{key}/chats/{id}.jsonl"));
+        let path = self
+            .qwen_home()
+            .join(format!("projects/{key}/chats/{id}.jsonl"));
         put(&path, bytes);
         path
     }
 
     /// The real clients' sessions in every home: Claude's and Codex's files (with Codex's thread
-    /// index), OpenCode's database and Copilot CLI's session folder.
+    /// index), OpenCode's database, Copilot CLI's session folder, and Gemini CLI's and Qwen
+    /// Code's homes.
     pub fn with_real_sources(self) -> Self {
         copy_copilot_session(&self.copilot_home());
+        copy_real_home("gemini", &self.gemini_home());
+        copy_real_home("qwen", &self.qwen_home());
         let claude = std::fs::read(fixture("claude", &format!("real/{CLAUDE_REAL_ID}.jsonl")));
         self.claude_session(CLAUDE_REAL_ID, &claude.unwrap());
         let rollout = std::fs::read(fixture("codex", &format!("real/{CODEX_REAL_FILE}"))).unwrap();
@@ -304,6 +314,25 @@ pub fn assert_no_temp_files(root: &Path) {
 }
 
 /// Copies the real Copilot CLI session folder into `copilot_home`.
+/// The home the real client wrote its fixture session into (`plugins/<agent>/tests/fixtures/
+/// real/home`, registry and markers included), copied to `to`.
+pub fn copy_real_home(agent: &str, to: &Path) {
+    copy_tree(&fixture(agent, "real/home"), to);
+}
+
+/// Copies the tree `from` into `to`, folders made as needed.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&entry.path(), &dest);
+        } else {
+            put(&dest, &std::fs::read(entry.path()).unwrap());
+        }
+    }
+}
+
 pub fn copy_copilot_session(copilot_home: &Path) {
     let folder = copilot_home.join("session-state").join(COPILOT_REAL_ID);
     std::fs::create_dir_all(&folder).unwrap();

@@ -20,15 +20,24 @@ fn real_session() -> (PathBuf, String, String) {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .expect("a session file in the real fixture");
-    let first: Value =
-        serde_json::from_str(std::fs::read_to_string(&file).unwrap().lines().next().unwrap())
-            .unwrap();
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     let project = std::fs::read_to_string(Path::new(REAL).join("tmp/project/.project_root"))
         .unwrap()
         .trim()
         .to_owned();
     let relative = file.strip_prefix(REAL).unwrap().to_owned();
-    (relative, first["sessionId"].as_str().unwrap().to_owned(), project)
+    (
+        relative,
+        first["sessionId"].as_str().unwrap().to_owned(),
+        project,
+    )
 }
 
 /// A copy of the real client's home, with the session file's bytes replaced by `session`.
@@ -116,7 +125,13 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
     assert_eq!(t.session.agent, "gemini");
     assert_eq!(t.session.cwd.as_deref(), Some(project.as_str()));
     assert_eq!(t.session.model.as_deref(), Some("gemini-2.5-pro"));
-    assert!(t.session.title.as_deref().unwrap().starts_with("HOK_USER_PROMPT_a41c"));
+    assert!(
+        t.session
+            .title
+            .as_deref()
+            .unwrap()
+            .starts_with("HOK_USER_PROMPT_a41c")
+    );
     // The client's own <session_context> message is not conversation; each call's result is
     // read once although the client stores it twice.
     assert_eq!(
@@ -171,7 +186,12 @@ fn the_listing_shows_the_title_project_and_message_count() {
     };
     assert_eq!(row.session_id, id);
     assert_eq!(row.cwd.as_deref(), Some(project.as_str()));
-    assert!(row.title.as_deref().unwrap().starts_with("HOK_USER_PROMPT_a41c"));
+    assert!(
+        row.title
+            .as_deref()
+            .unwrap()
+            .starts_with("HOK_USER_PROMPT_a41c")
+    );
     assert_eq!(row.path, home.path().join(relative).display().to_string());
     // The context message, the prompt, three model turns and two stored results.
     assert_eq!(row.messages, 7);
@@ -232,7 +252,10 @@ fn updates_rewinds_and_checkpoints_shape_the_history_as_the_client_loads_it() {
     assert_eq!(texts(&t.messages, Role::System), ["[info] switched model"]);
     assert_eq!(t.session.title.as_deref(), Some("named"));
     assert_eq!(t.session.updated_ms, Some(1_767_312_000_000));
-    assert_eq!(list(home.path(), Some("/p"))[0].title.as_deref(), Some("named"));
+    assert_eq!(
+        list(home.path(), Some("/p"))[0].title.as_deref(),
+        Some("named")
+    );
 
     // A checkpoint replaces everything before it; a rewind to an unknown id clears all.
     let home = session_of(&[
@@ -243,8 +266,16 @@ fn updates_rewinds_and_checkpoints_shape_the_history_as_the_client_loads_it() {
     ]);
     let t = extract_in(home.path(), by_id(ID)).transcript;
     assert_eq!(all_texts(&t), ["summary of before", "after", "Got it."]);
-    let home = session_of(&[meta, user("u1", "old"), json!({"$rewindTo": "nope"}), user("u2", "new")]);
-    assert_eq!(all_texts(&extract_in(home.path(), by_id(ID)).transcript), ["new"]);
+    let home = session_of(&[
+        meta,
+        user("u1", "old"),
+        json!({"$rewindTo": "nope"}),
+        user("u2", "new"),
+    ]);
+    assert_eq!(
+        all_texts(&extract_in(home.path(), by_id(ID)).transcript),
+        ["new"]
+    );
 }
 
 #[test]
@@ -278,7 +309,11 @@ fn calls_in_older_and_newer_shapes_read_with_their_results() {
 #[test]
 fn an_older_whole_file_session_reads_like_a_new_one() {
     let home = tempfile::tempdir().unwrap();
-    let dir = home.path().join("tmp").join(sha256_hex("/old/project")).join("chats");
+    let dir = home
+        .path()
+        .join("tmp")
+        .join(sha256_hex("/old/project"))
+        .join("chats");
     std::fs::create_dir_all(&dir).unwrap();
     let whole = json!({"sessionId": ID, "projectHash": sha256_hex("/old/project"),
         "startTime": "2025-06-01T10:00:00.000Z", "lastUpdated": "2025-06-01T10:05:00.000Z",
@@ -312,7 +347,10 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_session_is_an_error() 
     let home = home_with(Some(&bytes));
     let extracted = extract_in(home.path(), by_id(&id));
     assert_eq!(extracted.report.skipped_lines, 2);
-    assert_eq!(texts(&extracted.transcript.messages, Role::Assistant).len(), 2);
+    assert_eq!(
+        texts(&extracted.transcript.messages, Role::Assistant).len(),
+        2
+    );
 
     let file = home.path().join("not-a-session.jsonl");
     std::fs::write(&file, "{\"hello\": 1}\n").unwrap();
@@ -409,8 +447,17 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
         r#"{"projects":{"/elsewhere/my app":"my-app"}}"#,
     )
     .unwrap();
-    std::fs::write(home.path().join("settings.json"), r#"{"model":{"name":"gemini-3-pro"}}"#).unwrap();
-    let injected = inject(home.path(), &project, InjectMode::Write, foreign_transcript());
+    std::fs::write(
+        home.path().join("settings.json"),
+        r#"{"model":{"name":"gemini-3-pro"}}"#,
+    )
+    .unwrap();
+    let injected = inject(
+        home.path(),
+        &project,
+        InjectMode::Write,
+        foreign_transcript(),
+    );
     assert_eq!(
         injected.resume_command,
         format!("gemini --resume {}", injected.session_id)
@@ -420,8 +467,30 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
     let file = PathBuf::from(&injected.path);
     assert_eq!(file.parent().unwrap(), dir.join("chats"));
     let name = file.file_name().unwrap().to_str().unwrap();
-    assert!(name.starts_with("session-20") && name.ends_with(&format!("-{}.jsonl", &injected.session_id[..8])), "{name}");
-    assert_eq!(injected.written, [Written::File { path: injected.path.clone() }]);
+    assert!(
+        name.starts_with("session-20")
+            && name.ends_with(&format!("-{}.jsonl", &injected.session_id[..8])),
+        "{name}"
+    );
+    // The session, and the markers of the project it registered.
+    assert_eq!(
+        injected.written,
+        [
+            Written::File {
+                path: injected.path.clone()
+            },
+            Written::File {
+                path: dir.join(".project_root").display().to_string()
+            },
+            Written::File {
+                path: home
+                    .path()
+                    .join("history/my-app-1/.project_root")
+                    .display()
+                    .to_string()
+            },
+        ]
+    );
     let registry: Value =
         serde_json::from_slice(&std::fs::read(home.path().join("projects.json")).unwrap()).unwrap();
     assert_eq!(
@@ -444,14 +513,23 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
         .collect();
     assert_eq!(records[0]["sessionId"], injected.session_id.as_str());
     assert_eq!(records[0]["summary"], "handoff: fix the build");
-    assert_eq!(records[0]["projectHash"].as_str().unwrap(), sha256_hex(&project.display().to_string()));
-    let kinds: Vec<&str> = records[1..].iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        records[0]["projectHash"].as_str().unwrap(),
+        sha256_hex(&project.display().to_string())
+    );
+    let kinds: Vec<&str> = records[1..]
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["user", "gemini", "gemini"]);
     // The user's configured model, never the source's.
     assert_eq!(records[2]["model"], "gemini-3-pro");
     let calls = &records[2]["toolCalls"];
     assert_eq!(calls[0]["name"], "run_shell_command");
-    assert_eq!(calls[0]["args"], json!({"command": "make", "dir_path": "/p"}));
+    assert_eq!(
+        calls[0]["args"],
+        json!({"command": "make", "dir_path": "/p"})
+    );
     assert_eq!(
         calls[0]["result"][0]["functionResponse"]["response"],
         json!({"output": "make: ok"})
@@ -461,16 +539,31 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
     assert_eq!(calls[1]["status"], "error");
 
     let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
-    assert_eq!(back.session.title.as_deref(), Some("handoff: fix the build"));
-    assert_eq!(back.session.cwd.as_deref(), Some(project.display().to_string().as_str()));
+    assert_eq!(
+        back.session.title.as_deref(),
+        Some("handoff: fix the build")
+    );
+    assert_eq!(
+        back.session.cwd.as_deref(),
+        Some(project.display().to_string().as_str())
+    );
     assert_eq!(texts(&back.messages, Role::User), ["fix the build please"]);
-    assert_eq!(texts(&back.messages, Role::Assistant), ["Running make.", "Done."]);
+    assert_eq!(
+        texts(&back.messages, Role::Assistant),
+        ["Running make.", "Done."]
+    );
     let rows = list(home.path(), Some(&project.display().to_string()));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].session_id, injected.session_id);
     // A second handoff to the same project reuses its slug and never overwrites.
-    let again = inject(home.path(), &project, InjectMode::Write, foreign_transcript());
+    let again = inject(
+        home.path(),
+        &project,
+        InjectMode::Write,
+        foreign_transcript(),
+    );
     assert_ne!(again.path, injected.path);
+    assert_eq!(again.written.len(), 1);
     assert_eq!(PathBuf::from(&again.path).parent(), file.parent());
 }
 
@@ -478,9 +571,19 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(home.path(), project.path(), InjectMode::Plan, foreign_transcript());
+    let planned = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Plan,
+        foreign_transcript(),
+    );
     assert!(planned.written.is_empty());
-    let rendered = inject(home.path(), project.path(), InjectMode::Render, foreign_transcript());
+    let rendered = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Render,
+        foreign_transcript(),
+    );
     assert!(rendered.rendered.unwrap().contains("\"run_shell_command\""));
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
@@ -492,7 +595,12 @@ fn a_gemini_session_round_trips_its_calls_unchanged() {
     let original = extract_in(source.path(), by_id(&id)).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(target.path(), project.path(), InjectMode::Write, original.clone());
+    let injected = inject(
+        target.path(),
+        project.path(),
+        InjectMode::Write,
+        original.clone(),
+    );
     let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
     let calls = |t: &Transcript| -> Vec<Part> {
         t.messages

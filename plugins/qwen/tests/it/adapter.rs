@@ -15,16 +15,26 @@ const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/hom
 /// The session file the real client wrote (relative to its home), its id and its project.
 fn real_session() -> (PathBuf, String, String) {
     let projects = Path::new(REAL).join("projects");
-    let project_dir = std::fs::read_dir(&projects).unwrap().next().unwrap().unwrap().path();
+    let project_dir = std::fs::read_dir(&projects)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let file = std::fs::read_dir(project_dir.join("chats"))
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .expect("a session file in the real fixture");
-    let first: Value =
-        serde_json::from_str(std::fs::read_to_string(&file).unwrap().lines().next().unwrap())
-            .unwrap();
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     let relative = file.strip_prefix(REAL).unwrap().to_owned();
     (
         relative,
@@ -104,7 +114,13 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
     assert_eq!(t.session.cwd.as_deref(), Some(project.as_str()));
     assert_eq!(t.session.git_branch.as_deref(), Some("main"));
     assert_eq!(t.session.model.as_deref(), Some("mock-model"));
-    assert!(t.session.title.as_deref().unwrap().starts_with("HOK_USER_PROMPT_a41c"));
+    assert!(
+        t.session
+            .title
+            .as_deref()
+            .unwrap()
+            .starts_with("HOK_USER_PROMPT_a41c")
+    );
     assert_eq!(
         outline(t),
         [
@@ -156,7 +172,12 @@ fn the_listing_shows_the_title_project_and_message_count() {
     };
     assert_eq!(row.session_id, id);
     assert_eq!(row.cwd.as_deref(), Some(project.as_str()));
-    assert!(row.title.as_deref().unwrap().starts_with("HOK_USER_PROMPT_a41c"));
+    assert!(
+        row.title
+            .as_deref()
+            .unwrap()
+            .starts_with("HOK_USER_PROMPT_a41c")
+    );
     assert_eq!(row.path, home.path().join(relative).display().to_string());
     // One prompt and three model turns.
     assert_eq!(row.messages, 4);
@@ -169,16 +190,29 @@ const ID: &str = "00000000-1111-2222-3333-444444444444";
 fn record(uuid: &str, parent: Option<&str>, kind: &str, extra: Value) -> Value {
     let mut record = json!({"uuid": uuid, "parentUuid": parent, "sessionId": ID,
         "timestamp": "2026-01-01T00:00:00.000Z", "type": kind, "cwd": "/p"});
-    record.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    record
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     record
 }
 
 fn user(uuid: &str, parent: Option<&str>, text: &str) -> Value {
-    record(uuid, parent, "user", json!({"message": {"role": "user", "parts": [{"text": text}]}}))
+    record(
+        uuid,
+        parent,
+        "user",
+        json!({"message": {"role": "user", "parts": [{"text": text}]}}),
+    )
 }
 
 fn model(uuid: &str, parent: &str, text: &str) -> Value {
-    record(uuid, Some(parent), "assistant", json!({"message": {"role": "model", "parts": [{"text": text}]}}))
+    record(
+        uuid,
+        Some(parent),
+        "assistant",
+        json!({"message": {"role": "model", "parts": [{"text": text}]}}),
+    )
 }
 
 fn session_of(records: &[Value]) -> tempfile::TempDir {
@@ -206,23 +240,49 @@ fn the_chain_from_the_last_record_is_the_conversation() {
         user("u2", None, "first"),
         model("a2", "u2", "answer"),
         json!({"uuid": "x", "sessionId": ID, "type": "user", "message": {"role": "user", "parts": [{"text": "no parent key"}]}}),
-        record("t1", Some("a2"), "system", json!({"subtype": "ui_telemetry", "systemPayload": {}})),
+        record(
+            "t1",
+            Some("a2"),
+            "system",
+            json!({"subtype": "ui_telemetry", "systemPayload": {}}),
+        ),
         user("u3", Some("t1"), "second"),
-        record("c1", Some("u3"), "system", json!({"subtype": "chat_compression", "systemPayload": {"compressedHistory": [
+        record(
+            "c1",
+            Some("u3"),
+            "system",
+            json!({"subtype": "chat_compression", "systemPayload": {"compressedHistory": [
             {"role": "user", "parts": [{"text": "<state_snapshot>both prompts</state_snapshot>"}]},
-            {"role": "model", "parts": [{"text": "Got it."}]}]}})),
+            {"role": "model", "parts": [{"text": "Got it."}]}]}}),
+        ),
         user("u4", Some("c1"), "third"),
-        record("n1", Some("u4"), "system", json!({"subtype": "custom_title", "systemPayload": {"customTitle": "named", "titleSource": "manual"}})),
+        record(
+            "n1",
+            Some("u4"),
+            "system",
+            json!({"subtype": "custom_title", "systemPayload": {"customTitle": "named", "titleSource": "manual"}}),
+        ),
     ]);
     let t = extract_in(home.path(), by_id(ID)).transcript;
     assert_eq!(
         all_texts(&t),
-        ["<state_snapshot>both prompts</state_snapshot>", "third", "Got it."]
+        [
+            "<state_snapshot>both prompts</state_snapshot>",
+            "third",
+            "Got it."
+        ]
     );
     assert_eq!(t.session.title.as_deref(), Some("named"));
-    assert_eq!(list(home.path(), Some("/p"))[0].title.as_deref(), Some("named"));
+    assert_eq!(
+        list(home.path(), Some("/p"))[0].title.as_deref(),
+        Some("named")
+    );
 
-    let home = session_of(&[user("u1", None, "first"), model("a1", "u1", "answer"), user("u2", Some("a1"), "again")]);
+    let home = session_of(&[
+        user("u1", None, "first"),
+        model("a1", "u1", "answer"),
+        user("u2", Some("a1"), "again"),
+    ]);
     let t = extract_in(home.path(), by_id(ID)).transcript;
     assert_eq!(all_texts(&t), ["first", "again", "answer"]);
 }
@@ -235,7 +295,10 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_records_is_an_error() 
     let home = home_with(&bytes);
     let extracted = extract_in(home.path(), by_id(&id));
     assert_eq!(extracted.report.skipped_lines, 2);
-    assert_eq!(texts(&extracted.transcript.messages, Role::Assistant).len(), 2);
+    assert_eq!(
+        texts(&extracted.transcript.messages, Role::Assistant).len(),
+        2
+    );
 
     let file = home.path().join("not-a-session.jsonl");
     std::fs::write(&file, "{\"hello\": 1}\n").unwrap();
@@ -325,10 +388,21 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
     let cwd = project.path().canonicalize().unwrap().display().to_string();
-    let injected = inject(home.path(), project.path(), InjectMode::Write, foreign_transcript());
-    assert_eq!(injected.resume_command, format!("qwen --resume {}", injected.session_id));
+    let injected = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Write,
+        foreign_transcript(),
+    );
+    assert_eq!(
+        injected.resume_command,
+        format!("qwen --resume {}", injected.session_id)
+    );
     assert!(uuid::Uuid::parse_str(&injected.session_id).is_ok());
-    let key: String = cwd.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let key: String = cwd
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     let file = home
         .path()
         .join("projects")
@@ -336,7 +410,12 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
         .join("chats")
         .join(format!("{}.jsonl", injected.session_id));
     assert_eq!(injected.path, file.display().to_string());
-    assert_eq!(injected.written, [Written::File { path: injected.path.clone() }]);
+    assert_eq!(
+        injected.written,
+        [Written::File {
+            path: injected.path.clone()
+        }]
+    );
     #[cfg(unix)]
     {
         assert_eq!(mode(&file), 0o600);
@@ -345,9 +424,25 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     let text = std::fs::read_to_string(&file).unwrap();
     // The picker finds the title by this exact text.
     assert!(text.contains(r#""subtype":"custom_title""#));
-    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let kinds: Vec<&str> = records.iter().map(|r| r["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["user", "assistant", "tool_result", "tool_result", "assistant", "system"]);
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "user",
+            "assistant",
+            "tool_result",
+            "tool_result",
+            "assistant",
+            "system"
+        ]
+    );
     assert_eq!(records[0]["parentUuid"], Value::Null);
     for pair in records.windows(2) {
         assert_eq!(pair[1]["parentUuid"], pair[0]["uuid"]);
@@ -358,24 +453,45 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     assert!(records[1].get("model").is_none());
     let parts = &records[1]["message"]["parts"];
     assert_eq!(parts[1]["functionCall"]["name"], "run_shell_command");
-    assert_eq!(parts[1]["functionCall"]["args"], json!({"command": "make", "directory": "/p"}));
-    assert_eq!(parts[2]["functionCall"]["args"], json!({"file_path": "/p/Makefile"}));
+    assert_eq!(
+        parts[1]["functionCall"]["args"],
+        json!({"command": "make", "directory": "/p"})
+    );
+    assert_eq!(
+        parts[2]["functionCall"]["args"],
+        json!({"file_path": "/p/Makefile"})
+    );
     assert_eq!(
         records[3]["message"]["parts"][0]["functionResponse"]["response"],
         json!({"error": INTERRUPTED_OUTPUT})
     );
 
     // The user's configured model when there is one.
-    std::fs::write(home.path().join("settings.json"), r#"{"model":{"name":"qwen3-coder"}}"#).unwrap();
-    let second = inject(home.path(), project.path(), InjectMode::Write, foreign_transcript());
+    std::fs::write(
+        home.path().join("settings.json"),
+        r#"{"model":{"name":"qwen3-coder"}}"#,
+    )
+    .unwrap();
+    let second = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Write,
+        foreign_transcript(),
+    );
     let second = std::fs::read_to_string(&second.path).unwrap();
     let second: Value = serde_json::from_str(second.lines().nth(1).unwrap()).unwrap();
     assert_eq!(second["model"], "qwen3-coder");
 
     let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
-    assert_eq!(back.session.title.as_deref(), Some("handoff: fix the build"));
+    assert_eq!(
+        back.session.title.as_deref(),
+        Some("handoff: fix the build")
+    );
     assert_eq!(texts(&back.messages, Role::User), ["fix the build please"]);
-    assert_eq!(texts(&back.messages, Role::Assistant), ["Running make.", "Done."]);
+    assert_eq!(
+        texts(&back.messages, Role::Assistant),
+        ["Running make.", "Done."]
+    );
     assert_eq!(list(home.path(), Some(&cwd)).len(), 2);
 }
 
@@ -383,9 +499,19 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(home.path(), project.path(), InjectMode::Plan, foreign_transcript());
+    let planned = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Plan,
+        foreign_transcript(),
+    );
     assert!(planned.written.is_empty());
-    let rendered = inject(home.path(), project.path(), InjectMode::Render, foreign_transcript());
+    let rendered = inject(
+        home.path(),
+        project.path(),
+        InjectMode::Render,
+        foreign_transcript(),
+    );
     assert!(rendered.rendered.unwrap().contains("\"run_shell_command\""));
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
@@ -397,7 +523,12 @@ fn a_qwen_session_round_trips_its_calls_unchanged() {
     let original = extract_in(source.path(), by_id(&id)).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(target.path(), project.path(), InjectMode::Write, original.clone());
+    let injected = inject(
+        target.path(),
+        project.path(),
+        InjectMode::Write,
+        original.clone(),
+    );
     let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
     let calls = |t: &Transcript| -> Vec<Part> {
         t.messages
