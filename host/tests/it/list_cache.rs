@@ -3,6 +3,7 @@
 //! back its mtime; if a listing read one, its row would change (or vanish), so equal output proves
 //! nothing was read. This holds for root too, where `chmod 000` would prove nothing.
 
+use crate::harden::copy_real_home;
 use crate::support::{handoff, stdout};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
@@ -59,7 +60,8 @@ fn set_mtime(path: &Path, mtime_s: u64) {
         .unwrap();
 }
 
-/// A home with 60 Claude sessions in 3 projects and 20 Codex rollouts; returns the files.
+/// A home with 60 Claude sessions in 3 projects, 20 Codex rollouts, and the Gemini CLI and Qwen
+/// Code sessions their real clients wrote; returns the session files.
 fn tree(home: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for i in 0..60u64 {
@@ -105,7 +107,26 @@ fn tree(home: &Path) -> Vec<PathBuf> {
         );
         files.push(path);
     }
+    for (agent, home_dir) in [("gemini", ".gemini"), ("qwen", ".qwen")] {
+        let to = home.join(home_dir);
+        copy_real_home(agent, &to);
+        files.extend(session_files(&to));
+    }
     files
+}
+
+/// The `.jsonl` files under `dir`.
+fn session_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(session_files(&path));
+        } else if path.extension().is_some_and(|x| x == "jsonl") {
+            found.push(path);
+        }
+    }
+    found
 }
 
 fn list(home: &Path, args: &[&str]) -> serde_json::Value {
@@ -142,7 +163,7 @@ fn a_warm_listing_reads_no_session_file() {
     let home = dir.path();
     let files = tree(home);
     let cold = list(home, &["--all"]);
-    assert_eq!(cold.as_array().unwrap().len(), 80, "{cold:#}");
+    assert_eq!(cold.as_array().unwrap().len(), 82, "{cold:#}");
 
     for file in &files {
         scramble(file);

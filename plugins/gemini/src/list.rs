@@ -106,8 +106,6 @@ struct Head {
     #[serde(default)]
     start_time: LooseStr,
     #[serde(default)]
-    last_updated: LooseStr,
-    #[serde(default)]
     summary: LooseStr,
     #[serde(rename = "kind", default)]
     session_kind: LooseStr,
@@ -118,8 +116,6 @@ struct Head {
 struct SetHead {
     #[serde(default)]
     summary: LooseStr,
-    #[serde(default)]
-    last_updated: LooseStr,
     /// A checkpoint's messages: only their ids count here.
     #[serde(default)]
     messages: Option<LooseList<Head>>,
@@ -140,7 +136,7 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
     with_file(&file.path, |bytes| {
         let mut session_id = None;
         let mut session_kind = None;
-        let (mut start, mut updated, mut title) = (None, None, None);
+        let (mut start, mut title) = (None, None);
         let mut messages: HashSet<String> = HashSet::new();
         let mut first_prompt: Option<String> = None;
         for line in lines(bytes) {
@@ -161,7 +157,6 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
                 continue;
             }
             if let Some(set) = head.set.0 {
-                updated = set.last_updated.0.or(updated);
                 title = set.summary.0.or(title);
                 if let Some(checkpoint) = set.messages {
                     messages = checkpoint.0.into_iter().filter_map(|m| m.id.0).collect();
@@ -185,7 +180,6 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
                 session_id = head.session_id.0.or(session_id);
                 session_kind = head.session_kind.0.or(session_kind);
                 start = head.start_time.0.or(start);
-                updated = head.last_updated.0.or(updated);
                 title = head.summary.0.or(title);
             }
         }
@@ -196,7 +190,6 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
             messages.len(),
             title.or(first_prompt),
             start,
-            updated,
         )
     })
     .ok()
@@ -223,7 +216,6 @@ fn whole_file_summary(file: &SessionFile) -> Option<SessionSummary> {
         count,
         title,
         session.meta.start_time.0,
-        session.meta.last_updated.0,
     )
 }
 
@@ -234,7 +226,6 @@ fn row(
     messages: usize,
     title: Option<String>,
     start: Option<String>,
-    updated: Option<String>,
 ) -> Option<SessionSummary> {
     // Subagent sessions are a tool call's inner work, not a conversation to resume.
     if kind.as_deref() == Some("subagent") || messages == 0 {
@@ -256,10 +247,8 @@ fn row(
         cwd: file.project.clone(),
         title,
         messages,
-        updated_ms: updated
-            .as_deref()
-            .and_then(parse_rfc3339_ms)
-            .or(Some(file.modified_ms)),
+        // The file's mtime, as every listing gives: the host caches a row only while it holds.
+        updated_ms: Some(file.modified_ms),
         created_ms: start.as_deref().and_then(parse_rfc3339_ms),
         path: file.path.display().to_string(),
         cached: false,
@@ -280,11 +269,8 @@ pub fn sessions(
     };
     let rows = par_map(&files, |file| {
         if unchanged.contains(&file.path, file.size, file.modified_ms) {
-            return Some(Unchanged::cached_row(
-                "gemini",
-                session_id_of(file).unwrap_or_default(),
-                &file.path,
-            ));
+            // The host keys its rows by path: the file is not opened, not even for its id.
+            return Some(Unchanged::cached_row("gemini", String::new(), &file.path));
         }
         summary(file)
     });

@@ -120,17 +120,17 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
         if wanted.is_some_and(|wanted| wanted != cwd) {
             return None;
         }
-        let (mut messages, mut title, mut prompt, mut updated) = (0, None, None, None);
+        let (mut messages, mut title, mut prompt) = (0, None, None);
         for line in lines(bytes) {
             // Conversation records as the client writes them start with their identity, time and
-            // type: only a user record that may be the first prompt is read further. System
+            // type, in this order: only a user record that may be the first prompt is read further. System
             // records (titles among them) are short, and parsed.
             if let Some(
                 [
                     _,
                     _,
                     _,
-                    timestamp,
+                    _,
                     Some(kind @ ("user" | "assistant" | "tool_result")),
                 ],
             ) = leading_fields(
@@ -138,7 +138,6 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
                 ["uuid", "parentUuid", "sessionId", "timestamp", "type"],
             ) && (prompt.is_some() || kind != "user")
             {
-                updated = timestamp.map(str::to_owned).or(updated);
                 if kind != "tool_result" {
                     messages += 1;
                 }
@@ -147,7 +146,6 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
             let Ok(head) = serde_json::from_slice::<Head>(line) else {
                 continue;
             };
-            updated = head.timestamp.0.or(updated);
             match (head.kind.as_deref(), head.subtype.as_deref()) {
                 (Some("user"), subtype) => {
                     messages += 1;
@@ -180,10 +178,8 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
             cwd: Some(cwd),
             title,
             messages,
-            updated_ms: updated
-                .as_deref()
-                .and_then(parse_rfc3339_ms)
-                .or(Some(file.modified_ms)),
+            // The file's mtime, as every listing gives: the host caches a row only while it holds.
+            updated_ms: Some(file.modified_ms),
             created_ms: started.as_deref().and_then(parse_rfc3339_ms),
             path: file.path.display().to_string(),
             cached: false,
