@@ -383,19 +383,21 @@ fn tool_names(body: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The parameter of tool `name` that holds a file path (its name differs between versions).
-fn path_parameter(body: &Value, name: &str) -> String {
-    let declaration = tool_declarations(body)
+/// The declared parameters of tool `name`.
+fn parameters<'a>(body: &'a Value, name: &str) -> Option<&'a serde_json::Map<String, Value>> {
+    let tool = tool_declarations(body)
         .into_iter()
-        .find(|tool| tool.get("name").and_then(Value::as_str) == Some(name));
-    declaration
-        .and_then(|tool| {
-            tool.get("parametersJsonSchema")
-                .or_else(|| tool.get("parameters"))
-                .or_else(|| tool.get("input_schema"))
-        })
-        .and_then(|schema| schema.get("properties"))
-        .and_then(Value::as_object)
+        .find(|tool| tool.get("name").and_then(Value::as_str) == Some(name))?;
+    tool.get("parametersJsonSchema")
+        .or_else(|| tool.get("parameters"))
+        .or_else(|| tool.get("input_schema"))?
+        .get("properties")?
+        .as_object()
+}
+
+/// The parameter of tool `name` that holds a file path (its name differs between clients).
+fn path_parameter(body: &Value, name: &str) -> String {
+    parameters(body, name)
         .and_then(|properties| {
             properties
                 .keys()
@@ -418,10 +420,12 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
                     json!({"command": command, "description": description}),
                 ))
             } else if has("bash") {
-                Some((
-                    "bash".into(),
-                    json!({"command": command, "description": description}),
-                ))
+                // OpenCode's requires a description; pi's has none.
+                let mut input = json!({"command": command});
+                if parameters(body, "bash").is_some_and(|p| p.contains_key("description")) {
+                    input["description"] = json!(description);
+                }
+                Some(("bash".into(), input))
             } else if has("run_shell_command") {
                 Some(("run_shell_command".into(), json!({"command": command})))
             } else if has("exec_command") {
@@ -438,7 +442,8 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
             if has("Read") {
                 Some(("Read".into(), json!({"file_path": path})))
             } else if has("read") {
-                Some(("read".into(), json!({"filePath": path})))
+                let key = path_parameter(body, "read");
+                Some(("read".into(), json!({ key: path })))
             } else if has("view") {
                 Some(("view".into(), json!({"path": path})))
             } else if has("read_file") {
