@@ -17,16 +17,18 @@ pub enum Agent {
     Copilot,
     Gemini,
     Qwen,
+    Pi,
 }
 
 impl Agent {
-    pub const ALL: [Agent; 6] = [
+    pub const ALL: [Agent; 7] = [
         Agent::Claude,
         Agent::Codex,
         Agent::OpenCode,
         Agent::Copilot,
         Agent::Gemini,
         Agent::Qwen,
+        Agent::Pi,
     ];
 
     /// The name handoff and npm's `.bin` use.
@@ -38,6 +40,7 @@ impl Agent {
             Agent::Copilot => "copilot",
             Agent::Gemini => "gemini",
             Agent::Qwen => "qwen",
+            Agent::Pi => "pi",
         }
     }
 }
@@ -213,6 +216,10 @@ impl Sandbox {
         self.home.join(".qwen")
     }
 
+    pub fn pi_home(&self) -> PathBuf {
+        self.home.join(".pi/agent")
+    }
+
     /// Writes every client's config for a mock at `mock_url` (`http://127.0.0.1:<port>`) and
     /// returns the environment all clients (and handoff) run with.
     pub fn configure(
@@ -268,10 +275,20 @@ impl Sandbox {
         qwen["security"]["auth"] = serde_json::json!({"selectedType": "openai"});
         // Its background memory extraction would be one more model request after each turn.
         qwen["memory"] = serde_json::json!({"enableManagedAutoMemory": false});
-        for (dir, settings) in [(self.gemini_home(), gemini), (self.qwen_home(), qwen)] {
+        // pi: one OpenAI-compatible provider, its default.
+        let pi = serde_json::json!({"defaultProvider": "mock", "defaultModel": "mock-model"});
+        for (dir, settings) in [
+            (self.gemini_home(), gemini),
+            (self.qwen_home(), qwen),
+            (self.pi_home(), pi),
+        ] {
             std::fs::create_dir_all(&dir)?;
             std::fs::write(dir.join("settings.json"), settings.to_string())?;
         }
+        let pi_models = serde_json::json!({"providers": {"mock": {
+            "baseUrl": format!("{mock_url}/v1"), "api": "openai-completions", "apiKey": "sk-pi-dummy",
+            "models": [{"id": "mock-model"}]}}});
+        std::fs::write(self.pi_home().join("models.json"), pi_models.to_string())?;
 
         let home = self.home.to_string_lossy().into_owned();
         let path = |relative: &str| self.home.join(relative).to_string_lossy().into_owned();
@@ -329,6 +346,10 @@ impl Sandbox {
             ("OPENAI_BASE_URL", format!("{mock_url}/v1")),
             ("OPENAI_API_KEY", "sk-qwen-dummy".into()),
             ("OPENAI_MODEL", "mock-model".into()),
+            // pi
+            ("PI_OFFLINE", "1".into()),
+            ("PI_SKIP_VERSION_CHECK", "1".into()),
+            ("PI_TELEMETRY", "0".into()),
         ];
         Ok(vars
             .into_iter()
@@ -488,6 +509,7 @@ pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
         Agent::Gemini => vec!["-m", GEMINI_MODEL, "-p", prompt, "--yolo"],
         // The prompt first: a later list-valued option would swallow it.
         Agent::Qwen => vec!["-p", prompt, "--auth-type", "openai", "--yolo"],
+        Agent::Pi => vec!["-p", prompt],
     };
     args.into_iter().map(str::to_owned).collect()
 }
@@ -524,6 +546,7 @@ pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
             id,
             "--yolo",
         ],
+        Agent::Pi => vec!["-p", "--session", id, prompt],
     };
     args.into_iter().map(str::to_owned).collect()
 }

@@ -31,6 +31,7 @@ pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf
         Agent::Copilot => copilot(&source, &out)?,
         Agent::Gemini => gemini(&sandbox, &source, &out)?,
         Agent::Qwen => qwen(&sandbox, &source, &out)?,
+        Agent::Pi => pi(&sandbox, &source, &out)?,
     };
     let readme = readme(clients, &sandbox, &source, &notes);
     write(&out.join("README.md"), readme.as_bytes())?;
@@ -236,6 +237,30 @@ fn qwen(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String,
         relative.display(),
         distinct_field(&text, "type"),
         distinct_field(&text, "subtype"),
+    ))
+}
+
+fn pi(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
+    let home = sandbox.pi_home();
+    let relative = source
+        .path
+        .strip_prefix(&home)
+        .map_err(|_| format!("{} is outside {}", source.path.display(), home.display()))?;
+    let target = out.join("home").join(relative);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| format!("{}: {error}", parent.display()))?;
+    }
+    copy(&source.path, &target)?;
+    let text = read(&source.path)?;
+    Ok(format!(
+        "- `home/{}`: the session `pi -p` wrote under `~/.pi/agent` (its settings and models \
+         files, pointing at the mock, are not kept).\n\
+         - entry `type` values in it: {:?}.\n\
+         - tools: `bash` for the command, `read` for the missing file (a `toolResult` with \
+         `isError: true`).\n",
+        relative.display(),
+        distinct_field(&text, "type"),
     ))
 }
 

@@ -218,7 +218,8 @@ fn check_cell(
         Agent::OpenCode => check_opencode_listing(&sandbox, &env, clients, &target_id)?,
         Agent::Copilot => {
             check_copilot_import(clients, handoff, &sandbox, &env, source)?;
-            check_copilot_continue(clients, &sandbox, &target_id)?;
+            let args = ["-p", RESUME_PROMPT, "--continue", "--allow-all-tools"];
+            check_continue(clients, &sandbox, Agent::Copilot, &args, &target_id)?;
         }
         Agent::Qwen => check_picker(
             clients,
@@ -227,6 +228,10 @@ fn check_cell(
             &["sessions", "list", "--json"],
             &target_id,
         )?,
+        Agent::Pi => {
+            let args = ["-p", "--continue", RESUME_PROMPT];
+            check_continue(clients, &sandbox, Agent::Pi, &args, &target_id)?;
+        }
         Agent::Claude | Agent::Gemini => {}
     }
     Ok(Outcome::Pass)
@@ -359,25 +364,30 @@ fn check_copilot_import(
     Ok(())
 }
 
-/// `copilot --continue` (the most recent session) in the project must resume the session.
-fn check_copilot_continue(clients: &Clients, sandbox: &Sandbox, id: &str) -> Result<(), String> {
+/// The client's "continue the most recent session" (`args`, with the resume prompt) in the
+/// project must resume the session.
+fn check_continue(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    agent: Agent,
+    args: &[&str],
+    id: &str,
+) -> Result<(), String> {
     const LAST_REPLY: &str = "HOK_RESUMED_LAST_71fe";
     let mock = MockServer::replying(LAST_REPLY).map_err(|error| error.to_string())?;
-    let args = ["-p", RESUME_PROMPT, "--continue", "--allow-all-tools"].map(str::to_owned);
-    let run = clients::run_client(clients, sandbox, Agent::Copilot, &mock.base_url(), &args)
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    let run = clients::run_client(clients, sandbox, agent, &mock.base_url(), &args)
         .map_err(|error| error.to_string())?;
-    expect_success(&run, "copilot --continue")?;
+    let what = format!("{agent} {}", args.join(" "));
+    expect_success(&run, &what)?;
     let sees_history = mock.agent_requests().pop().is_some_and(|request| {
         request
             .history()
             .iter()
             .any(|item| item.text().contains(USER))
     });
-    if !sees_history || !store::session_contains(sandbox, Agent::Copilot, id, LAST_REPLY)? {
-        return Err(format!(
-            "copilot --continue did not resume {id}: {}",
-            run.describe()
-        ));
+    if !sees_history || !store::session_contains(sandbox, agent, id, LAST_REPLY)? {
+        return Err(format!("{what} did not resume {id}: {}", run.describe()));
     }
     Ok(())
 }
@@ -487,8 +497,8 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          target's native items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
          --last` finds the session; `opencode session list` in the project lists it; \
-         `copilot --continue` in the project resumes it; `gemini --list-sessions` and \
-         `qwen sessions list` in the project show it with its title.\n\n",
+         `copilot --continue` and `pi --continue` in the project resume it; `gemini \
+         --list-sessions` and `qwen sessions list` in the project show it with its title.\n\n",
     );
     let today = jiff::Zoned::now().date();
     let _ = writeln!(out, "Verified on {today} with:\n");

@@ -51,7 +51,9 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
                 for file in read_dir(&project.join("chats")) {
                     let named = file_stem_with_ext(&file, "jsonl")
                         .is_some_and(|stem| stem.starts_with("session-"));
-                    if let Some(id) = named.then(|| gemini_session_id(&file)).flatten()
+                    if let Some(id) = named
+                        .then(|| first_line_field(&file, "sessionId"))
+                        .flatten()
                         && !found.iter().any(|session| session.id == id)
                     {
                         found.push(StoredSession { id, path: file });
@@ -66,6 +68,20 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
             for project in read_dir(&sandbox.qwen_home().join("projects")) {
                 for file in read_dir(&project.join("chats")) {
                     if let Some(id) = file_stem_with_ext(&file, "jsonl") {
+                        found.push(StoredSession { id, path: file });
+                    }
+                }
+            }
+            found
+        }
+        Agent::Pi => {
+            // <agent dir>/sessions/--<cwd>--/<time>_<id>.jsonl; the id is the header's.
+            let mut found = Vec::new();
+            for project in read_dir(&sandbox.pi_home().join("sessions")) {
+                for file in read_dir(&project) {
+                    if file_stem_with_ext(&file, "jsonl").is_some()
+                        && let Some(id) = first_line_field(&file, "id")
+                    {
                         found.push(StoredSession { id, path: file });
                     }
                 }
@@ -153,11 +169,11 @@ fn collect_rollouts(dir: &Path, found: &mut Vec<StoredSession>) {
     }
 }
 
-/// The `sessionId` of a Gemini CLI session file's first line.
-fn gemini_session_id(file: &Path) -> Option<String> {
+/// A string field of a session file's first line.
+fn first_line_field(file: &Path, field: &str) -> Option<String> {
     let text = std::fs::read_to_string(file).ok()?;
     let first: serde_json::Value = serde_json::from_str(text.lines().next()?).ok()?;
-    Some(first.get("sessionId")?.as_str()?.to_owned())
+    Some(first.get(field)?.as_str()?.to_owned())
 }
 
 fn read_dir(dir: &Path) -> Vec<PathBuf> {

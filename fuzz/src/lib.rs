@@ -186,6 +186,22 @@ pub fn qwen_session(data: &[u8]) {
     list_and_extract(&handoff_qwen::QwenAdapter, &home, &QWEN_ID[..8]);
 }
 
+/// The session id of the pi fixture the corpus grew from.
+const PI_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
+
+/// A pi session file: list (header, names, counts) and extract by id prefix (the entry tree's
+/// path from its last entry).
+pub fn pi_session(data: &[u8]) {
+    let home = fresh_home("pi");
+    put(
+        &home.join(format!(
+            "sessions/--work-project--/2026-01-01T00-00-00-000Z_{PI_ID}.jsonl"
+        )),
+        data,
+    );
+    list_and_extract(&handoff_pi::PiAdapter, &home, &PI_ID[..8]);
+}
+
 /// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
 /// file; a record starting with `M` opens a new message (the rest is its file); any other record
 /// is a part of the message opened last.

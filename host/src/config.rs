@@ -24,6 +24,7 @@ plugin_timeout_secs = 120
 # copilot_home = "~/.copilot"      # else $COPILOT_HOME, else ~/.copilot
 # gemini_home = "~/.gemini"        # else $GEMINI_CLI_HOME/.gemini, else ~/.gemini
 # qwen_home = "~/.qwen"            # else $QWEN_RUNTIME_DIR, else $QWEN_HOME, else ~/.qwen
+# pi_home = "~/.pi/agent"          # else $PI_CODING_AGENT_DIR, else ~/.pi/agent
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]

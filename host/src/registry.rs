@@ -273,6 +273,7 @@ impl Registry {
             handoff_copilot::module(),
             handoff_gemini::module(),
             handoff_qwen::module(),
+            handoff_pi::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

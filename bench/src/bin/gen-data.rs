@@ -1,11 +1,11 @@
 //! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N]
-//! [--gemini N] [--qwen N] [--big-mb N]`
+//! [--gemini N] [--qwen N] [--pi N] [--big-mb N]`
 //!
-//! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`
-//! (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
+//! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`,
+//! `.pi` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
 //! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
 
-use handoff_bench::{EPOCH_MS, claude, codex, copilot, gemini, qwen, rng::Rng, write_file};
+use handoff_bench::{EPOCH_MS, claude, codex, copilot, gemini, pi, qwen, rng::Rng, write_file};
 use std::path::{Path, PathBuf};
 
 struct Params {
@@ -17,6 +17,7 @@ struct Params {
     copilot: usize,
     gemini: usize,
     qwen: usize,
+    pi: usize,
     big_mb: usize,
 }
 
@@ -30,6 +31,7 @@ fn parse() -> Result<Params, String> {
         copilot: 0,
         gemini: 0,
         qwen: 0,
+        pi: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -45,6 +47,7 @@ fn parse() -> Result<Params, String> {
             "--copilot" => params.copilot = number()?,
             "--gemini" => params.gemini = number()?,
             "--qwen" => params.qwen = number()?,
+            "--pi" => params.pi = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -97,6 +100,9 @@ fn generate(p: &Params) -> std::io::Result<()> {
     }
     if p.qwen > 0 {
         qwen_tree(p, &home, &projects, &big)?;
+    }
+    if p.pi > 0 {
+        pi_tree(p, &home, &projects, &big)?;
     }
     Ok(())
 }
@@ -306,6 +312,39 @@ fn qwen_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io
     );
     write_file(
         &chats(big).join(format!("{}.jsonl", session.id)),
+        &session.jsonl,
+        session.end_ms,
+    )
+}
+
+fn pi_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(5));
+    let root = home.join(".pi/agent/sessions");
+    let folder = |cwd: &str| {
+        let inner = cwd.trim_start_matches('/').replace(['/', '\\', ':'], "-");
+        root.join(format!("--{inner}--"))
+    };
+    for i in 0..p.pi {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.pi);
+        let session = pi::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
+        write_file(
+            &folder(cwd).join(&session.file_name),
+            &session.jsonl,
+            session.end_ms,
+        )?;
+    }
+    let session = pi::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write_file(
+        &folder(big).join(&session.file_name),
         &session.jsonl,
         session.end_ms,
     )

@@ -77,3 +77,8 @@ fn gemini_resumes_its_own_session() {
 fn qwen_resumes_its_own_session() {
     resume_own_session(Agent::Qwen);
 }
+
+#[test]
+fn pi_resumes_its_own_session() {
+    resume_own_session(Agent::Pi);
+}

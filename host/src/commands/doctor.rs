@@ -38,6 +38,7 @@ const CLIENTS: &[(&str, &str, &str)] = &[
     ("copilot", "@github/copilot", "copilot"),
     ("gemini", "@google/gemini-cli", "gemini"),
     ("qwen", "@qwen-code/qwen-code", "qwen"),
+    ("pi", "@earendil-works/pi-coding-agent", "pi"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -36,5 +36,6 @@ fn every_committed_input_runs_through_its_harness() {
     replay("copilot_session", harness::copilot_session);
     replay("gemini_session", harness::gemini_session);
     replay("qwen_session", harness::qwen_session);
+    replay("pi_session", harness::pi_session);
     harness::remove_scratch();
 }

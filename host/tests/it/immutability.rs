@@ -6,17 +6,18 @@
 
 use crate::harden::{
     CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, GEMINI_REAL_ID, OPENCODE_REAL_ID,
-    QWEN_REAL_ID, Snapshot, assert_ok_json,
+    PI_REAL_ID, QWEN_REAL_ID, Snapshot, assert_ok_json,
 };
 use std::path::PathBuf;
 
-const AGENTS: [(&str, &str); 6] = [
+const AGENTS: [(&str, &str); 7] = [
     ("claude", CLAUDE_REAL_ID),
     ("codex", CODEX_REAL_ID),
     ("opencode", OPENCODE_REAL_ID),
     ("copilot", COPILOT_REAL_ID),
     ("gemini", GEMINI_REAL_ID),
     ("qwen", QWEN_REAL_ID),
+    ("pi", PI_REAL_ID),
 ];
 
 fn homes(env: &Env) -> Vec<PathBuf> {

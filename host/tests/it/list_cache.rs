@@ -60,8 +60,8 @@ fn set_mtime(path: &Path, mtime_s: u64) {
         .unwrap();
 }
 
-/// A home with 60 Claude sessions in 3 projects, 20 Codex rollouts, and the Gemini CLI and Qwen
-/// Code sessions their real clients wrote; returns the session files.
+/// A home with 60 Claude sessions in 3 projects, 20 Codex rollouts, and the Gemini CLI, Qwen Code
+/// and pi sessions their real clients wrote; returns the session files.
 fn tree(home: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for i in 0..60u64 {
@@ -107,7 +107,11 @@ fn tree(home: &Path) -> Vec<PathBuf> {
         );
         files.push(path);
     }
-    for (agent, home_dir) in [("gemini", ".gemini"), ("qwen", ".qwen")] {
+    for (agent, home_dir) in [
+        ("gemini", ".gemini"),
+        ("qwen", ".qwen"),
+        ("pi", ".pi/agent"),
+    ] {
         let to = home.join(home_dir);
         copy_real_home(agent, &to);
         files.extend(session_files(&to));
@@ -163,7 +167,7 @@ fn a_warm_listing_reads_no_session_file() {
     let home = dir.path();
     let files = tree(home);
     let cold = list(home, &["--all"]);
-    assert_eq!(cold.as_array().unwrap().len(), 82, "{cold:#}");
+    assert_eq!(cold.as_array().unwrap().len(), 83, "{cold:#}");
 
     for file in &files {
         scramble(file);

@@ -18,6 +18,7 @@ const COPILOT_ID: &str = "7d1e4c2a-9b3f-4e8d-a6c5-2f1e0d9c8b7a";
 /// The ids of the real sessions the Gemini CLI and Qwen Code corpora are built from.
 const GEMINI_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
 const QWEN_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
+const PI_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
 
 /// Lines a JSONL reader must skip: not blank, and not a JSON object (the oracle the counts are
 /// checked against).
@@ -217,6 +218,18 @@ fn qwen_case(name: &str, expect: &Expecting) {
 #[test]
 fn qwen_corpus() {
     jsonl_corpus(qwen_case, "no Qwen Code record in this file");
+}
+
+fn pi_case(name: &str, expect: &Expecting) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("pi", &format!("malformed/{name}"))).unwrap();
+    let path = env.pi_session(PI_ID, &bytes);
+    check(&env, "pi", "claude", PI_ID, &path, expect(&bytes));
+}
+
+#[test]
+fn pi_corpus() {
+    jsonl_corpus(pi_case, "no pi session header on its first line");
 }
 
 fn opencode_db_case(name: &str, expect: Expect) {

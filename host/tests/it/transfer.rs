@@ -2,7 +2,7 @@
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
 use crate::harden::{
-    COPILOT_REAL_ID, GEMINI_REAL_ID, QWEN_REAL_ID, copy_copilot_session, copy_real_home,
+    COPILOT_REAL_ID, GEMINI_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, copy_copilot_session, copy_real_home,
 };
 use crate::support::{handoff, run_in, stderr, stdout, workspace};
 use serde_json::Value;
@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 6] = ["claude", "codex", "opencode", "copilot", "gemini", "qwen"];
+const AGENTS: [&str; 7] = [
+    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi",
+];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
 const MARKERS: [&str; 4] = [
     "HOK_USER_PROMPT_a41c",
@@ -34,6 +36,7 @@ fn source_id(agent: &str) -> &'static str {
         "copilot" => COPILOT_REAL_ID,
         "gemini" => GEMINI_REAL_ID,
         "qwen" => QWEN_REAL_ID,
+        "pi" => PI_REAL_ID,
         _ => OPENCODE_ID,
     }
 }
@@ -71,6 +74,7 @@ pub(crate) fn env() -> Env {
     copy_copilot_session(&home.path().join(".copilot"));
     copy_real_home("gemini", &home.path().join(".gemini"));
     copy_real_home("qwen", &home.path().join(".qwen"));
+    copy_real_home("pi", &home.path().join(".pi/agent"));
     let project = home.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     // The config exists before any snapshot of the home is taken.
@@ -267,6 +271,10 @@ fn check_format(to: &str, format: &str, text: &str) {
                 "gemini" => {
                     assert!(lines[0]["sessionId"].is_string());
                     assert!(lines.iter().any(|l| l["type"] == "gemini"));
+                }
+                "pi" => {
+                    assert_eq!(lines[0]["type"], "session");
+                    assert!(lines.iter().any(|l| l["message"]["role"] == "assistant"));
                 }
                 _ => assert!(lines.iter().any(|l| l["type"] == "assistant")),
             }

@@ -142,7 +142,7 @@ fn summary(file: &SessionFile) -> Option<SessionSummary> {
         for line in lines(bytes) {
             // Message records as the client writes them start `{"id":…,"timestamp":…,"type":…`:
             // their content is not read unless it may be the first prompt.
-            if let Some([Some(id), _, Some(kind)]) =
+            if let Some(([Some(id), _, Some(kind)], _)) =
                 leading_fields(line, ["id", "timestamp", "type"])
                 && (first_prompt.is_some() || kind != "user")
             {

@@ -93,14 +93,15 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The string fields a client writes first on every line, read in that order without parsing the
-/// rest: `key` `null` reads as `None`. `None` for the whole line as soon as it is not in exactly
-/// that compact shape (other keys first, whitespace, an escape in a value): the caller then parses
-/// the line.
+/// The string fields a client writes first on every line (or first in an object), read in that
+/// order without parsing the rest: a `null` value reads as `None`. Also gives the bytes after the
+/// last value (from its `,` or `}` on). `None` for the whole line as soon as it is not in exactly
+/// that compact shape (other keys first, whitespace, an escape in a value): the caller then
+/// parses the line.
 pub fn leading_fields<'a, const N: usize>(
     line: &'a [u8],
     keys: [&str; N],
-) -> Option<[Option<&'a str>; N]> {
+) -> Option<([Option<&'a str>; N], &'a [u8])> {
     let mut rest = line.strip_prefix(b"{")?;
     let mut values = [None; N];
     for (index, key) in keys.iter().enumerate() {
@@ -122,7 +123,7 @@ pub fn leading_fields<'a, const N: usize>(
         values[index] = Some(std::str::from_utf8(rest.get(..end)?).ok()?);
         rest = rest.get(end + 1..)?;
     }
-    matches!(rest.first(), Some(b',' | b'}')).then_some(values)
+    matches!(rest.first(), Some(b',' | b'}')).then_some((values, rest))
 }
 
 /// Lines up to this size are searched whole; longer ones only at their head and tail, where
@@ -337,11 +338,11 @@ mod tests {
         let line = br#"{"id":"a1","parent":null,"type":"user","content":"x"}"#;
         assert_eq!(
             leading_fields(line, ["id", "parent", "type"]),
-            Some([Some("a1"), None, Some("user")])
+            Some(([Some("a1"), None, Some("user")], &br#","content":"x"}"#[..]))
         );
         assert_eq!(
             leading_fields(br#"{"id":"a1"}"#, ["id"]),
-            Some([Some("a1")])
+            Some(([Some("a1")], &b"}"[..]))
         );
         for other in [
             &br#"{"type":"user","id":"a1"}"#[..],

@@ -123,20 +123,14 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
         let (mut messages, mut title, mut prompt) = (0, None, None);
         for line in lines(bytes) {
             // Conversation records as the client writes them start with their identity, time and
-            // type, in this order: only a user record that may be the first prompt is read further. System
-            // records (titles among them) are short, and parsed.
-            if let Some(
-                [
-                    _,
-                    _,
-                    _,
-                    _,
-                    Some(kind @ ("user" | "assistant" | "tool_result")),
-                ],
-            ) = leading_fields(
+            // type, in this order: only a user record that may be the first prompt is read
+            // further. System records (titles among them) are short, and parsed.
+            let head = leading_fields(
                 line,
                 ["uuid", "parentUuid", "sessionId", "timestamp", "type"],
-            ) && (prompt.is_some() || kind != "user")
+            );
+            if let Some(([.., Some(kind @ ("user" | "assistant" | "tool_result"))], _)) = head
+                && (prompt.is_some() || kind != "user")
             {
                 if kind != "tool_result" {
                     messages += 1;

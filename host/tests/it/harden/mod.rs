@@ -18,6 +18,7 @@ pub const OPENCODE_REAL_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
 pub const COPILOT_REAL_ID: &str = "a068d609-d9a9-48b5-ad5c-d4ca26444678";
 pub const GEMINI_REAL_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
 pub const QWEN_REAL_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
+pub const PI_REAL_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
 
 pub fn fixture(agent: &str, name: &str) -> PathBuf {
     workspace()
@@ -61,6 +62,9 @@ impl Env {
     pub fn qwen_home(&self) -> PathBuf {
         self.home.path().join(".qwen")
     }
+    pub fn pi_home(&self) -> PathBuf {
+        self.home.path().join(".pi/agent")
+    }
     pub fn home_of(&self, agent: &str) -> PathBuf {
         match agent {
             "claude" => self.claude_home(),
@@ -69,6 +73,7 @@ impl Env {
             "copilot" => self.copilot_home(),
             "gemini" => self.gemini_home(),
             "qwen" => self.qwen_home(),
+            "pi" => self.pi_home(),
             other => panic!("no home for {other}"),
         }
     }
@@ -115,6 +120,23 @@ impl Env {
         path
     }
 
+    /// Puts `bytes` as pi session `id` of the project; returns its path.
+    pub fn pi_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let folder = format!(
+            "--{}--",
+            self.project
+                .display()
+                .to_string()
+                .trim_start_matches('/')
+                .replace('/', "-")
+        );
+        let path = self.pi_home().join(format!(
+            "sessions/{folder}/2026-01-01T00-00-00-000Z_{id}.jsonl"
+        ));
+        put(&path, bytes);
+        path
+    }
+
     /// Puts `bytes` as Qwen Code session `id` of the project; returns its path.
     pub fn qwen_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
         let key: String = self
@@ -132,12 +154,13 @@ impl Env {
     }
 
     /// The real clients' sessions in every home: Claude's and Codex's files (with Codex's thread
-    /// index), OpenCode's database, Copilot CLI's session folder, and Gemini CLI's and Qwen
-    /// Code's homes.
+    /// index), OpenCode's database, Copilot CLI's session folder, and Gemini CLI's, Qwen Code's
+    /// and pi's homes.
     pub fn with_real_sources(self) -> Self {
         copy_copilot_session(&self.copilot_home());
         copy_real_home("gemini", &self.gemini_home());
         copy_real_home("qwen", &self.qwen_home());
+        copy_real_home("pi", &self.pi_home());
         let claude = std::fs::read(fixture("claude", &format!("real/{CLAUDE_REAL_ID}.jsonl")));
         self.claude_session(CLAUDE_REAL_ID, &claude.unwrap());
         let rollout = std::fs::read(fixture("codex", &format!("real/{CODEX_REAL_FILE}"))).unwrap();

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 /// The built-in agents, in the order `handoff agents` lists them.
-pub const BUILTINS: [&str; 6] = ["claude", "codex", "opencode", "copilot", "gemini", "qwen"];
+pub const BUILTINS: [&str; 7] = [
+    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi",
+];
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,4 @@
+//! The pi adapter's one test binary.
+#![allow(clippy::unwrap_used)]
+
+mod adapter;
