@@ -18,10 +18,11 @@ pub enum Agent {
     Gemini,
     Qwen,
     Pi,
+    Kilo,
 }
 
 impl Agent {
-    pub const ALL: [Agent; 7] = [
+    pub const ALL: [Agent; 8] = [
         Agent::Claude,
         Agent::Codex,
         Agent::OpenCode,
@@ -29,6 +30,7 @@ impl Agent {
         Agent::Gemini,
         Agent::Qwen,
         Agent::Pi,
+        Agent::Kilo,
     ];
 
     /// The name handoff and npm's `.bin` use.
@@ -41,7 +43,13 @@ impl Agent {
             Agent::Gemini => "gemini",
             Agent::Qwen => "qwen",
             Agent::Pi => "pi",
+            Agent::Kilo => "kilo",
         }
+    }
+
+    /// The agents whose store is OpenCode's database.
+    pub fn is_opencode_store(self) -> bool {
+        matches!(self, Agent::OpenCode | Agent::Kilo)
     }
 }
 
@@ -204,6 +212,19 @@ impl Sandbox {
         self.opencode_data().join("opencode.db")
     }
 
+    pub fn kilo_db(&self) -> PathBuf {
+        self.home.join(".local/share/kilo/kilo.db")
+    }
+
+    /// The database of an agent that keeps OpenCode's store.
+    pub fn db_of(&self, agent: Agent) -> PathBuf {
+        if agent == Agent::Kilo {
+            self.kilo_db()
+        } else {
+            self.opencode_db()
+        }
+    }
+
     pub fn copilot_home(&self) -> PathBuf {
         self.home.join(".copilot")
     }
@@ -262,6 +283,14 @@ impl Sandbox {
             }}
         });
         std::fs::write(opencode_config.join("opencode.json"), config.to_string())?;
+        // Kilo Code reads the same config under its own name; its own provider would fetch a
+        // model catalog.
+        let kilo_config = self.home.join(".config/kilo");
+        std::fs::create_dir_all(&kilo_config)?;
+        let mut kilo = config;
+        kilo["$schema"] = serde_json::json!("https://app.kilo.ai/config.json");
+        kilo["disabled_providers"] = serde_json::json!(["kilo"]);
+        std::fs::write(kilo_config.join("kilo.json"), kilo.to_string())?;
         // Gemini CLI and its fork Qwen Code: no telemetry, no update checks, no trust prompt.
         let quiet = serde_json::json!({
             "general": {"disableAutoUpdate": true, "disableUpdateNag": true},
@@ -346,6 +375,18 @@ impl Sandbox {
             ("OPENAI_BASE_URL", format!("{mock_url}/v1")),
             ("OPENAI_API_KEY", "sk-qwen-dummy".into()),
             ("OPENAI_MODEL", "mock-model".into()),
+            // Kilo Code
+            ("KILO_DISABLE_AUTOUPDATE", "1".into()),
+            ("KILO_DISABLE_MODELS_FETCH", "1".into()),
+            ("KILO_DISABLE_DEFAULT_PLUGINS", "1".into()),
+            ("KILO_DISABLE_LSP_DOWNLOAD", "1".into()),
+            ("KILO_DISABLE_SHARE", "1".into()),
+            ("KILO_DISABLE_SESSION_INGEST", "1".into()),
+            ("KILO_DISABLE_CODEBASE_INDEXING", "1".into()),
+            ("KILO_DISABLE_PRESENCE", "1".into()),
+            ("KILO_DISABLE_CLAUDE_CODE", "1".into()),
+            ("KILO_DISABLE_EXTERNAL_SKILLS", "1".into()),
+            ("KILO_TELEMETRY_LEVEL", "off".into()),
             // pi
             ("PI_OFFLINE", "1".into()),
             ("PI_SKIP_VERSION_CHECK", "1".into()),
@@ -510,6 +551,7 @@ pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
         // The prompt first: a later list-valued option would swallow it.
         Agent::Qwen => vec!["-p", prompt, "--auth-type", "openai", "--yolo"],
         Agent::Pi => vec!["-p", prompt],
+        Agent::Kilo => vec!["run", prompt],
     };
     args.into_iter().map(str::to_owned).collect()
 }
@@ -547,6 +589,7 @@ pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
             "--yolo",
         ],
         Agent::Pi => vec!["-p", "--session", id, prompt],
+        Agent::Kilo => vec!["run", "--session", id, prompt],
     };
     args.into_iter().map(str::to_owned).collect()
 }

@@ -16,10 +16,14 @@ const MAX_DB_FIXTURE_BYTES: u64 = 512 * 1024;
 pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf, String> {
     let sandbox = Sandbox::new().map_err(|error| error.to_string())?;
     let source = scenario::create_session(clients, &sandbox, agent)?;
-    let out = repo_root
-        .join("plugins")
-        .join(agent.name())
-        .join("tests/fixtures/real");
+    // Kilo Code's store is OpenCode's, served by the OpenCode adapter.
+    let out = match agent {
+        Agent::Kilo => repo_root.join("plugins/opencode/tests/fixtures/kilo"),
+        _ => repo_root
+            .join("plugins")
+            .join(agent.name())
+            .join("tests/fixtures/real"),
+    };
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|error| format!("{}: {error}", out.display()))?;
     }
@@ -27,7 +31,7 @@ pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf
     let notes = match agent {
         Agent::Claude => claude(&source, &out)?,
         Agent::Codex => codex(&sandbox, &source, &out)?,
-        Agent::OpenCode => opencode(&sandbox, &source, &out)?,
+        Agent::OpenCode | Agent::Kilo => opencode(&sandbox, &source, &out)?,
         Agent::Copilot => copilot(&source, &out)?,
         Agent::Gemini => gemini(&sandbox, &source, &out)?,
         Agent::Qwen => qwen(&sandbox, &source, &out)?,
@@ -127,8 +131,10 @@ fn codex(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String
 }
 
 fn opencode(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, String> {
-    let copy = out.join("opencode.db");
-    vacuum_into(&sandbox.opencode_db(), &copy)?;
+    let db = sandbox.db_of(source.agent);
+    let name = file_name(&db);
+    let copy = out.join(&name);
+    vacuum_into(&db, &copy)?;
     let connection = store::open(&copy)?;
     let count = |table: &str| -> i64 {
         connection
@@ -149,11 +155,12 @@ fn opencode(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<Str
         .map_err(|error| error.to_string())?;
     let size = std::fs::metadata(&copy).map(|meta| meta.len()).unwrap_or(0);
     Ok(format!(
-        "- `opencode.db`: the database after `opencode run` (`VACUUM INTO` copy, {size} bytes, no \
+        "- `{name}`: the database after `{agent} run` (`VACUUM INTO` copy, {size} bytes, no \
          WAL). Session `{}` ({messages} messages, {parts} parts; part types {part_types:?}); \
          {migrations} rows in `migration`.\n\
          - Open a copy, never this file, when a test writes.\n",
-        source.id
+        source.id,
+        agent = source.agent,
     ))
 }
 

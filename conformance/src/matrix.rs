@@ -121,8 +121,9 @@ fn check_cell(
         .configure(clients, &mock.base_url())
         .map_err(|error| format!("configure: {error}"))?;
 
-    if target == Agent::OpenCode && source != Agent::OpenCode {
-        // A user handing off to OpenCode has run it before; its first run creates opencode.db.
+    if target.is_opencode_store() && source != target {
+        // A user handing off to OpenCode (or Kilo) has run it before; its first run creates the
+        // database.
         let warm = clients::run(
             &clients.binary(target),
             &["session".into(), "list".into()],
@@ -131,7 +132,7 @@ fn check_cell(
             clients::CLIENT_TIMEOUT,
         )
         .map_err(|error| error.to_string())?;
-        expect_success(&warm, "opencode first run")?;
+        expect_success(&warm, &format!("{target} first run"))?;
     }
 
     let run = clients::run(
@@ -215,7 +216,9 @@ fn check_cell(
 
     match target {
         Agent::Codex => check_codex_last(clients, &sandbox, &target_id)?,
-        Agent::OpenCode => check_opencode_listing(&sandbox, &env, clients, &target_id)?,
+        Agent::OpenCode | Agent::Kilo => {
+            check_opencode_listing(&sandbox, &env, clients, target, &target_id)?;
+        }
         Agent::Copilot => {
             check_copilot_import(clients, handoff, &sandbox, &env, source)?;
             let args = ["-p", RESUME_PROMPT, "--continue", "--allow-all-tools"];
@@ -420,26 +423,27 @@ fn check_picker(
     }
 }
 
-/// `opencode session list --format json` in the project must list the session.
+/// `opencode session list --format json` (or Kilo's) in the project must list the session.
 fn check_opencode_listing(
     sandbox: &Sandbox,
     env: &[(String, String)],
     clients: &Clients,
+    agent: Agent,
     id: &str,
 ) -> Result<(), String> {
     let args = ["session", "list", "--format", "json"].map(str::to_owned);
     let run = clients::run(
-        &clients.binary(Agent::OpenCode),
+        &clients.binary(agent),
         &args,
         &sandbox.project,
         env,
         clients::CLIENT_TIMEOUT,
     )
     .map_err(|error| error.to_string())?;
-    expect_success(&run, "opencode session list")?;
+    expect_success(&run, &format!("{agent} session list"))?;
     let listed: Value = serde_json::from_str(run.stdout.trim()).map_err(|error| {
         format!(
-            "opencode session list printed no JSON ({error}): {}",
+            "{agent} session list printed no JSON ({error}): {}",
             run.describe()
         )
     })?;
@@ -452,7 +456,7 @@ fn check_opencode_listing(
         Ok(())
     } else {
         Err(format!(
-            "opencode session list in the project does not list {id}: {}",
+            "{agent} session list in the project does not list {id}: {}",
             run.stdout.trim()
         ))
     }
@@ -496,7 +500,8 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          model, and every marker must reach the model in order, with tool calls and results as the \
          target's native items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
-         --last` finds the session; `opencode session list` in the project lists it; \
+         --last` finds the session; `opencode session list` and `kilo session list` in the project \
+         list it; \
          `copilot --continue` and `pi --continue` in the project resume it; `gemini \
          --list-sessions` and `qwen sessions list` in the project show it with its title.\n\n",
     );

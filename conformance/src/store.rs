@@ -88,8 +88,8 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
             }
             found
         }
-        Agent::OpenCode => {
-            let db = sandbox.opencode_db();
+        Agent::OpenCode | Agent::Kilo => {
+            let db = sandbox.db_of(agent);
             if !db.exists() {
                 return Ok(Vec::new());
             }
@@ -109,7 +109,7 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
                 .collect()
         }
     };
-    if agent != Agent::OpenCode {
+    if !agent.is_opencode_store() {
         found.sort_by_key(|session| modified(&session.path));
     }
     Ok(found)
@@ -122,8 +122,8 @@ pub fn session_contains(
     id: &str,
     marker: &str,
 ) -> Result<bool, String> {
-    if agent == Agent::OpenCode {
-        let db = sandbox.opencode_db();
+    if agent.is_opencode_store() {
+        let db = sandbox.db_of(agent);
         let connection = open(&db)?;
         return connection
             .query_row(

@@ -25,6 +25,7 @@ plugin_timeout_secs = 120
 # gemini_home = "~/.gemini"        # else $GEMINI_CLI_HOME/.gemini, else ~/.gemini
 # qwen_home = "~/.qwen"            # else $QWEN_RUNTIME_DIR, else $QWEN_HOME, else ~/.qwen
 # pi_home = "~/.pi/agent"          # else $PI_CODING_AGENT_DIR, else ~/.pi/agent
+# kilo_home = "~/.local/share/kilo"   # else $XDG_DATA_HOME/kilo ($KILO_DB for the db)
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]

@@ -274,6 +274,7 @@ impl Registry {
             handoff_gemini::module(),
             handoff_qwen::module(),
             handoff_pi::module(),
+            handoff_opencode::kilo_module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

@@ -82,3 +82,8 @@ fn qwen_resumes_its_own_session() {
 fn pi_resumes_its_own_session() {
     resume_own_session(Agent::Pi);
 }
+
+#[test]
+fn kilo_resumes_its_own_session() {
+    resume_own_session(Agent::Kilo);
+}

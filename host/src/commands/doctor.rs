@@ -39,6 +39,7 @@ const CLIENTS: &[(&str, &str, &str)] = &[
     ("gemini", "@google/gemini-cli", "gemini"),
     ("qwen", "@qwen-code/qwen-code", "qwen"),
     ("pi", "@earendil-works/pi-coding-agent", "pi"),
+    ("kilo", "@kilocode/cli", "kilo"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::harden::{
-    CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, GEMINI_REAL_ID, OPENCODE_REAL_ID,
-    PI_REAL_ID, QWEN_REAL_ID, Snapshot, assert_ok_json,
+    CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, GEMINI_REAL_ID, KILO_REAL_ID,
+    OPENCODE_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, Snapshot, assert_ok_json,
 };
 use std::path::PathBuf;
 
-const AGENTS: [(&str, &str); 7] = [
+const AGENTS: [(&str, &str); 8] = [
     ("claude", CLAUDE_REAL_ID),
     ("codex", CODEX_REAL_ID),
     ("opencode", OPENCODE_REAL_ID),
@@ -18,6 +18,7 @@ const AGENTS: [(&str, &str); 7] = [
     ("gemini", GEMINI_REAL_ID),
     ("qwen", QWEN_REAL_ID),
     ("pi", PI_REAL_ID),
+    ("kilo", KILO_REAL_ID),
 ];
 
 fn homes(env: &Env) -> Vec<PathBuf> {
@@ -121,7 +122,7 @@ fn transfers_and_undo_change_only_the_target() {
             assert!(undo.status.success(), "{}", crate::harden::stderr(&undo));
             assert_unchanged(&env, &before, Some(to), &format!("undo of {from} → {to}"));
             // A file-backed target is back as it was; a database keeps its other rows.
-            if to != "opencode" {
+            if to != "opencode" && to != "kilo" {
                 let after = Snapshot::of(&env.home_of(to));
                 let index = env.home_of(to).join("state_5.sqlite");
                 let added: Vec<PathBuf> = after

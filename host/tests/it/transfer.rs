@@ -2,7 +2,8 @@
 //! (`plugins/*/tests/fixtures/real/`), in a temp HOME.
 
 use crate::harden::{
-    COPILOT_REAL_ID, GEMINI_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, copy_copilot_session, copy_real_home,
+    COPILOT_REAL_ID, GEMINI_REAL_ID, KILO_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, copy_copilot_session,
+    copy_real_home,
 };
 use crate::support::{handoff, run_in, stderr, stdout, workspace};
 use serde_json::Value;
@@ -13,8 +14,8 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 7] = [
-    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi",
+const AGENTS: [&str; 8] = [
+    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo",
 ];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
 const MARKERS: [&str; 4] = [
@@ -37,6 +38,7 @@ fn source_id(agent: &str) -> &'static str {
         "gemini" => GEMINI_REAL_ID,
         "qwen" => QWEN_REAL_ID,
         "pi" => PI_REAL_ID,
+        "kilo" => KILO_REAL_ID,
         _ => OPENCODE_ID,
     }
 }
@@ -70,6 +72,10 @@ pub(crate) fn env() -> Env {
     copy(
         fixtures("opencode").join("opencode.db"),
         home.path().join(".local/share/opencode/opencode.db"),
+    );
+    copy(
+        workspace().join("plugins/opencode/tests/fixtures/kilo/kilo.db"),
+        home.path().join(".local/share/kilo/kilo.db"),
     );
     copy_copilot_session(&home.path().join(".copilot"));
     copy_real_home("gemini", &home.path().join(".gemini"));
@@ -136,7 +142,7 @@ fn every_direction_writes_a_session_the_target_reads_back() {
             assert!(resume.contains(id), "{resume}");
             assert!(report["source"]["messages"].as_u64().unwrap() >= 2);
             #[cfg(unix)]
-            if to != "opencode" {
+            if to != "opencode" && to != "kilo" {
                 use std::os::unix::fs::PermissionsExt;
                 let path = report["target"]["path"].as_str().unwrap();
                 let mode = std::fs::metadata(path).unwrap().permissions().mode();
@@ -255,7 +261,7 @@ fn check_format(to: &str, format: &str, text: &str) {
             let transcript: Value = serde_json::from_str(text).unwrap();
             assert_eq!(transcript["ir_version"], 1);
         }
-        ("native", "opencode") => {
+        ("native", "opencode" | "kilo") => {
             let export: Value = serde_json::from_str(text).unwrap();
             assert!(export["info"]["id"].as_str().unwrap().starts_with("ses_"));
             assert!(export["messages"].as_array().unwrap().len() >= 2);

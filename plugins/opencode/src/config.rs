@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::app::App;
 use crate::paths;
 
 /// `providerID` and `modelID` of a model.
@@ -39,37 +40,43 @@ pub struct ModelKnowledge {
 }
 
 impl ModelKnowledge {
-    /// Reads the global config, `OPENCODE_CONFIG`, `OPENCODE_CONFIG_CONTENT` and the project's
-    /// `opencode.json(c)` in `cwd`, later ones overriding the default model.
-    pub fn load(cwd: &Path) -> Self {
-        let global = paths::config_dir();
-        let mut files = vec![
-            global.join("config.json"),
-            global.join("opencode.json"),
-            global.join("opencode.jsonc"),
-        ];
-        if let Some(custom) = std::env::var_os("OPENCODE_CONFIG") {
+    /// Reads the global config, `<PREFIX>_CONFIG`, `<PREFIX>_CONFIG_CONTENT` and the project's
+    /// config files in `cwd`, later ones overriding the default model.
+    pub fn load(app: &App, cwd: &Path) -> Self {
+        let global = paths::config_dir(app);
+        let both = |dir: &Path, name: &str| {
+            [".json", ".jsonc"].map(|ext| dir.join(format!("{name}{ext}")))
+        };
+        let mut files = vec![global.join("config.json")];
+        for name in app.config_names {
+            files.extend(both(&global, name));
+        }
+        if let Some(custom) = app.env("CONFIG") {
             files.push(custom.into());
         }
-        files.push(cwd.join("opencode.json"));
-        files.push(cwd.join("opencode.jsonc"));
-        files.push(cwd.join(".opencode/opencode.json"));
-        files.push(cwd.join(".opencode/opencode.jsonc"));
+        for name in app.config_names {
+            files.extend(both(cwd, name));
+        }
+        for dir in app.project_dirs {
+            for name in app.config_names {
+                files.extend(both(&cwd.join(dir), name));
+            }
+        }
 
         let mut configs: Vec<Value> = files
             .iter()
             .filter_map(|file| std::fs::read_to_string(file).ok())
             .filter_map(|text| parse_jsonc(&text))
             .collect();
-        if let Some(inline) = std::env::var("OPENCODE_CONFIG_CONTENT")
-            .ok()
-            .and_then(|t| parse_jsonc(&t))
+        if let Some(inline) = app
+            .env("CONFIG_CONTENT")
+            .and_then(|t| parse_jsonc(&t.to_string_lossy()))
         {
             configs.push(inline);
         }
         let mut knowledge = Self::from_configs(&configs);
         if knowledge.default.is_none() {
-            knowledge.default = last_picked_model(&paths::state_dir());
+            knowledge.default = last_picked_model(&paths::state_dir(app));
         }
         knowledge
     }

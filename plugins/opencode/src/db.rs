@@ -1,6 +1,7 @@
 //! `opencode.db` (OpenCode ≥ 1.2): reading read-only while OpenCode may be running, writing one
 //! session in one transaction, removing exactly what was written.
 
+use crate::app::App;
 use handoff_plugin_api::{AdapterError, ErrorKind, SessionSummary, Written};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -192,6 +193,7 @@ pub struct Filter<'a> {
 
 /// Root sessions (not subagents), newest first, with their message counts.
 pub fn list(
+    app: &App,
     conn: &Connection,
     path: &Path,
     filter: Option<&Filter<'_>>,
@@ -216,7 +218,7 @@ pub fn list(
     let rows = statement
         .query_map(params![directory, project_id, limit], |row| {
             Ok(SessionSummary {
-                agent: "opencode".into(),
+                agent: app.name.into(),
                 session_id: text(row, 0)?.unwrap_or_default(),
                 cwd: text(row, 1)?,
                 title: text(row, 2)?,
@@ -342,7 +344,7 @@ pub fn load(
 }
 
 /// Refuses a schema this writer does not know: migrations it has not seen, or a missing column.
-pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
+pub fn check_schema(app: &App, conn: &Connection, path: &Path) -> Result<(), AdapterError> {
     let applied: Vec<String> = conn
         .prepare("SELECT id FROM migration")
         .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
@@ -352,7 +354,10 @@ pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> 
                 path.display()
             ))
         })?;
-    let known: BTreeSet<&str> = KNOWN_MIGRATIONS.into_iter().collect();
+    let known: BTreeSet<&str> = KNOWN_MIGRATIONS
+        .into_iter()
+        .chain(app.own_migrations.iter().copied())
+        .collect();
     let unknown: Vec<&str> = applied
         .iter()
         .map(String::as_str)
@@ -360,11 +365,13 @@ pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> 
         .collect();
     if let Some(first) = unknown.first() {
         return Err(AdapterError::unsupported(format!(
-            "{}: schema is newer than the OpenCode {} handoff knows ({} unknown migration(s), e.g. {first}); \
-             refusing to write. Update handoff, or use --format json to get an `opencode import` file",
+            "{}: schema is newer than the {} {} handoff knows ({} unknown migration(s), e.g. {first}); \
+             refusing to write. Update handoff, or use --format json to get an `{} import` file",
             path.display(),
-            crate::write::OPENCODE_VERSION,
-            unknown.len()
+            app.display_name,
+            app.version,
+            unknown.len(),
+            app.name
         )));
     }
     for (table, columns) in REQUIRED_COLUMNS {
@@ -397,12 +404,13 @@ pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterErro
 /// parts. Waits up to `busy` for a running OpenCode to release its write lock; on failure nothing
 /// is written. Returns every row written.
 pub fn write(
+    app: &App,
     path: &Path,
     session: &NativeSession,
     busy: Duration,
 ) -> Result<Vec<Written>, AdapterError> {
     let mut conn = open_write(path, busy)?;
-    check_schema(&conn, path)?;
+    check_schema(app, &conn, path)?;
     let locked = |e: rusqlite::Error| locked_error(path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -425,7 +433,7 @@ pub fn write(
             session.slug,
             session.directory,
             session.title,
-            crate::write::OPENCODE_VERSION,
+            session.version,
             session.created_ms,
             session.updated_ms
         ],
@@ -574,6 +582,7 @@ mod tests {
         let db = real_db_copy(dir.path());
         let models = ModelKnowledge::default();
         let target = Target {
+            app: &crate::app::OPENCODE,
             directory: "/p",
             project: ProjectRef::global(),
             models: &models,
@@ -591,7 +600,8 @@ mod tests {
         let holder = Connection::open(&db).unwrap();
         holder.execute_batch("BEGIN IMMEDIATE").unwrap();
         let started = std::time::Instant::now();
-        let err = write(&db, &session, Duration::from_millis(300)).unwrap_err();
+        let app = &crate::app::OPENCODE;
+        let err = write(app, &db, &session, Duration::from_millis(300)).unwrap_err();
         assert!(
             started.elapsed() >= Duration::from_millis(250),
             "it waited first"
@@ -608,6 +618,6 @@ mod tests {
             .unwrap();
         assert_eq!(sessions, 1, "only the real session");
         // Once the lock is gone the same write goes through.
-        write(&db, &session, Duration::from_millis(300)).unwrap();
+        write(app, &db, &session, Duration::from_millis(300)).unwrap();
     }
 }

@@ -1,8 +1,10 @@
 //! The OpenCode adapter: reads `opencode.db` (OpenCode ≥ 1.2) or the legacy JSON tree, writes
 //! sessions OpenCode resumes (`opencode --session <id>`), in its database, or in the JSON tree for
-//! an old install.
+//! an old install. The same code serves Kilo Code CLI, a fork that keeps OpenCode's store in
+//! `kilo.db` (`kilo run --session <id>`): everything that differs is in [`app::App`].
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod app;
 mod config;
 mod db;
 mod ids;
@@ -25,13 +27,53 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use app::App;
+
 /// The root module the host registers, exactly as it would a plugin file's.
 pub fn module() -> AdapterModuleRef {
     handoff_plugin_api::root_module::<OpenCodeAdapter>()
 }
 
-#[derive(Default)]
-pub struct OpenCodeAdapter;
+/// Kilo Code's root module.
+pub fn kilo_module() -> AdapterModuleRef {
+    handoff_plugin_api::root_module::<KiloAdapter>()
+}
+
+/// An adapter serving one [`App`]: each method is the shared one, given the app.
+macro_rules! store_adapter {
+    ($name:ident, $app:expr) => {
+        #[derive(Default)]
+        pub struct $name;
+
+        impl Adapter for $name {
+            fn name(&self) -> &str {
+                $app.name
+            }
+            fn info(&self) -> AgentInfo {
+                info(&$app)
+            }
+            fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+                list_sessions(&$app, request)
+            }
+            fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
+                extract(&$app, request)
+            }
+            fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
+                inject(&$app, request)
+            }
+            fn call(
+                &self,
+                method: &str,
+                request: serde_json::Value,
+            ) -> AdapterResult<serde_json::Value> {
+                call(&$app, method, request)
+            }
+        }
+    };
+}
+
+store_adapter!(OpenCodeAdapter, app::OPENCODE);
+store_adapter!(KiloAdapter, app::KILO);
 
 /// Where the sessions of a data home are.
 enum Store {
@@ -43,13 +85,13 @@ enum Store {
 
 impl Store {
     /// The database wins when both exist.
-    fn locate(home: Option<&str>) -> Self {
-        let db = paths::db_path(home);
-        let data = paths::data_home(home);
+    fn locate(app: &App, home: Option<&str>) -> Self {
+        let db = paths::db_path(app, home);
+        let data = paths::data_home(app, home);
         let storage = paths::storage_dir(&data);
         if db.is_file() {
             Store::Db(db)
-        } else if storage.join("session").is_dir() {
+        } else if app.legacy_tree && storage.join("session").is_dir() {
             Store::Legacy(storage)
         } else {
             Store::Missing(db)
@@ -67,19 +109,20 @@ impl std::fmt::Display for Store {
 }
 
 /// The project filter of `cwd`: its directory, and its projectID unless that is `global`.
-fn project_filter(cwd: &Path) -> (String, Option<String>) {
+fn project_filter(app: &App, cwd: &Path) -> (String, Option<String>) {
     let dir = physical(cwd);
-    let project = project_id::resolve(&dir);
+    let project = project_id::resolve(&dir, app.dir);
     let id = (project.id != project_id::GLOBAL).then_some(project.id);
     (dir.display().to_string(), id)
 }
 
 fn list_in(
+    app: &App,
     store: &Store,
     cwd: Option<&str>,
     limit: Option<usize>,
 ) -> AdapterResult<Vec<SessionSummary>> {
-    let filter = cwd.map(|cwd| project_filter(Path::new(cwd)));
+    let filter = cwd.map(|cwd| project_filter(app, Path::new(cwd)));
     match store {
         Store::Db(path) => {
             let conn = db::open_read(path)?;
@@ -87,7 +130,7 @@ fn list_in(
                 directory,
                 project_id: project_id.as_deref(),
             });
-            db::list(&conn, path, filter.as_ref(), limit)
+            db::list(app, &conn, path, filter.as_ref(), limit)
         }
         Store::Legacy(storage) => Ok(legacy::list(
             storage,
@@ -99,159 +142,156 @@ fn list_in(
     }
 }
 
-impl Adapter for OpenCodeAdapter {
-    fn name(&self) -> &str {
-        "opencode"
-    }
-
-    fn info(&self) -> AgentInfo {
-        AgentInfo {
-            name: "opencode".into(),
-            display_name: "OpenCode".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            capabilities: Capabilities {
-                list: true,
-                extract: true,
-                inject: true,
-            },
-            default_home: paths::data_home(None).display().to_string(),
-            resume_command: Some("opencode --session {id}".into()),
-        }
-    }
-
-    fn list_sessions(&self, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
-        let store = Store::locate(request.home.as_deref());
-        list_in(&store, request.cwd.as_deref(), request.limit)
-    }
-
-    fn extract(&self, request: ExtractRequest) -> AdapterResult<Extracted> {
-        let mut store = Store::locate(request.home.as_deref());
-        if let Some(path) = request.path.as_deref() {
-            let path = physical(Path::new(path));
-            check_session_file(None, &path)?;
-            if path.extension().is_some_and(|e| e == "json") {
-                return extract_legacy_file(&path);
-            }
-            store = Store::Db(path);
-        }
-        let id = match request.session_id.as_deref() {
-            Some(wanted) => {
-                check_session_id("opencode", wanted)?;
-                resolve_id(&store, wanted)?
-            }
-            None => {
-                let latest = list_in(&store, request.cwd.as_deref(), Some(1))?;
-                let whose = request.cwd.as_deref().unwrap_or("any project");
-                search(&store).latest(whose, latest)?.session_id
-            }
-        };
-        let (session, messages, skipped, source) = match &store {
-            Store::Db(path) => {
-                let conn = db::open_read(path)?;
-                let (session, messages, skipped) = db::load(&conn, path, &id)?;
-                (session, messages, skipped, path.display().to_string())
-            }
-            Store::Legacy(storage) => {
-                let file = legacy::sessions(storage)
-                    .into_iter()
-                    .find(|s| s.info.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
-                    .ok_or_else(|| AdapterError::not_found(format!("no opencode session {id}")))?;
-                let (session, messages, skipped) = legacy::load(storage, &file);
-                (session, messages, skipped, file.path.display().to_string())
-            }
-            Store::Missing(..) => {
-                return Err(AdapterError::not_found(format!(
-                    "no opencode session with id {id} (looked in {store})"
-                )));
-            }
-        };
-        usable(
-            read::to_extracted(&session, &messages, &source, skipped),
-            &source,
-        )
-    }
-
-    fn inject(&self, request: InjectRequest) -> AdapterResult<Injected> {
-        let directory = physical(Path::new(&request.cwd));
-        let models = config::ModelKnowledge::load(&directory);
-        let directory_text = directory.display().to_string();
-        let target = write::Target {
-            directory: &directory_text,
-            project: project_id::resolve(&directory),
-            models: &models,
-            now_ms: now_ms(),
-        };
-        let session = write::build(&request.transcript, &target)?;
-        let resume_command = format!("opencode --session {}", session.id);
-        let store = Store::locate(request.home.as_deref());
-        let mut injected = Injected {
-            session_id: session.id.clone(),
-            path: store.to_string(),
-            resume_command,
-            written: Vec::new(),
-            rendered: None,
-            warnings: Vec::new(),
-        };
-        if request.mode == InjectMode::Render {
-            let export = serde_json::to_string_pretty(&session.export())
-                .map_err(|e| AdapterError::internal(format!("opencode: cannot encode: {e}")))?;
-            injected.rendered = Some(export);
-            return Ok(injected);
-        }
-        let write_now = request.mode == InjectMode::Write;
-        match store {
-            Store::Db(path) => {
-                if write_now {
-                    injected.written = db::write(&path, &session, db::BUSY_TIMEOUT)?;
-                } else {
-                    db::check_schema(&db::open_read(&path)?, &path)?;
-                }
-            }
-            Store::Legacy(storage) => {
-                require_old_install(&storage)?;
-                injected.path = storage
-                    .join("session")
-                    .join(&session.project.id)
-                    .join(format!("{}.json", session.id))
-                    .display()
-                    .to_string();
-                if write_now {
-                    injected.written = legacy::write(&storage, &session)?;
-                }
-            }
-            Store::Missing(db_path) => return Err(no_database(&db_path)),
-        }
-        Ok(injected)
-    }
-
-    fn call(&self, method: &str, request: serde_json::Value) -> AdapterResult<serde_json::Value> {
-        if method != "remove" {
-            return Err(AdapterError::unsupported(format!(
-                "opencode: unknown method {method:?}"
-            )));
-        }
-        let injected: Injected = serde_json::from_value(request)
-            .map_err(|e| AdapterError::invalid(format!("opencode: remove: bad request: {e}")))?;
-        let mut databases: Vec<&str> = injected
-            .written
-            .iter()
-            .filter_map(|w| match w {
-                Written::Rows { path, .. } => Some(path.as_str()),
-                Written::File { .. } => None,
-            })
-            .collect();
-        databases.sort_unstable();
-        databases.dedup();
-        let mut removed = 0;
-        for path in databases {
-            removed += db::remove(Path::new(path), &injected.written, db::BUSY_TIMEOUT)?;
-        }
-        Ok(serde_json::json!({"removed": removed}))
+fn info(app: &App) -> AgentInfo {
+    AgentInfo {
+        name: app.name.into(),
+        display_name: app.display_name.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        capabilities: Capabilities {
+            list: true,
+            extract: true,
+            inject: true,
+        },
+        default_home: paths::data_home(app, None).display().to_string(),
+        resume_command: Some(resume_command(app, "{id}")),
     }
 }
 
+fn list_sessions(app: &App, request: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+    let store = Store::locate(app, request.home.as_deref());
+    list_in(app, &store, request.cwd.as_deref(), request.limit)
+}
+
+fn extract(app: &App, request: ExtractRequest) -> AdapterResult<Extracted> {
+    let mut store = Store::locate(app, request.home.as_deref());
+    if let Some(path) = request.path.as_deref() {
+        let path = physical(Path::new(path));
+        check_session_file(None, &path)?;
+        if app.legacy_tree && path.extension().is_some_and(|e| e == "json") {
+            return extract_legacy_file(app, &path);
+        }
+        store = Store::Db(path);
+    }
+    let id = match request.session_id.as_deref() {
+        Some(wanted) => {
+            check_session_id(app.name, wanted)?;
+            resolve_id(app, &store, wanted)?
+        }
+        None => {
+            let latest = list_in(app, &store, request.cwd.as_deref(), Some(1))?;
+            let whose = request.cwd.as_deref().unwrap_or("any project");
+            search(app, &store).latest(whose, latest)?.session_id
+        }
+    };
+    let (session, messages, skipped, source) = match &store {
+        Store::Db(path) => {
+            let conn = db::open_read(path)?;
+            let (session, messages, skipped) = db::load(&conn, path, &id)?;
+            (session, messages, skipped, path.display().to_string())
+        }
+        Store::Legacy(storage) => {
+            let file = legacy::sessions(storage)
+                .into_iter()
+                .find(|s| s.info.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                .ok_or_else(|| AdapterError::not_found(format!("no {} session {id}", app.name)))?;
+            let (session, messages, skipped) = legacy::load(storage, &file);
+            (session, messages, skipped, file.path.display().to_string())
+        }
+        Store::Missing(..) => {
+            return Err(AdapterError::not_found(format!(
+                "no {} session with id {id} (looked in {store})",
+                app.name
+            )));
+        }
+    };
+    usable(
+        read::to_extracted(app.name, &session, &messages, &source, skipped),
+        &source,
+    )
+}
+
+fn inject(app: &App, request: InjectRequest) -> AdapterResult<Injected> {
+    let directory = physical(Path::new(&request.cwd));
+    let models = config::ModelKnowledge::load(app, &directory);
+    let directory_text = directory.display().to_string();
+    let target = write::Target {
+        app,
+        directory: &directory_text,
+        project: project_id::resolve(&directory, app.dir),
+        models: &models,
+        now_ms: now_ms(),
+    };
+    let session = write::build(&request.transcript, &target)?;
+    let resume_command = resume_command(app, &session.id);
+    let store = Store::locate(app, request.home.as_deref());
+    let mut injected = Injected {
+        session_id: session.id.clone(),
+        path: store.to_string(),
+        resume_command,
+        written: Vec::new(),
+        rendered: None,
+        warnings: Vec::new(),
+    };
+    if request.mode == InjectMode::Render {
+        let export = serde_json::to_string_pretty(&session.export())
+            .map_err(|e| AdapterError::internal(format!("{}: cannot encode: {e}", app.name)))?;
+        injected.rendered = Some(export);
+        return Ok(injected);
+    }
+    let write_now = request.mode == InjectMode::Write;
+    match store {
+        Store::Db(path) => {
+            if write_now {
+                injected.written = db::write(app, &path, &session, db::BUSY_TIMEOUT)?;
+            } else {
+                db::check_schema(app, &db::open_read(&path)?, &path)?;
+            }
+        }
+        Store::Legacy(storage) => {
+            require_old_install(&storage)?;
+            injected.path = storage
+                .join("session")
+                .join(&session.project.id)
+                .join(format!("{}.json", session.id))
+                .display()
+                .to_string();
+            if write_now {
+                injected.written = legacy::write(&storage, &session)?;
+            }
+        }
+        Store::Missing(db_path) => return Err(no_database(app, &db_path)),
+    }
+    Ok(injected)
+}
+
+fn call(app: &App, method: &str, request: serde_json::Value) -> AdapterResult<serde_json::Value> {
+    if method != "remove" {
+        return Err(AdapterError::unsupported(format!(
+            "{}: unknown method {method:?}",
+            app.name
+        )));
+    }
+    let injected: Injected = serde_json::from_value(request)
+        .map_err(|e| AdapterError::invalid(format!("{}: remove: bad request: {e}", app.name)))?;
+    let mut databases: Vec<&str> = injected
+        .written
+        .iter()
+        .filter_map(|w| match w {
+            Written::Rows { path, .. } => Some(path.as_str()),
+            Written::File { .. } => None,
+        })
+        .collect();
+    databases.sort_unstable();
+    databases.dedup();
+    let mut removed = 0;
+    for path in databases {
+        removed += db::remove(Path::new(path), &injected.written, db::BUSY_TIMEOUT)?;
+    }
+    Ok(serde_json::json!({"removed": removed}))
+}
+
 /// The session id `wanted` is (in full, or the only id starting with it).
-fn resolve_id(store: &Store, wanted: &str) -> AdapterResult<String> {
+fn resolve_id(app: &App, store: &Store, wanted: &str) -> AdapterResult<String> {
     let candidates = match store {
         Store::Db(path) => db::ids_with_prefix(&db::open_read(path)?, path, wanted)?,
         Store::Legacy(storage) => legacy::sessions(storage)
@@ -260,18 +300,23 @@ fn resolve_id(store: &Store, wanted: &str) -> AdapterResult<String> {
             .collect(),
         Store::Missing(..) => Vec::new(),
     };
-    search(store).by_id(wanted, candidates, String::as_str)
+    search(app, store).by_id(wanted, candidates, String::as_str)
 }
 
 /// A search of `store`, named in its errors.
-fn search(store: &Store) -> Search<'_> {
+fn search<'a>(app: &'a App, store: &'a Store) -> Search<'a> {
     Search {
-        agent: "opencode",
+        agent: app.name,
         looked_in: store,
     }
 }
 
-fn extract_legacy_file(path: &Path) -> AdapterResult<Extracted> {
+/// The command that resumes session `id` (the fork keeps OpenCode's flag).
+fn resume_command(app: &App, id: &str) -> String {
+    format!("{} --session {id}", app.name)
+}
+
+fn extract_legacy_file(app: &App, path: &Path) -> AdapterResult<Extracted> {
     // storage/session/<projectID>/<sessionID>.json
     let storage = path
         .parent()
@@ -291,7 +336,13 @@ fn extract_legacy_file(path: &Path) -> AdapterResult<Extracted> {
         })?;
     let (session, messages, skipped) = legacy::load(storage, &file);
     usable(
-        read::to_extracted(&session, &messages, &path.display().to_string(), skipped),
+        read::to_extracted(
+            app.name,
+            &session,
+            &messages,
+            &path.display().to_string(),
+            skipped,
+        ),
         &path.display().to_string(),
     )
 }
@@ -306,10 +357,13 @@ fn usable(extracted: Extracted, source: &str) -> AdapterResult<Extracted> {
     Ok(extracted)
 }
 
-fn no_database(db_path: &Path) -> AdapterError {
+fn no_database(app: &App, db_path: &Path) -> AdapterError {
     AdapterError::not_found(format!(
-        "{}: no OpenCode database yet; run any `opencode` command once (e.g. `opencode session list`) to create it, then retry",
-        db_path.display()
+        "{}: no {} database yet; run any `{}` command once (e.g. `{} session list`) to create it, then retry",
+        db_path.display(),
+        app.display_name,
+        app.name,
+        app.name
     ))
 }
 
@@ -318,7 +372,7 @@ fn no_database(db_path: &Path) -> AdapterError {
 fn require_old_install(storage: &Path) -> AdapterResult<()> {
     let db_path = storage
         .parent()
-        .map(|p| p.join(paths::DB_FILE))
+        .map(|p| p.join(app::OPENCODE.db_file))
         .unwrap_or_default();
     match installed_version() {
         Some((major, minor)) if major == 0 || (major == 1 && minor < 2) => Ok(()),
@@ -326,7 +380,7 @@ fn require_old_install(storage: &Path) -> AdapterResult<()> {
             "{}: OpenCode {major}.{minor} keeps sessions in a database that does not exist yet; run any `opencode` command once (e.g. `opencode session list`) to create it, then retry",
             db_path.display()
         ))),
-        None => Err(no_database(&db_path)),
+        None => Err(no_database(&app::OPENCODE, &db_path)),
     }
 }
 

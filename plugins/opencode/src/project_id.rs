@@ -1,7 +1,7 @@
 //! OpenCode's projectID of a directory (checked on 1.18.33):
 //! 1. no git repository above it → `global`;
 //! 2. `origin` remote that parses → `sha1("git-remote:" + host/path)`;
-//! 3. else the id cached in `<git-common-dir>/opencode`;
+//! 3. else the id cached in `<git-common-dir>/opencode` (`kilo` for Kilo Code);
 //! 4. else the first sorted root commit;
 //! 5. else (no commits) `global`.
 //!
@@ -34,15 +34,16 @@ impl ProjectRef {
     }
 }
 
-/// Resolves the project of `dir` the way OpenCode does.
-pub fn resolve(dir: &Path) -> ProjectRef {
+/// Resolves the project of `dir` the way OpenCode does (`cache` names the file in `.git` that
+/// caches the id).
+pub fn resolve(dir: &Path, cache: &str) -> ProjectRef {
     let Some(repo) = discover(dir) else {
         return ProjectRef::global();
     };
     let id = git(dir, &["remote", "get-url", "origin"])
         .and_then(|url| normalize_remote(&url))
         .map(|normalized| sha1_hex(&format!("git-remote:{normalized}")))
-        .or_else(|| cached_id(&repo.common_dir))
+        .or_else(|| cached_id(&repo.common_dir, cache))
         .or_else(|| root_commit(dir));
     match id {
         Some(id) => ProjectRef {
@@ -75,8 +76,8 @@ fn discover(dir: &Path) -> Option<Repo> {
     })
 }
 
-fn cached_id(common_dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(common_dir.join("opencode")).ok()?;
+fn cached_id(common_dir: &Path, cache: &str) -> Option<String> {
+    let text = std::fs::read_to_string(common_dir.join(cache)).ok()?;
     let id = text.trim();
     // The id names a folder of the legacy tree: anything that could be a path is ignored.
     handoff_adapter_kit::fs::is_safe_id(id).then(|| id.to_owned())
@@ -259,28 +260,31 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = handoff_adapter_kit::fs::physical(tmp.path());
         // Not a repository.
-        assert_eq!(resolve(&dir), ProjectRef::global());
+        assert_eq!(resolve(&dir, "opencode"), ProjectRef::global());
         // A repository with no commit is global too.
         run_git(&dir, &["init", "-q"]);
-        assert_eq!(resolve(&dir).id, GLOBAL);
+        assert_eq!(resolve(&dir, "opencode").id, GLOBAL);
         // The root commit.
         run_git(&dir, &["commit", "-q", "--allow-empty", "-m", "root"]);
         let root = git(&dir, &["rev-parse", "HEAD"]).unwrap();
-        let project = resolve(&dir);
+        let project = resolve(&dir, "opencode");
         assert_eq!(project.id, root);
         assert_eq!(project.worktree, dir.to_string_lossy());
         assert_eq!(project.vcs.as_deref(), Some("git"));
         // A subdirectory belongs to the same project.
         std::fs::create_dir(dir.join("sub")).unwrap();
-        assert_eq!(resolve(&dir.join("sub")).id, root);
+        assert_eq!(resolve(&dir.join("sub"), "opencode").id, root);
         // The cached id wins over the root commit.
         std::fs::write(dir.join(".git/opencode"), "cached-id\n").unwrap();
-        assert_eq!(resolve(&dir).id, "cached-id");
+        assert_eq!(resolve(&dir, "opencode").id, "cached-id");
         // The remote wins over everything.
         run_git(
             &dir,
             &["remote", "add", "origin", "git@github.com:Owner/Repo.git"],
         );
-        assert_eq!(resolve(&dir).id, "11f3c80b242022192a49fbe6fa3d06af97909468");
+        assert_eq!(
+            resolve(&dir, "opencode").id,
+            "11f3c80b242022192a49fbe6fa3d06af97909468"
+        );
     }
 }

@@ -34,6 +34,7 @@ pub struct RawSession {
 }
 
 pub fn to_extracted(
+    agent: &str,
     session: &RawSession,
     messages: &[RawMessage],
     source_path: &str,
@@ -71,7 +72,7 @@ pub fn to_extracted(
         .find_map(|m| m.info.get("model").and_then(model_of_user));
     let meta = SessionMeta {
         id: session.id.clone(),
-        agent: "opencode".into(),
+        agent: agent.into(),
         title: session.title.clone(),
         cwd: session.directory.clone(),
         created_ms: session.created_ms,

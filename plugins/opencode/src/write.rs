@@ -12,18 +12,16 @@ use handoff_plugin_api::{AdapterError, Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
+use crate::app::App;
 use crate::config::{ModelKnowledge, ModelRef};
 use crate::ids::IdGen;
 use crate::project_id::ProjectRef;
 
-/// The OpenCode version whose layout and schema this writer follows.
-pub const OPENCODE_VERSION: &str = "1.18.33";
-/// The agent a resumed session continues with.
-const AGENT: &str = "build";
-
 #[derive(Debug, Clone)]
 pub struct NativeSession {
     pub id: String,
+    /// The client version the session claims (the one whose layout the writer follows).
+    pub version: &'static str,
     pub project: ProjectRef,
     pub directory: String,
     pub title: String,
@@ -74,7 +72,7 @@ impl NativeSession {
             "projectID": self.project.id,
             "directory": self.directory,
             "title": self.title,
-            "version": OPENCODE_VERSION,
+            "version": self.version,
             "time": {"created": self.created_ms, "updated": self.updated_ms},
         })
     }
@@ -99,6 +97,7 @@ impl NativeSession {
 
 /// Where the session goes.
 pub struct Target<'a> {
+    pub app: &'a App,
     /// The physical project directory: `session.directory` and `path.cwd`.
     pub directory: &'a str,
     pub project: ProjectRef,
@@ -154,6 +153,7 @@ pub fn build(transcript: &Transcript, target: &Target<'_>) -> Result<NativeSessi
         .unwrap_or_else(|| format!("Imported from {}", transcript.session.agent));
     Ok(NativeSession {
         id: session_id,
+        version: target.app.version,
         project: target.project.clone(),
         directory: target.directory.to_owned(),
         title,
@@ -274,7 +274,7 @@ impl Builder<'_> {
                 tool,
             } => {
                 let index = self.step()?;
-                let own = self.source_agent == "opencode";
+                let own = self.source_agent == self.target.app.name;
                 let (tool, input) = tools::to_native(own, name, input, tool);
                 let state = json!({"status": "pending", "input": input, "raw": ""});
                 let data = json!({"type": "tool", "callID": id, "tool": tool, "state": state});
@@ -441,8 +441,8 @@ impl Builder<'_> {
             "parentID": parent,
             "modelID": self.assistant_model.model,
             "providerID": self.assistant_model.provider,
-            "mode": AGENT,
-            "agent": AGENT,
+            "mode": self.target.app.agent,
+            "agent": self.target.app.agent,
             "path": {"cwd": self.target.directory, "root": root},
             "cost": 0,
             "tokens": zero_tokens(),
@@ -484,7 +484,8 @@ impl Builder<'_> {
     fn new_user_message(&mut self) -> Result<usize, AdapterError> {
         self.close_step()?;
         let id = self.ids.ascending("msg", self.clock)?;
-        let mut info = json!({"role": "user", "time": {"created": self.clock}, "agent": AGENT});
+        let agent = self.target.app.agent;
+        let mut info = json!({"role": "user", "time": {"created": self.clock}, "agent": agent});
         if let Some(model) = &self.user_model {
             info["model"] = json!({"providerID": model.provider, "modelID": model.model});
         }

@@ -15,6 +15,7 @@ pub const CODEX_REAL_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 pub const CODEX_REAL_FILE: &str =
     "rollout-2026-11-24T01-22-10-01a20b25-6870-7401-bf9b-27b91e0e682f.jsonl";
 pub const OPENCODE_REAL_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
+pub const KILO_REAL_ID: &str = "ses_dbd98e360ffej9XOg08z1cMik2";
 pub const COPILOT_REAL_ID: &str = "a068d609-d9a9-48b5-ad5c-d4ca26444678";
 pub const GEMINI_REAL_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
 pub const QWEN_REAL_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
@@ -53,6 +54,9 @@ impl Env {
     pub fn opencode_home(&self) -> PathBuf {
         self.home.path().join(".local/share/opencode")
     }
+    pub fn kilo_home(&self) -> PathBuf {
+        self.home.path().join(".local/share/kilo")
+    }
     pub fn copilot_home(&self) -> PathBuf {
         self.home.path().join(".copilot")
     }
@@ -74,6 +78,7 @@ impl Env {
             "gemini" => self.gemini_home(),
             "qwen" => self.qwen_home(),
             "pi" => self.pi_home(),
+            "kilo" => self.kilo_home(),
             other => panic!("no home for {other}"),
         }
     }
@@ -179,15 +184,16 @@ impl Env {
         self.with_opencode_db()
     }
 
-    /// OpenCode's home with a copy of the real client's database (a transfer into OpenCode
-    /// needs the database to exist).
+    /// OpenCode's and Kilo Code's homes with a copy of each real client's database (a transfer
+    /// into them needs the database to exist).
     pub fn with_opencode_db(self) -> Self {
-        std::fs::create_dir_all(self.opencode_home()).unwrap();
-        std::fs::copy(
-            fixture("opencode", "real/opencode.db"),
-            self.opencode_home().join("opencode.db"),
-        )
-        .unwrap();
+        for (fixture_name, home, db) in [
+            ("real/opencode.db", self.opencode_home(), "opencode.db"),
+            ("kilo/kilo.db", self.kilo_home(), "kilo.db"),
+        ] {
+            std::fs::create_dir_all(&home).unwrap();
+            std::fs::copy(fixture("opencode", fixture_name), home.join(db)).unwrap();
+        }
         self
     }
 

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 /// The built-in agents, in the order `handoff agents` lists them.
-pub const BUILTINS: [&str; 7] = [
-    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi",
+pub const BUILTINS: [&str; 8] = [
+    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo",
 ];
 
 pub fn workspace() -> PathBuf {

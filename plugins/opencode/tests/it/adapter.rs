@@ -4,7 +4,7 @@
 
 use handoff_adapter_kit::testing::shared_call;
 use handoff_adapter_kit::testing::{Format, Observation, Rewrite, differences, extracted, listed};
-use handoff_opencode::OpenCodeAdapter;
+use handoff_opencode::{KiloAdapter, OpenCodeAdapter};
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, INTERRUPTED_OUTPUT, InjectMode, InjectRequest, Injected,
     ListRequest, Message, Part, Role, SessionMeta, Tool, ToolKind, Transcript, Written,
@@ -1207,4 +1207,103 @@ fn every_valid_serialisation_of_the_legacy_tree_lists_and_extracts_alike() {
     assert!(original[1].1.get("transcript").is_some());
     let failures = differences("legacy-1.1", Format::Json, observe_legacy);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const KILO_SESSION: &str = "ses_dbd98e360ffej9XOg08z1cMik2";
+
+/// Kilo Code keeps OpenCode's store in `kilo.db` with four migrations of its own: the same reader
+/// and writer serve it, with Kilo's names, version and default agent, and OpenCode's database
+/// does not pass for Kilo's (nor Kilo's for OpenCode's).
+#[test]
+fn kilo_codes_database_is_read_and_written_by_the_same_code() {
+    setup();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("kilo.db");
+    std::fs::copy(fixtures().join("kilo/kilo.db"), &db).unwrap();
+    let request = ListRequest {
+        home: home_of(&home),
+        ..ListRequest::default()
+    };
+    let rows = KiloAdapter.list_sessions(request.clone()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].agent, "kilo");
+    assert_eq!(rows[0].session_id, KILO_SESSION);
+    // OpenCode looks for its own file in the same folder.
+    assert!(OpenCodeAdapter.list_sessions(request).unwrap().is_empty());
+
+    let extracted = KiloAdapter
+        .extract(ExtractRequest {
+            home: home_of(&home),
+            session_id: Some(KILO_SESSION[..10].into()),
+            ..ExtractRequest::default()
+        })
+        .unwrap();
+    let t = &extracted.transcript;
+    assert_eq!(t.session.agent, "kilo");
+    let texts: Vec<&str> = t
+        .messages
+        .iter()
+        .flat_map(|m| &m.parts)
+        .filter_map(|p| match p {
+            Part::Text { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("HOK_USER_PROMPT_a41c")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("HOK_FINAL_REPLY_c3f8")),
+        "{texts:?}"
+    );
+
+    let (_dir, cwd) = project_dir();
+    let injected = KiloAdapter
+        .inject(InjectRequest {
+            home: home_of(&home),
+            cwd: cwd.clone(),
+            mode: InjectMode::Write,
+            transcript: foreign_transcript(),
+        })
+        .unwrap();
+    assert_eq!(
+        injected.resume_command,
+        format!("kilo --session {}", injected.session_id)
+    );
+    let conn = Connection::open(&db).unwrap();
+    let version: String = conn
+        .query_row(
+            "SELECT version FROM session WHERE id = ?1",
+            [&injected.session_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, "7.7.7");
+    let agents: Vec<String> = conn
+        .prepare("SELECT DISTINCT json_extract(data, '$.agent') FROM message WHERE session_id = ?1")
+        .unwrap()
+        .query_map([&injected.session_id], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(agents, ["code"]);
+
+    // Kilo's migrations are unknown to OpenCode: its writer refuses the database.
+    let as_opencode = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("kilo/kilo.db"),
+        as_opencode.path().join("opencode.db"),
+    )
+    .unwrap();
+    let err = OpenCodeAdapter
+        .inject(InjectRequest {
+            home: home_of(&as_opencode),
+            cwd,
+            mode: InjectMode::Plan,
+            transcript: foreign_transcript(),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.message.contains("4 unknown migration(s)"), "{err}");
 }
