@@ -1,12 +1,13 @@
 //! Deterministic session trees for benchmarking `handoff` (see `docs/performance.md`): Claude Code
 //! projects with tool calls, subagent files and compactions, Codex rollouts across day folders,
-//! Copilot CLI session folders, Gemini CLI, Qwen Code and pi session files, and one big session
-//! of each. Same seed, same bytes, same mtimes.
+//! Copilot CLI session folders, Gemini CLI, Qwen Code and pi session files, a Kilo Code database,
+//! and one big session of each. Same seed, same bytes, same mtimes.
 
 pub mod claude;
 pub mod codex;
 pub mod copilot;
 pub mod gemini;
+pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
 pub mod rng;

@@ -1,11 +1,13 @@
 //! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N]
-//! [--gemini N] [--qwen N] [--pi N] [--big-mb N]`
+//! [--gemini N] [--qwen N] [--pi N] [--kilo N] [--big-mb N]`
 //!
 //! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`,
-//! `.pi` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
+//! `.pi`, `.local/share/kilo/kilo.db` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
 //! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
 
-use handoff_bench::{EPOCH_MS, claude, codex, copilot, gemini, pi, qwen, rng::Rng, write_file};
+use handoff_bench::{
+    EPOCH_MS, claude, codex, copilot, gemini, opencode_db, pi, qwen, rng::Rng, write_file,
+};
 use std::path::{Path, PathBuf};
 
 struct Params {
@@ -18,6 +20,7 @@ struct Params {
     gemini: usize,
     qwen: usize,
     pi: usize,
+    kilo: usize,
     big_mb: usize,
 }
 
@@ -32,6 +35,7 @@ fn parse() -> Result<Params, String> {
         gemini: 0,
         qwen: 0,
         pi: 0,
+        kilo: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -48,6 +52,7 @@ fn parse() -> Result<Params, String> {
             "--gemini" => params.gemini = number()?,
             "--qwen" => params.qwen = number()?,
             "--pi" => params.pi = number()?,
+            "--kilo" => params.kilo = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -103,6 +108,9 @@ fn generate(p: &Params) -> std::io::Result<()> {
     }
     if p.pi > 0 {
         pi_tree(p, &home, &projects, &big)?;
+    }
+    if p.kilo > 0 {
+        kilo_db(p, &home, &projects, &big)?;
     }
     Ok(())
 }
@@ -348,4 +356,34 @@ fn pi_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::
         &session.jsonl,
         session.end_ms,
     )
+}
+
+fn kilo_db(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(6));
+    let mut specs = Vec::new();
+    for i in 0..p.kilo {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.kilo);
+        specs.push(opencode_db::Spec {
+            cwd,
+            start_ms,
+            target_bytes,
+            max_output: 16_000,
+        });
+    }
+    specs.push(opencode_db::Spec {
+        cwd: big,
+        start_ms: EPOCH_MS + DAYS * DAY_MS,
+        target_bytes: p.big_mb * 1_000_000,
+        max_output: 40_000,
+    });
+    // The schema and migrations of a database the real client wrote.
+    let template = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/opencode/tests/fixtures/kilo/kilo.db");
+    let db = home.join(".local/share/kilo/kilo.db");
+    let last_ms = opencode_db::write(&db, &template, "7.7.7", "code", &mut rng, &specs)
+        .map_err(std::io::Error::other)?;
+    write_file(&db, &std::fs::read(&db)?, last_ms)
 }

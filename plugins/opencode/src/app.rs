@@ -50,7 +50,7 @@ pub const KILO: App = App {
     db_file: "kilo.db",
     env_prefix: "KILO",
     config_names: &["opencode", "kilo"],
-    project_dirs: &[".opencode", ".kilocode", ".kilo"],
+    project_dirs: &[".kilocode", ".kilo"],
     version: "7.7.7",
     agent: "code",
     own_migrations: &[
