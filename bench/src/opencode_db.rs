@@ -16,6 +16,9 @@ pub struct Spec<'a> {
     pub max_output: usize,
 }
 
+/// A message row to insert: id, time, JSON, and its parts (id, JSON).
+type MessageRow = (String, i64, String, Vec<(String, String)>);
+
 struct Ids(u64);
 
 impl Ids {
@@ -56,7 +59,7 @@ pub fn write(
         let title = rng.text(4, 10);
         let mut now = spec.start_ms;
         let mut bytes = 0;
-        let mut rows: Vec<(String, i64, String, Vec<(String, String)>)> = Vec::new();
+        let mut rows: Vec<MessageRow> = Vec::new();
         while bytes < spec.target_bytes {
             now += 1_000;
             let user = ids.next("msg", rng);
