@@ -8,7 +8,8 @@
 #![allow(clippy::unwrap_used)]
 
 use handoff_plugin_api::{
-    AdapterResult, Extracted, Message, Part, Role, SessionSummary, Tool, ToolKind,
+    AdapterResult, Extracted, Message, Part, Role, SessionMeta, SessionSummary, Tool, ToolKind,
+    Transcript,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -285,6 +286,87 @@ pub fn shared_call(id: &str, name: &str, kind: ToolKind, args: serde_json::Value
         input: args,
         tool: Tool { kind, args: map },
     }
+}
+
+/// The conversation every writer test hands over from another agent: a prompt, then an
+/// assistant turn with text, a shell call and a read whose results follow (the read's as the
+/// host's normalize step leaves an interrupted call), and more text.
+pub fn foreign_transcript() -> Transcript {
+    let session = SessionMeta {
+        id: "src".into(),
+        agent: "elsewhere".into(),
+        title: Some("fix the build".into()),
+        model: Some("other-model".into()),
+        ..SessionMeta::default()
+    };
+    let result = |call_id: &str, output: &str, is_error: bool| Part::ToolResult {
+        call_id: call_id.into(),
+        output: output.into(),
+        images: vec![],
+        is_error,
+    };
+    let mut assistant = Message::new(
+        Role::Assistant,
+        vec![
+            Part::Text {
+                text: "Running make.".into(),
+            },
+            shared_call(
+                "c1",
+                "run",
+                ToolKind::Shell,
+                serde_json::json!({"command": "make", "workdir": "/p"}),
+            ),
+            shared_call(
+                "c2",
+                "open",
+                ToolKind::Read,
+                serde_json::json!({"path": "/p/Makefile"}),
+            ),
+            result("c1", "make: ok", false),
+            result("c2", handoff_plugin_api::INTERRUPTED_OUTPUT, true),
+            Part::Text {
+                text: "Done.".into(),
+            },
+        ],
+    );
+    assistant.timestamp_ms = Some(1_764_000_000_000);
+    assistant.model = Some("other-model".into());
+    let user = Message::new(
+        Role::User,
+        vec![Part::Text {
+            text: "fix the build please".into(),
+        }],
+    );
+    Transcript::new(session, vec![user, assistant])
+}
+
+/// One line per part, for comparing a reading with what the client wrote: what the part is, and
+/// the start of its text, the call's name and kind, or the result's flag and first line.
+pub fn outline(transcript: &Transcript) -> Vec<String> {
+    transcript
+        .messages
+        .iter()
+        .flat_map(|m| &m.parts)
+        .map(|p| match p {
+            Part::Text { text } => format!("text {}", text.chars().take(20).collect::<String>()),
+            Part::ToolCall { name, tool, .. } => format!("call {name} {:?}", tool.kind),
+            Part::ToolResult {
+                output, is_error, ..
+            } => format!("result {is_error} {}", output.lines().next().unwrap_or("")),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The calls and results of a transcript, in order (what a same-agent round trip must keep).
+pub fn calls(transcript: &Transcript) -> Vec<Part> {
+    transcript
+        .messages
+        .iter()
+        .flat_map(|m| m.parts.clone())
+        .filter(|p| matches!(p, Part::ToolCall { .. } | Part::ToolResult { .. }))
+        .collect()
 }
 
 /// List rows as every rewrite must keep them: id, cwd, title, message count, created time.

@@ -1,10 +1,11 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, extracted, file_differences, listed, shared_call, texts,
+    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
+    texts,
 };
 use handoff_copilot::CopilotAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, INTERRUPTED_OUTPUT, InjectMode, InjectRequest,
-    ListRequest, Message, Part, Role, SessionMeta, ToolKind, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, ListRequest, Part,
+    Role, ToolKind, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -76,21 +77,8 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
     assert_eq!(t.session.model.as_deref(), Some("gpt-4.1"));
     assert_eq!(texts(&t.messages, Role::User).len(), 1);
     assert!(texts(&t.messages, Role::User)[0].starts_with("HOK_USER_PROMPT_a41c"));
-    let parts: Vec<String> = t
-        .messages
-        .iter()
-        .flat_map(|m| &m.parts)
-        .map(|p| match p {
-            Part::Text { text } => format!("text {}", &text[..text.len().min(20)]),
-            Part::ToolCall { name, tool, .. } => format!("call {name} {:?}", tool.kind),
-            Part::ToolResult {
-                output, is_error, ..
-            } => format!("result {is_error} {}", output.lines().next().unwrap_or("")),
-            other => format!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        parts,
+        outline(t),
         [
             "text HOK_USER_PROMPT_a41c",
             "text HOK_ASSISTANT_TEXT_5",
@@ -196,58 +184,6 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_events_is_an_error() {
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert!(error.message.contains("events.jsonl"), "{error}");
-}
-
-fn foreign_transcript() -> Transcript {
-    let session = SessionMeta {
-        id: "src".into(),
-        agent: "elsewhere".into(),
-        title: Some("fix the build".into()),
-        ..SessionMeta::default()
-    };
-    let mut assistant = Message::new(
-        Role::Assistant,
-        vec![
-            Part::Text {
-                text: "Running make.".into(),
-            },
-            shared_call(
-                "c1",
-                "run",
-                ToolKind::Shell,
-                json!({"command": "make", "workdir": "/p"}),
-            ),
-            shared_call("c2", "open", ToolKind::Read, json!({"path": "/p/Makefile"})),
-            Part::ToolResult {
-                call_id: "c1".into(),
-                output: "make: ok".into(),
-                images: vec![],
-                is_error: false,
-            },
-            Part::ToolResult {
-                call_id: "c2".into(),
-                output: INTERRUPTED_OUTPUT.into(),
-                images: vec![],
-                is_error: true,
-            },
-            Part::Text {
-                text: "Done.".into(),
-            },
-        ],
-    );
-    assistant.timestamp_ms = Some(1_764_000_000_000);
-    Transcript::new(
-        session,
-        vec![
-            Message::new(
-                Role::User,
-                vec![Part::Text {
-                    text: "fix the build please".into(),
-                }],
-            ),
-            assistant,
-        ],
-    )
 }
 
 fn inject(home: &Path, mode: InjectMode, transcript: Transcript) -> handoff_plugin_api::Injected {
@@ -382,13 +318,6 @@ fn a_copilot_session_round_trips_its_calls_unchanged() {
     let target = tempfile::tempdir().unwrap();
     let injected = inject(target.path(), InjectMode::Write, original.clone());
     let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
-    let calls = |t: &Transcript| -> Vec<Part> {
-        t.messages
-            .iter()
-            .flat_map(|m| m.parts.clone())
-            .filter(|p| matches!(p, Part::ToolCall { .. } | Part::ToolResult { .. }))
-            .collect()
-    };
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(
         texts(&back.messages, Role::Assistant),

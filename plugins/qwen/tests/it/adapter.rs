@@ -1,10 +1,10 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, extracted, file_differences, listed, shared_call, texts,
+    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
+    texts,
 };
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, Extracted, INTERRUPTED_OUTPUT, InjectMode, InjectRequest,
-    Injected, ListRequest, Message, Part, Role, SessionMeta, SessionSummary, ToolKind, Transcript,
-    Written,
+    Injected, ListRequest, Role, SessionSummary, Transcript, Written,
 };
 use handoff_qwen::QwenAdapter;
 use serde_json::{Value, json};
@@ -84,22 +84,6 @@ fn list(home: &Path, cwd: Option<&str>) -> Vec<SessionSummary> {
             ..Default::default()
         })
         .unwrap()
-}
-
-/// One line per part: what it is and the start of its text.
-fn outline(t: &Transcript) -> Vec<String> {
-    t.messages
-        .iter()
-        .flat_map(|m| &m.parts)
-        .map(|p| match p {
-            Part::Text { text } => format!("text {}", &text[..text.len().min(20)]),
-            Part::ToolCall { name, tool, .. } => format!("call {name} {:?}", tool.kind),
-            Part::ToolResult {
-                output, is_error, ..
-            } => format!("result {is_error} {}", output.lines().next().unwrap_or("")),
-            other => format!("{other:?}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -312,60 +296,6 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_records_is_an_error() 
     assert!(error.message.contains("not-a-session.jsonl"), "{error}");
 }
 
-fn foreign_transcript() -> Transcript {
-    let session = SessionMeta {
-        id: "src".into(),
-        agent: "elsewhere".into(),
-        title: Some("fix the build".into()),
-        model: Some("other-model".into()),
-        ..SessionMeta::default()
-    };
-    let mut assistant = Message::new(
-        Role::Assistant,
-        vec![
-            Part::Text {
-                text: "Running make.".into(),
-            },
-            shared_call(
-                "c1",
-                "run",
-                ToolKind::Shell,
-                json!({"command": "make", "workdir": "/p"}),
-            ),
-            shared_call("c2", "open", ToolKind::Read, json!({"path": "/p/Makefile"})),
-            Part::ToolResult {
-                call_id: "c1".into(),
-                output: "make: ok".into(),
-                images: vec![],
-                is_error: false,
-            },
-            Part::ToolResult {
-                call_id: "c2".into(),
-                output: INTERRUPTED_OUTPUT.into(),
-                images: vec![],
-                is_error: true,
-            },
-            Part::Text {
-                text: "Done.".into(),
-            },
-        ],
-    );
-    assistant.timestamp_ms = Some(1_764_000_000_000);
-    assistant.model = Some("other-model".into());
-    Transcript::new(
-        session,
-        vec![
-            Message::new(
-                Role::User,
-                vec![Part::Text {
-                    text: "fix the build please".into(),
-                }],
-            ),
-            assistant,
-        ],
-    )
-}
-
 fn inject(home: &Path, cwd: &Path, mode: InjectMode, transcript: Transcript) -> Injected {
     QwenAdapter
         .inject(InjectRequest {
@@ -530,13 +460,6 @@ fn a_qwen_session_round_trips_its_calls_unchanged() {
         original.clone(),
     );
     let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
-    let calls = |t: &Transcript| -> Vec<Part> {
-        t.messages
-            .iter()
-            .flat_map(|m| m.parts.clone())
-            .filter(|p| matches!(p, Part::ToolCall { .. } | Part::ToolResult { .. }))
-            .collect()
-    };
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(
         texts(&back.messages, Role::Assistant),
