@@ -26,6 +26,39 @@ pub fn media_note(media: &Media) -> String {
     format!("[attachment: {what} ({})]", media.media_type)
 }
 
+/// What a writer puts down for one part of a message (see [`route`]).
+#[derive(Debug, PartialEq)]
+pub enum Routed<'a> {
+    /// A part of the agent's side: any part of an assistant message, and the tool calls and
+    /// results a user message carries.
+    Agent(&'a Part),
+    /// A user (or developer) message's words: its texts, attachment notes and summaries, joined.
+    UserText(String),
+}
+
+/// A message as the writers of turn-based stores take it, in order. A system message's text is
+/// left out: it is the source agent's own prompt, not the conversation's.
+pub fn route(message: &Message) -> Vec<Routed<'_>> {
+    if message.role == Role::Assistant {
+        return message.parts.iter().map(Routed::Agent).collect();
+    }
+    let mut routed = Vec::new();
+    let mut texts = Vec::new();
+    for part in &message.parts {
+        match part {
+            Part::Text { text } if !text.is_empty() => texts.push(text.clone()),
+            Part::Image(media) | Part::File(media) => texts.push(media_note(media)),
+            Part::Compaction { summary } => texts.push(summary.clone()),
+            Part::ToolCall { .. } | Part::ToolResult { .. } => routed.push(Routed::Agent(part)),
+            _ => {}
+        }
+    }
+    if message.role != Role::System && !texts.is_empty() {
+        routed.push(Routed::UserText(texts.join("\n\n")));
+    }
+    routed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +82,33 @@ mod tests {
             name: None,
         };
         assert_eq!(media_note(&media), "[attachment: /a.png (image/png)]");
+    }
+
+    #[test]
+    fn user_words_are_joined_after_the_calls_and_a_system_prompt_is_left_out() {
+        let result = Part::ToolResult {
+            call_id: "c".into(),
+            output: "ok".into(),
+            images: vec![],
+            is_error: false,
+        };
+        let user = Message::new(
+            Role::User,
+            vec![
+                Part::Text { text: "a".into() },
+                result.clone(),
+                Part::Compaction {
+                    summary: "b".into(),
+                },
+            ],
+        );
+        assert_eq!(
+            route(&user),
+            [Routed::Agent(&result), Routed::UserText("a\n\nb".into())]
+        );
+        let system = Message::new(Role::System, vec![Part::Text { text: "p".into() }]);
+        assert!(route(&system).is_empty());
+        let assistant = Message::new(Role::Assistant, vec![Part::Text { text: "x".into() }]);
+        assert_eq!(route(&assistant), [Routed::Agent(&assistant.parts[0])]);
     }
 }

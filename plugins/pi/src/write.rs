@@ -5,9 +5,9 @@
 //! The host pairs every call with one result before this runs.
 
 use crate::tools;
-use handoff_adapter_kit::text::{first_user_line, media_note};
+use handoff_adapter_kit::text::{Routed, first_user_line, media_note, route};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
-use handoff_plugin_api::{Message, Part, Role, Transcript};
+use handoff_plugin_api::{Message, Part, Transcript};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -118,29 +118,10 @@ impl Writer {
 
     fn message(&mut self, message: &Message) {
         self.at(message);
-        match message.role {
-            Role::Assistant => {
-                for part in &message.parts {
-                    self.assistant_part(part);
-                }
-            }
-            Role::User | Role::System | Role::Developer => {
-                let mut texts = Vec::new();
-                for part in &message.parts {
-                    match part {
-                        Part::Text { text } if !text.is_empty() => texts.push(text.clone()),
-                        Part::Image(media) | Part::File(media) => texts.push(media_note(media)),
-                        Part::Compaction { summary } => texts.push(summary.clone()),
-                        Part::ToolCall { .. } | Part::ToolResult { .. } => {
-                            self.assistant_part(part)
-                        }
-                        _ => {}
-                    }
-                }
-                // The source's own system prompt is its agent's, not the conversation's.
-                if message.role != Role::System && !texts.is_empty() {
-                    self.user_text(&texts.join("\n\n"));
-                }
+        for routed in route(message) {
+            match routed {
+                Routed::Agent(part) => self.assistant_part(part),
+                Routed::UserText(text) => self.user_text(&text),
             }
         }
     }
