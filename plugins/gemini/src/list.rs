@@ -10,7 +10,7 @@ use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::physical;
 use handoff_adapter_kit::genai::PartList;
 use handoff_adapter_kit::listing::{
-    Unchanged, leading_fields, lines, mtime_ms, strip_bom, with_file,
+    Unchanged, first_line_where, leading_fields, lines, mtime_ms, with_file,
 };
 use handoff_adapter_kit::loose::{LooseList, LooseObject, LooseStr};
 use handoff_adapter_kit::parallel::par_map;
@@ -285,22 +285,13 @@ pub fn sessions(
 
 /// The session id of a file: from its metadata line, which the client writes first.
 fn session_id_of(file: &SessionFile) -> Option<String> {
-    use std::io::BufRead;
     if file.path.extension().is_some_and(|ext| ext == "json") {
         let lines = read::read_lines(&file.path).ok()?;
         return read::session(lines.rows).meta.session_id.0;
     }
-    let mut reader = std::io::BufReader::new(std::fs::File::open(&file.path).ok()?);
-    let mut line = Vec::new();
-    while reader.read_until(b'\n', &mut line).ok()? > 0 {
-        if let Ok(head) = serde_json::from_slice::<Head>(strip_bom(&line))
-            && let Some(id) = head.session_id.0
-        {
-            return Some(id);
-        }
-        line.clear();
-    }
-    None
+    first_line_where(&file.path, |line| {
+        serde_json::from_slice::<Head>(line).ok()?.session_id.0
+    })
 }
 
 /// The id prefix a session file's name ends with (`session-<time>-<first 8 of the id>`).

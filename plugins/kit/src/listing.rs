@@ -93,6 +93,26 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// What `pick` takes from the first line of the file at `path` it takes anything from (lines
+/// without their newline, nor a BOM before the first); the file is read no further.
+pub fn first_line_where<T>(path: &Path, mut pick: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line = Vec::new();
+    let mut first = true;
+    while reader.read_until(b'\n', &mut line).ok()? > 0 {
+        let mut text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if std::mem::take(&mut first) {
+            text = strip_bom(text);
+        }
+        if let Some(found) = pick(text) {
+            return Some(found);
+        }
+        line.clear();
+    }
+    None
+}
+
 /// The string fields a client writes first on every line (or first in an object), read in that
 /// order without parsing the rest: a `null` value reads as `None`. Also gives the bytes after the
 /// last value (from its `,` or `}` on). `None` for the whole line as soon as it is not in exactly
@@ -332,6 +352,21 @@ impl<'a> Nesting<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_line_a_pick_takes_is_found_past_a_bom_and_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        std::fs::write(&path, b"\xEF\xBB\xBFskip\ntake 1\ntake 2").unwrap();
+        let mut seen = Vec::new();
+        let found = first_line_where(&path, |line| {
+            seen.push(line.to_vec());
+            line.strip_prefix(b"take ").map(<[u8]>::to_vec)
+        });
+        assert_eq!(found, Some(b"1".to_vec()));
+        assert_eq!(seen, [b"skip".to_vec(), b"take 1".to_vec()]);
+        assert_eq!(first_line_where(&path, |_| None::<()>), None);
+    }
 
     #[test]
     fn leading_fields_read_the_compact_head_or_nothing() {

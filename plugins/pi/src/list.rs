@@ -7,7 +7,7 @@ use crate::paths::Layout;
 use crate::read;
 use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::listing::{
-    Unchanged, leading_fields, lines, mtime_ms, strip_bom, with_file,
+    Unchanged, first_line_where, leading_fields, lines, mtime_ms, with_file,
 };
 use handoff_adapter_kit::loose::{LooseObject, LooseStr};
 use handoff_adapter_kit::parallel::par_map;
@@ -87,27 +87,21 @@ type Identity = (String, Option<String>, Option<String>);
 /// The identity the header gives: the first line that is a JSON object must be it (the client
 /// skips unreadable lines before it, as the reader does).
 fn identity<L: AsRef<[u8]>>(mut lines: impl Iterator<Item = L>) -> Option<Identity> {
-    let head: Head = lines.find_map(|line| serde_json::from_slice(line.as_ref()).ok())?;
+    header(lines.find_map(|line| serde_json::from_slice(line.as_ref()).ok())?)
+}
+
+fn header(head: Head) -> Option<Identity> {
     if head.kind.as_deref() != Some("session") {
         return None;
     }
     Some((head.id.0?, head.cwd.0, head.timestamp.0))
 }
 
-/// The identity of a session file, reading only its first line.
+/// The identity of a session file, reading only up to its header.
 fn header_of(path: &Path) -> Option<Identity> {
-    use std::io::BufRead;
-    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
-    let mut lines = reader.split(b'\n').map_while(Result::ok);
-    let mut first = true;
-    let mut lines = std::iter::from_fn(|| {
-        let mut line = lines.next()?;
-        if std::mem::take(&mut first) {
-            line = strip_bom(&line).to_vec();
-        }
-        Some(line)
-    });
-    identity(&mut lines)
+    header(first_line_where(path, |line| {
+        serde_json::from_slice(line).ok()
+    })?)
 }
 
 fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {

@@ -7,7 +7,7 @@ use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::physical;
 use handoff_adapter_kit::genai::PartList;
 use handoff_adapter_kit::listing::{
-    Unchanged, leading_fields, lines, mtime_ms, strip_bom, with_file,
+    Unchanged, first_line_where, leading_fields, lines, mtime_ms, with_file,
 };
 use handoff_adapter_kit::loose::{LooseObject, LooseStr};
 use handoff_adapter_kit::parallel::par_map;
@@ -215,17 +215,7 @@ pub fn sessions(
 
 /// The identity of a session file, reading no further than its first record.
 fn first_record_of(path: &Path) -> Option<Identity> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
-    let mut line = Vec::new();
-    while reader.read_until(b'\n', &mut line).ok()? > 0 {
-        let text = strip_bom(&line);
-        if let Some(found) = identity(text.strip_suffix(b"\n").unwrap_or(text)) {
-            return Some(found);
-        }
-        line.clear();
-    }
-    None
+    first_line_where(path, identity)
 }
 
 /// The file of session `id` (or of the one session whose id starts with it).
