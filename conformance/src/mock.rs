@@ -318,13 +318,14 @@ fn respond(request: &Recorded, shared: &Shared) -> Vec<u8> {
         tool: None,
     });
     let step = shared.served.load(Ordering::SeqCst);
-    let tool_call = turn.tool.as_ref().and_then(|intent| {
-        let (name, input) = choose_tool(&request.body, intent)?;
-        Some(ToolCall {
-            id: tool_call_id(protocol, step),
-            name,
-            input,
-        })
+    let tool_call = match &turn.tool {
+        Some(intent) => choose_tool(&request.body, intent),
+        None => completion_call(&request.body, turn.text.as_deref()),
+    }
+    .map(|(name, input)| ToolCall {
+        id: tool_call_id(protocol, step),
+        name,
+        input,
     });
     let model = request
         .body
@@ -434,6 +435,8 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
                 Some(("shell_command".into(), json!({"command": command})))
             } else if has("shell") {
                 Some(("shell".into(), json!({"command": ["bash", "-lc", command]})))
+            } else if has("run_commands") {
+                Some(("run_commands".into(), json!({"commands": [command]})))
             } else {
                 None
             }
@@ -449,12 +452,28 @@ fn choose_tool(body: &Value, intent: &ToolIntent) -> Option<(String, Value)> {
             } else if has("read_file") {
                 let key = path_parameter(body, "read_file");
                 Some(("read_file".into(), json!({ key: path })))
+            } else if has("read_files") {
+                Some(("read_files".into(), json!({"files": [{"path": path}]})))
             } else {
                 // Codex has no read tool: its shell fails the same way.
                 choose_tool(body, &ToolIntent::Shell(format!("cat {path}")))
             }
         }
     }
+}
+
+/// A headless Cline run ends only when the model calls its completion tool: a reply that asks
+/// for no tool calls it, with the reply as its summary.
+fn completion_call(body: &Value, text: Option<&str>) -> Option<(String, Value)> {
+    let has_completion = tool_names(body)
+        .iter()
+        .any(|name| name == "submit_and_exit");
+    has_completion.then(|| {
+        (
+            "submit_and_exit".to_owned(),
+            json!({"summary": text.unwrap_or("done"), "verified": true}),
+        )
+    })
 }
 
 fn sse(event: Option<&str>, data: &Value) -> String {
