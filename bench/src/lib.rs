@@ -1,11 +1,13 @@
 //! Deterministic session trees for benchmarking `handoff` (see `docs/performance.md`): Claude Code
 //! projects with tool calls, subagent files and compactions, Codex rollouts across day folders,
 //! Copilot CLI session folders, Gemini CLI, Qwen Code and pi session files, a Kilo Code database,
-//! and one big session of each. Same seed, same bytes, same mtimes.
+//! Crush project databases, and one big session of each. Same seed, same bytes, same mtimes.
 
 pub mod claude;
+pub mod cline;
 pub mod codex;
 pub mod copilot;
+pub mod crush;
 pub mod gemini;
 pub mod opencode_db;
 pub mod pi;

@@ -19,10 +19,11 @@ pub enum Agent {
     Qwen,
     Pi,
     Kilo,
+    Cline,
 }
 
 impl Agent {
-    pub const ALL: [Agent; 8] = [
+    pub const ALL: [Agent; 9] = [
         Agent::Claude,
         Agent::Codex,
         Agent::OpenCode,
@@ -31,6 +32,7 @@ impl Agent {
         Agent::Qwen,
         Agent::Pi,
         Agent::Kilo,
+        Agent::Cline,
     ];
 
     /// The name handoff and npm's `.bin` use.
@@ -44,6 +46,7 @@ impl Agent {
             Agent::Qwen => "qwen",
             Agent::Pi => "pi",
             Agent::Kilo => "kilo",
+            Agent::Cline => "cline",
         }
     }
 
@@ -152,6 +155,9 @@ pub struct Sandbox {
     /// Physical path of the project (a git repo with one commit).
     pub project: PathBuf,
     tmp: PathBuf,
+    /// The port of this sandbox's Cline hub daemon: its own, so concurrent sandboxes (and the
+    /// user's Cline, on the default port) never meet, let alone retire each other's hub.
+    cline_hub_port: u16,
 }
 
 impl Sandbox {
@@ -165,11 +171,15 @@ impl Sandbox {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(project.join("README.md"), "# conformance project\n")?;
+        let cline_hub_port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let sandbox = Sandbox {
             _root: root,
             home,
             project,
             tmp,
+            cline_hub_port,
         };
         for args in [
             &["init", "-q", "-b", "main"][..],
@@ -239,6 +249,15 @@ impl Sandbox {
 
     pub fn pi_home(&self) -> PathBuf {
         self.home.join(".pi/agent")
+    }
+
+    /// `CLINE_DIR`: Cline's config and, under `data/`, its sessions and databases.
+    pub fn cline_home(&self) -> PathBuf {
+        self.home.join(".cline")
+    }
+
+    pub fn cline_data(&self) -> PathBuf {
+        self.cline_home().join("data")
     }
 
     /// Writes every client's config for a mock at `mock_url` (`http://127.0.0.1:<port>`) and
@@ -318,6 +337,33 @@ impl Sandbox {
             "baseUrl": format!("{mock_url}/v1"), "api": "openai-completions", "apiKey": "sk-pi-dummy",
             "models": [{"id": "mock-model"}]}}});
         std::fs::write(self.pi_home().join("models.json"), pi_models.to_string())?;
+        // Cline: what `cline auth -p openai -k dummy -m mock-model -b <mock>/v1` writes (its
+        // OpenAI-compatible provider, no login), and no telemetry or self-update.
+        let cline_settings = self.cline_data().join("settings");
+        std::fs::create_dir_all(&cline_settings)?;
+        let cline_provider = serde_json::json!({
+            "version": 1,
+            "lastUsedProvider": "openai-compatible",
+            "modes": {},
+            "providers": {"openai-compatible": {
+                "settings": {
+                    "provider": "openai-compatible",
+                    "apiKey": "sk-cline-dummy",
+                    "model": "mock-model",
+                    "baseUrl": format!("{mock_url}/v1"),
+                },
+                "updatedAt": "2026-01-01T00:00:00.000Z",
+                "tokenSource": "manual",
+            }},
+        });
+        std::fs::write(
+            cline_settings.join("providers.json"),
+            cline_provider.to_string(),
+        )?;
+        std::fs::write(
+            cline_settings.join("global-settings.json"),
+            serde_json::json!({"telemetryOptOut": true, "autoUpdateEnabled": false}).to_string(),
+        )?;
 
         let home = self.home.to_string_lossy().into_owned();
         let path = |relative: &str| self.home.join(relative).to_string_lossy().into_owned();
@@ -391,6 +437,15 @@ impl Sandbox {
             ("PI_OFFLINE", "1".into()),
             ("PI_SKIP_VERSION_CHECK", "1".into()),
             ("PI_TELEMETRY", "0".into()),
+            // Cline
+            (
+                CLINE_DIR_ENV,
+                self.cline_home().to_string_lossy().into_owned(),
+            ),
+            ("CLINE_NO_AUTO_UPDATE", "1".into()),
+            // Its terminal UI would open with an advert whose Enter opens a browser.
+            ("CLINE_DISABLE_CLINE_PASS_NOTICE", "1".into()),
+            ("CLINE_HUB_PORT", self.cline_hub_port.to_string()),
         ];
         Ok(vars
             .into_iter()
@@ -552,11 +607,15 @@ pub fn create_args(agent: Agent, prompt: &str) -> Vec<String> {
         Agent::Qwen => vec!["-p", prompt, "--auth-type", "openai", "--yolo"],
         Agent::Pi => vec!["-p", prompt],
         Agent::Kilo => vec!["run", prompt],
+        // Headless (yolo): it ends when the model calls its completion tool.
+        Agent::Cline => vec!["-y", prompt],
     };
     args.into_iter().map(str::to_owned).collect()
 }
 
 /// Arguments that make `agent` resume session `id` non-interactively with one more prompt.
+/// Cline has no non-interactive resume: its arguments open the session in its terminal UI, and
+/// [`resume`] types the prompt there (a prompt argument beside `--id` would be ignored).
 pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
     let args: Vec<&str> = match agent {
         Agent::Claude => vec![
@@ -590,6 +649,7 @@ pub fn resume_args(agent: Agent, id: &str, prompt: &str) -> Vec<String> {
         ],
         Agent::Pi => vec!["-p", "--session", id, prompt],
         Agent::Kilo => vec!["run", "--session", id, prompt],
+        Agent::Cline => vec!["--id", id],
     };
     args.into_iter().map(str::to_owned).collect()
 }
@@ -606,11 +666,473 @@ pub fn run_client(
     args: &[String],
 ) -> std::io::Result<Run> {
     let env = sandbox.configure(clients, mock_url)?;
-    run(
+    run_agent(clients, agent, args, &sandbox.project, &env, CLIENT_TIMEOUT)
+}
+
+/// Runs the client of `agent` like [`run`], then stops what it left running (Cline's hub
+/// daemon).
+pub fn run_agent(
+    clients: &Clients,
+    agent: Agent,
+    args: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> std::io::Result<Run> {
+    let run = run(&clients.binary(agent), args, cwd, env, timeout);
+    if agent == Agent::Cline {
+        stop_cline_hub(env);
+    }
+    run
+}
+
+/// Makes `agent` resume session `id` with `prompt` in `cwd`: [`resume_args`] for the clients
+/// with a non-interactive resume; Cline's terminal UI through a pseudo-terminal.
+pub fn resume(
+    clients: &Clients,
+    agent: Agent,
+    id: &str,
+    prompt: &str,
+    cwd: &Path,
+    env: &[(String, String)],
+) -> std::io::Result<Run> {
+    let args = resume_args(agent, id, prompt);
+    if agent != Agent::Cline {
+        return run_agent(clients, agent, &args, cwd, env, CLIENT_TIMEOUT);
+    }
+    let sessions = cline_dir(env)?.join("data/sessions");
+    let done = || cline_turn_done(&sessions, Some(id), prompt);
+    let input = TuiInput {
+        ready: CLINE_READY,
+        prompt,
+        done: &done,
+    };
+    let run = run_tui(
         &clients.binary(agent),
-        args,
+        &args,
+        cwd,
+        env,
+        &input,
+        CLIENT_TIMEOUT,
+    );
+    stop_cline_hub(env);
+    run
+}
+
+/// [`resume`] in the sandbox's project against the mock at `mock_url`.
+pub fn resume_client(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    agent: Agent,
+    mock_url: &str,
+    id: &str,
+    prompt: &str,
+) -> std::io::Result<Run> {
+    let env = sandbox.configure(clients, mock_url)?;
+    resume(clients, agent, id, prompt, &sandbox.project, &env)
+}
+
+/// Starts a new Cline session in its terminal UI (no prompt argument: `prompt` is typed), in
+/// the sandbox's project against the mock at `mock_url`; the run ends once the model's turn
+/// ended (the session's last message is an assistant reply without tool calls).
+pub fn create_cline_interactive(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    mock_url: &str,
+    prompt: &str,
+) -> std::io::Result<Run> {
+    let env = sandbox.configure(clients, mock_url)?;
+    let sessions = sandbox.cline_data().join("sessions");
+    let done = || cline_turn_done(&sessions, None, prompt);
+    let input = TuiInput {
+        ready: CLINE_READY,
+        prompt,
+        done: &done,
+    };
+    let run = run_tui(
+        &clients.binary(Agent::Cline),
+        &[],
         &sandbox.project,
         &env,
+        &input,
         CLIENT_TIMEOUT,
-    )
+    );
+    stop_cline_hub(&env);
+    run
+}
+
+/// The env var naming Cline's home (its default is `~/.cline`).
+pub const CLINE_DIR_ENV: &str = "CLINE_DIR";
+
+/// What Cline's terminal UI shows in its empty input box once it takes input: a session with
+/// messages, a new one.
+const CLINE_READY: &[&str] = &["Ask anything", "What can I do for you?"];
+
+fn cline_dir(env: &[(String, String)]) -> std::io::Result<PathBuf> {
+    env.iter()
+        .find(|(key, _)| key == CLINE_DIR_ENV)
+        .map(|(_, value)| PathBuf::from(value))
+        .ok_or_else(|| std::io::Error::other("the environment sets no CLINE_DIR"))
+}
+
+/// True when a Cline session in `sessions` (`<id>/<id>.messages.json`; only `id` when given)
+/// has a user message holding `prompt` and ends, after it, with an assistant reply that calls
+/// no tool: the model's turn is over and the client wrote it.
+pub fn cline_turn_done(sessions: &Path, id: Option<&str>, prompt: &str) -> bool {
+    let ids: Vec<String> = match id {
+        Some(id) => vec![id.to_owned()],
+        None => std::fs::read_dir(sessions)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    ids.iter().any(|id| {
+        let file = sessions.join(id).join(format!("{id}.messages.json"));
+        let Some(messages) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|value| value.get("messages").and_then(|m| m.as_array()).cloned())
+        else {
+            return false;
+        };
+        let role = |message: &serde_json::Value| {
+            message
+                .get("role")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let text = |message: &serde_json::Value| -> String {
+            message
+                .get("content")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|block| block.get("text").and_then(serde_json::Value::as_str))
+                .collect()
+        };
+        let Some(asked) = messages
+            .iter()
+            .rposition(|message| role(message) == "user" && text(message).contains(prompt))
+        else {
+            return false;
+        };
+        let last = messages.len() - 1;
+        let calls_tool = messages[last]
+            .get("content")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|blocks| {
+                blocks.iter().any(|block| {
+                    block.get("type").and_then(serde_json::Value::as_str) == Some("tool_use")
+                })
+            });
+        last > asked && role(&messages[last]) == "assistant" && !calls_tool
+    })
+}
+
+/// Stops the hub daemons Cline runs in `env`'s `CLINE_DIR` started (`cline
+/// --cline-hub-daemon`: detached, each its own session leader, so a process-group kill misses
+/// them). Only those: the pid in the hub's discovery record (`data/locks/hub/production.json`)
+/// and any process still starting before it wrote one, each only while its command line says hub
+/// daemon and its environment names this very `CLINE_DIR` (a sandbox's own temp dir).
+pub fn stop_cline_hub(env: &[(String, String)]) {
+    let Ok(home) = cline_dir(env) else { return };
+    let wanted = format!("{CLINE_DIR_ENV}={}", home.display());
+    let ours = |pid: u64| {
+        let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+        let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(proc_dir.join("environ")).unwrap_or_default();
+        cmdline
+            .split(|byte| *byte == 0)
+            .any(|arg| arg == b"--cline-hub-daemon")
+            && environ
+                .split(|byte| *byte == 0)
+                .any(|entry| entry == wanted.as_bytes())
+            && !is_zombie(pid)
+    };
+    let recorded = std::fs::read_to_string(home.join("data/locks/hub/production.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| value.get("pid").and_then(serde_json::Value::as_u64));
+    let mut daemons: Vec<u64> = recorded.into_iter().chain(processes()).collect();
+    daemons.sort_unstable();
+    daemons.dedup();
+    daemons.retain(|pid| ours(*pid));
+    for pid in &daemons {
+        signal(*pid, "-TERM");
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while daemons.iter().any(|pid| ours(*pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in daemons {
+        if ours(pid) {
+            signal(pid, "-KILL");
+        }
+    }
+}
+
+/// The pids in /proc.
+fn processes() -> Vec<u64> {
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| entry.file_name().to_str()?.parse::<u64>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn signal(pid: u64, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// `/proc/<pid>/stat`: its state (third field, after the parenthesised name) and parent pid.
+fn proc_stat(pid: u64) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let parent = fields.next()?.parse().ok()?;
+    Some((state, parent))
+}
+
+fn is_zombie(pid: u64) -> bool {
+    proc_stat(pid).is_none_or(|(state, _)| matches!(state, 'Z' | 'X'))
+}
+
+/// Every live descendant of `pid`, children before their parents' siblings' children.
+fn descendants(pid: u64) -> Vec<u64> {
+    let parents: Vec<(u64, u64)> = processes()
+        .into_iter()
+        .filter_map(|child| Some((child, proc_stat(child)?.1)))
+        .collect();
+    let mut found = vec![pid];
+    let mut index = 0;
+    while index < found.len() {
+        let parent = found[index];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, of)| *of == parent)
+                .map(|(child, _)| *child),
+        );
+        index += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// What a terminal-UI run types and when it is over.
+pub struct TuiInput<'a> {
+    /// Texts on the screen once the client takes input (any of them).
+    pub ready: &'a [&'a str],
+    /// Typed into the client, then Enter as a keystroke of its own (typed together, a terminal
+    /// UI may take the Enter as part of a paste).
+    pub prompt: &'a str,
+    /// Polled after Enter: true once the client has done its work; then its stdin closes, which
+    /// ends it.
+    pub done: &'a dyn Fn() -> bool,
+}
+
+/// The terminal size the UI gets (util-linux `script` leaves a pty without a size when its own
+/// stdin is no terminal).
+const TUI_COLUMNS: u16 = 120;
+const TUI_ROWS: u16 = 40;
+
+/// Runs an interactive terminal client under a pseudo-terminal (util-linux `script`, its stdin
+/// and stdout pipes): waits for one of `input.ready` on the screen, types `input.prompt`, presses
+/// Enter, waits for `input.done`, closes stdin and waits for the exit; killed (the `script`
+/// process group and every process under it) at `timeout`. `stdout` is the screen output
+/// without escape sequences.
+pub fn run_tui(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    input: &TuiInput<'_>,
+    timeout: Duration,
+) -> std::io::Result<Run> {
+    use std::io::Write as _;
+    let started = Instant::now();
+    let command = std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().cloned())
+        .map(|word| shell_quote(&word))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let shell = format!("stty cols {TUI_COLUMNS} rows {TUI_ROWS} 2>/dev/null; exec {command}");
+    let mut child = Command::new("script")
+        .args([
+            "--quiet",
+            "--flush",
+            "--return",
+            "--command",
+            &shell,
+            "/dev/null",
+        ])
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env.iter().map(|(key, value)| (key, value)))
+        // A terminal UI needs a terminal that draws.
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    if let Some(mut stdout) = child.stdout.take() {
+        let screen = std::sync::Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buffer = [0_u8; 8192];
+            while let Ok(read) = stdout.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                if let Ok(mut screen) = screen.lock() {
+                    screen.extend_from_slice(&buffer[..read]);
+                }
+            }
+        });
+    }
+    let (stderr_sender, stderr_receiver) = std::sync::mpsc::channel();
+    if let Some(mut stderr) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stderr.read_to_end(&mut bytes);
+            let _ = stderr_sender.send(String::from_utf8_lossy(&bytes).into_owned());
+        });
+    }
+    let text = || {
+        screen
+            .lock()
+            .map(|bytes| strip_ansi(&String::from_utf8_lossy(&bytes)))
+            .unwrap_or_default()
+    };
+    let mut stdin = child.stdin.take();
+    // Waits for `until` (polled) while the client runs; false at the deadline or its exit.
+    let mut wait_for = |until: &dyn Fn() -> bool| -> std::io::Result<bool> {
+        while started.elapsed() < timeout {
+            if until() {
+                return Ok(true);
+            }
+            if child.try_wait()?.is_some() {
+                return Ok(until());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(false)
+    };
+    let mut problem = None;
+    let ready = || {
+        let screen = text();
+        input.ready.iter().any(|ready| screen.contains(ready))
+    };
+    if !wait_for(&ready)? {
+        problem = Some(format!("the screen never showed any of {:?}", input.ready));
+    } else if let Some(pipe) = stdin.as_mut() {
+        let mut typed = pipe
+            .write_all(input.prompt.as_bytes())
+            .and_then(|()| pipe.flush());
+        if typed.is_ok() {
+            std::thread::sleep(Duration::from_millis(800));
+            typed = pipe.write_all(b"\r").and_then(|()| pipe.flush());
+        }
+        if let Err(error) = typed {
+            problem = Some(format!("typing failed: {error}"));
+        } else if !wait_for(input.done)? {
+            problem = Some("the client did not finish its turn".to_owned());
+        }
+    }
+    // End of input ends the UI.
+    drop(stdin);
+    const EXIT_GRACE: Duration = Duration::from_secs(15);
+    let exit_deadline = Instant::now() + EXIT_GRACE;
+    let mut status = child.try_wait()?;
+    while status.is_none() && Instant::now() < exit_deadline && started.elapsed() < timeout {
+        std::thread::sleep(Duration::from_millis(50));
+        status = child.try_wait()?;
+    }
+    let timed_out = status.is_none();
+    let status = match status {
+        Some(status) => status,
+        None => {
+            for pid in descendants(u64::from(child.id())).into_iter().rev() {
+                signal(pid, "-KILL");
+            }
+            kill_group(child.id());
+            child.wait()?
+        }
+    };
+    // The reader ends with the pty; give it a moment to take the last screen.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut stderr = stderr_receiver
+        .recv_timeout(Duration::from_secs(3))
+        .unwrap_or_default();
+    // A run that never got to type its prompt, or whose turn never ended, did not succeed,
+    // whatever the client's exit code.
+    let code = match &problem {
+        None => status.code(),
+        Some(problem) => {
+            stderr = format!("(terminal run: {problem})\n{stderr}");
+            None
+        }
+    };
+    Ok(Run {
+        command: format!("script -c {shell:?} (typed: {:?}, Enter)", input.prompt),
+        code,
+        timed_out,
+        stdout: text(),
+        stderr,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// `word` for `sh -c`.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// Terminal output without escape sequences (CSI, OSC, two-byte escapes) and carriage returns.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                Some('[') => {
+                    // Parameters and intermediates, then one final byte in @..~.
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    // Until BEL or ESC \.
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' {
+                            break;
+                        }
+                        if c == '\u{1b}' {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }

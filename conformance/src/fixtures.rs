@@ -3,7 +3,9 @@
 //! client wrote them and how to regenerate them (`cargo run -p handoff-conformance --bin
 //! make-fixtures`).
 
-use crate::clients::{Agent, Clients, Sandbox};
+use crate::clients::{self, Agent, Clients, Sandbox};
+use crate::history::Item;
+use crate::mock::MockServer;
 use crate::scenario::{self, SourceSession};
 use crate::store;
 use std::fmt::Write as _;
@@ -36,6 +38,7 @@ pub fn make(clients: &Clients, repo_root: &Path, agent: Agent) -> Result<PathBuf
         Agent::Gemini => gemini(&sandbox, &source, &out)?,
         Agent::Qwen => qwen(&sandbox, &source, &out)?,
         Agent::Pi => pi(&sandbox, &source, &out)?,
+        Agent::Cline => cline(clients, &sandbox, &source, &out)?,
     };
     let readme = readme(clients, &sandbox, &source, &notes);
     write(&out.join("README.md"), readme.as_bytes())?;
@@ -268,6 +271,157 @@ fn pi(sandbox: &Sandbox, source: &SourceSession, out: &Path) -> Result<String, S
          `isError: true`).\n",
         relative.display(),
         distinct_field(&text, "type"),
+    ))
+}
+
+fn cline(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    source: &SourceSession,
+    out: &Path,
+) -> Result<String, String> {
+    // The same conversation once more, typed into the terminal UI: its sessions differ from the
+    // headless ones (mode `act`, no completion tool, `interactive`).
+    let mock = MockServer::start(scenario::script(sandbox), "mock reply")
+        .map_err(|error| error.to_string())?;
+    let run = clients::create_cline_interactive(
+        clients,
+        sandbox,
+        &mock.base_url(),
+        &scenario::create_prompt(),
+    )
+    .map_err(|error| format!("cline (terminal UI): cannot run: {error}"))?;
+    if !run.success() {
+        return Err(format!(
+            "cline (terminal UI) did not write the session: {}",
+            run.describe()
+        ));
+    }
+    let steps = mock.agent_requests().last().map_or(0, |request| {
+        request
+            .history()
+            .iter()
+            .filter(|item| matches!(item, Item::ToolResult { .. }))
+            .count()
+    });
+    let sessions = store::sessions(sandbox, Agent::Cline)?;
+    let interactive = sessions
+        .iter()
+        .find(|session| session.id != source.id)
+        .ok_or_else(|| format!("cline (terminal UI) wrote no second session: {sessions:?}"))?;
+    if steps < 2
+        || !store::session_contains(sandbox, Agent::Cline, &interactive.id, scenario::FINAL)?
+    {
+        return Err(format!(
+            "cline (terminal UI): session {} lacks the scenario ({steps} tool results): {}",
+            interactive.id,
+            run.describe()
+        ));
+    }
+
+    let home = sandbox.cline_home();
+    let mut kept = Vec::new();
+    for session in [&source.id, &interactive.id] {
+        for name in [
+            format!("{session}.json"),
+            format!("{session}.messages.json"),
+        ] {
+            let relative = Path::new("data/sessions").join(session).join(name);
+            let target = out.join("home").join(&relative);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|error| format!("{}: {error}", parent.display()))?;
+            }
+            copy(&home.join(&relative), &target)?;
+            kept.push(format!("`home/{}`", relative.display()));
+        }
+    }
+    let db = home.join("data/db/sessions.db");
+    let db_copy = out.join("home/data/db/sessions.db");
+    if let Some(parent) = db_copy.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| format!("{}: {error}", parent.display()))?;
+    }
+    vacuum_into(&db, &db_copy)?;
+    let schema = schema(&db_copy, "sessions")?;
+    let size = std::fs::metadata(&db_copy)
+        .map(|meta| meta.len())
+        .unwrap_or(0);
+
+    // What the client lists, from that database.
+    let env = sandbox
+        .configure(clients, &mock.base_url())
+        .map_err(|error| error.to_string())?;
+    let history = clients::run_agent(
+        clients,
+        Agent::Cline,
+        &["history".into(), "--json".into()],
+        &sandbox.project,
+        &env,
+        clients::CLIENT_TIMEOUT,
+    )
+    .map_err(|error| error.to_string())?;
+    let listed: serde_json::Value = serde_json::from_str(history.stdout.trim())
+        .map_err(|error| format!("cline history --json ({error}): {}", history.describe()))?;
+    let pretty = serde_json::to_string_pretty(&listed).map_err(|error| error.to_string())?;
+    write(&out.join("history.json"), format!("{pretty}\n").as_bytes())?;
+
+    let kinds = |id: &str| -> Result<(Vec<String>, Vec<String>), String> {
+        let file = home
+            .join("data/sessions")
+            .join(id)
+            .join(format!("{id}.messages.json"));
+        let doc: serde_json::Value = serde_json::from_str(&read(&file)?)
+            .map_err(|error| format!("{}: {error}", file.display()))?;
+        let mut blocks = Vec::new();
+        let mut tools = Vec::new();
+        for message in doc["messages"].as_array().into_iter().flatten() {
+            for block in message["content"].as_array().into_iter().flatten() {
+                let kind = format!(
+                    "{}/{}",
+                    message["role"].as_str().unwrap_or_default(),
+                    block["type"].as_str().unwrap_or_default()
+                );
+                if !blocks.contains(&kind) {
+                    blocks.push(kind);
+                }
+                if let Some(name) = block["name"]
+                    .as_str()
+                    .filter(|_| block["type"] == "tool_use")
+                    && !tools.iter().any(|tool| tool == name)
+                {
+                    tools.push(name.to_owned());
+                }
+            }
+        }
+        Ok((blocks, tools))
+    };
+    let (headless_blocks, headless_tools) = kinds(&source.id)?;
+    let (interactive_blocks, interactive_tools) = kinds(&interactive.id)?;
+    Ok(format!(
+        "Two sessions of the same conversation in one `CLINE_DIR` (`~/.cline`), each what the \
+         client wrote itself:\n\n\
+         - `{headless}`: headless, `cline -y \"<prompt>\"` (the user prompt wrapped in \
+         `<user_input mode=\"yolo\">`; a `[SYSTEM]` user message that nudges the model to its \
+         completion tool; the final reply calls `submit_and_exit`, whose result closes the run). \
+         Content block kinds (role/type): {headless_blocks:?}; tools: {headless_tools:?}.\n\
+         - `{interactive}`: the terminal UI, `cline` with the prompt typed in (through a \
+         pseudo-terminal; wrapped in `<user_input mode=\"act\">`; the final reply is plain text). \
+         Content block kinds: {interactive_blocks:?}; tools: {interactive_tools:?}.\n\n\
+         Files:\n\n\
+         - {kept}: per session, the manifest `<id>.json` and the conversation \
+         `<id>.messages.json` under `data/sessions/<id>/`.\n\
+         - `home/data/db/sessions.db`: the session index (`VACUUM INTO` copy, {size} bytes, no \
+         WAL), a row per session; table `sessions`:\n```sql\n{schema}\n```\n\
+         - `history.json`: what `cline history --json` in the project printed from that \
+         database (the client's own listing).\n\
+         - Not kept: the provider settings (pointing at the mock), logs, caches, locks and the \
+         client's other databases (tasks, teams, cron, hub events).\n\
+         - tools: `run_commands` for the command, `read_files` for the missing file (its result \
+         carries `success: false` and the error; no error flag on the block).\n",
+        headless = source.id,
+        interactive = interactive.id,
+        kept = kept.join(", "),
     ))
 }
 

@@ -1,5 +1,5 @@
 //! Real-client conformance suite for `handoff`: recording mock model servers, drivers for the
-//! pinned Claude Code / Codex / OpenCode / Copilot CLI clients, and the scenario every matrix cell checks.
+//! pinned clients (`pins`), and the scenario every matrix cell checks.
 //! `scripts/conformance` installs the clients and runs it; see `docs/conformance.md`.
 
 pub mod clients;

@@ -124,8 +124,9 @@ fn check_cell(
     if target.is_opencode_store() && source != target {
         // A user handing off to OpenCode (or Kilo) has run it before; its first run creates the
         // database.
-        let warm = clients::run(
-            &clients.binary(target),
+        let warm = clients::run_agent(
+            clients,
+            target,
             &["session".into(), "list".into()],
             &sandbox.project,
             &env,
@@ -185,12 +186,14 @@ fn check_cell(
     }
     let sessions_before = store::sessions(&sandbox, target)?.len();
 
-    let resume = clients::run(
-        &clients.binary(target),
-        &clients::resume_args(target, &target_id, RESUME_PROMPT),
+    // Cline has no non-interactive resume: its terminal UI, through a pseudo-terminal.
+    let resume = clients::resume(
+        clients,
+        target,
+        &target_id,
+        RESUME_PROMPT,
         &sandbox.project,
         &env,
-        clients::CLIENT_TIMEOUT,
     )
     .map_err(|error| error.to_string())?;
     expect_success(&resume, &format!("{target} resume of {target_id}"))?;
@@ -235,6 +238,7 @@ fn check_cell(
             let args = ["-p", "--continue", RESUME_PROMPT];
             check_continue(clients, &sandbox, Agent::Pi, &args, &target_id)?;
         }
+        Agent::Cline => check_cline_history(clients, &sandbox, &env, &target_id)?,
         Agent::Claude | Agent::Gemini => {}
     }
     Ok(Outcome::Pass)
@@ -344,8 +348,9 @@ fn check_copilot_import(
         "--output".into(),
         "json".into(),
     ];
-    let run = clients::run(
-        &clients.binary(Agent::Copilot),
+    let run = clients::run_agent(
+        clients,
+        Agent::Copilot,
         &args,
         &sandbox.project,
         env,
@@ -354,9 +359,12 @@ fn check_copilot_import(
     .map_err(|error| error.to_string())?;
     let answer: Value = serde_json::from_str(run.stdout.trim()).unwrap_or(Value::Null);
     let imported = &answer["imported"];
+    // The scenario's two calls; a headless Cline session also ends with a call of its completion
+    // tool (`submit_and_exit`, with its result), part of the conversation like any other.
+    let calls = if source == Agent::Cline { 3 } else { 2 };
     let whole = answer["ok"] == true
-        && imported["toolCalls"] == 2
-        && imported["toolResults"] == 2
+        && imported["toolCalls"] == calls
+        && imported["toolResults"] == calls
         && imported["messages"].as_u64().is_some_and(|n| n >= 3);
     if !whole {
         return Err(format!(
@@ -432,8 +440,9 @@ fn check_opencode_listing(
     id: &str,
 ) -> Result<(), String> {
     let args = ["session", "list", "--format", "json"].map(str::to_owned);
-    let run = clients::run(
-        &clients.binary(agent),
+    let run = clients::run_agent(
+        clients,
+        agent,
         &args,
         &sandbox.project,
         env,
@@ -460,6 +469,59 @@ fn check_opencode_listing(
             run.stdout.trim()
         ))
     }
+}
+
+/// `cline history --json` (what its history list shows, from its session database) must list
+/// the session in the project with the title handoff gave it (after handoff's prefix).
+fn check_cline_history(
+    clients: &Clients,
+    sandbox: &Sandbox,
+    env: &[(String, String)],
+    id: &str,
+) -> Result<(), String> {
+    let args = ["history", "--json"].map(str::to_owned);
+    let run = clients::run_agent(
+        clients,
+        Agent::Cline,
+        &args,
+        &sandbox.project,
+        env,
+        clients::CLIENT_TIMEOUT,
+    )
+    .map_err(|error| error.to_string())?;
+    expect_success(&run, "cline history --json")?;
+    let listed: Value = serde_json::from_str(run.stdout.trim()).map_err(|error| {
+        format!(
+            "cline history --json printed no JSON ({error}): {}",
+            run.describe()
+        )
+    })?;
+    let entry = listed
+        .as_array()
+        .and_then(|sessions| {
+            sessions
+                .iter()
+                .find(|session| session.get("sessionId").and_then(Value::as_str) == Some(id))
+        })
+        .ok_or_else(|| {
+            format!(
+                "cline history --json does not list {id}: {}",
+                run.stdout.trim()
+            )
+        })?;
+    let project = sandbox.project.to_string_lossy();
+    let cwd = entry.get("cwd").and_then(Value::as_str);
+    let title = entry
+        .pointer("/metadata/title")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if cwd != Some(project.as_ref()) || !title.starts_with("handoff: ") {
+        return Err(format!(
+            "cline history --json lists {id} with cwd {cwd:?} and title {title:?} \
+             (want {project:?} and a title starting `handoff: `)"
+        ));
+    }
+    Ok(())
 }
 
 /// The outcome of each cell in a matrix `render_markdown` wrote: `(source, target, outcome)`,
@@ -496,14 +558,16 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          Generated by `scripts/conformance` (`host/tests/it/conformance.rs`); do not edit.\n\n\
          Each cell: the real source client writes a session (user text, assistant text, a shell tool \
          call and its output, a failing tool call, a final reply; each with a marker), `handoff S T` \
-         moves it, the real target client resumes it non-interactively against a recording mock \
-         model, and every marker must reach the model in order, with tool calls and results as the \
-         target's native items; the client must exit 0 and append to the same session. Extra \
+         moves it, the real target client resumes it non-interactively (Cline, which cannot, in its \
+         terminal UI driven through a pseudo-terminal) against a recording mock model, and every \
+         marker must reach the model in order, with tool calls and results as the target's native \
+         items; the client must exit 0 and append to the same session. Extra \
          checks: Claude's file sits in the project folder with a title row; `codex exec resume \
          --last` finds the session; `opencode session list` and `kilo session list` in the project \
          list it; \
          `copilot --continue` and `pi --continue` in the project resume it; `gemini \
-         --list-sessions` and `qwen sessions list` in the project show it with its title.\n\n",
+         --list-sessions`, `qwen sessions list` and `cline history --json` in the project show it \
+         with its title.\n\n",
     );
     let today = jiff::Zoned::now().date();
     let _ = writeln!(out, "Verified on {today} with:\n");
@@ -545,6 +609,13 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
             )),
         })
         .collect();
+    out.push_str(
+        "\nNot in the matrix: Crush (`@charmland/crush@0.96.1`). Its npm package has no binary: \
+         its install script downloads one from the project's release page, which these machines \
+         cannot reach (`getaddrinfo ENOTFOUND`), and no registry they reach carries Crush. Its \
+         adapter is read from Crush's source and tested against a database built to that schema \
+         (`plugins/crush/README.md`); no session it writes has been opened by Crush.\n",
+    );
     if !notes.is_empty() {
         out.push_str("\nNot passing:\n\n");
         out.push_str(&notes.join("\n"));

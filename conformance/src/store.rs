@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredSession {
     pub id: String,
-    /// The session file (Claude, Codex) or the database (OpenCode).
+    /// The session file (Claude, Codex; Cline's messages file) or the database (OpenCode).
     pub path: PathBuf,
 }
 
@@ -87,6 +87,21 @@ pub fn sessions(sandbox: &Sandbox, agent: Agent) -> Result<Vec<StoredSession>, S
                 }
             }
             found
+        }
+        Agent::Cline => {
+            // <CLINE_DIR>/data/sessions/<id>/{<id>.json (manifest), <id>.messages.json}; a
+            // folder with either is a session (the database row in data/db/sessions.db is its
+            // index).
+            read_dir(&sandbox.cline_data().join("sessions"))
+                .into_iter()
+                .filter_map(|dir| {
+                    let id = dir.file_name()?.to_str()?.to_owned();
+                    let messages = dir.join(format!("{id}.messages.json"));
+                    let manifest = dir.join(format!("{id}.json"));
+                    (messages.is_file() || manifest.is_file())
+                        .then_some(StoredSession { id, path: messages })
+                })
+                .collect()
         }
         Agent::OpenCode | Agent::Kilo => {
             let db = sandbox.db_of(agent);

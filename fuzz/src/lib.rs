@@ -202,6 +202,55 @@ pub fn pi_session(data: &[u8]) {
     list_and_extract(&handoff_pi::PiAdapter, &home, &PI_ID[..8]);
 }
 
+const CLINE_ID: &str = "1796415857682_5521m";
+
+/// A Cline conversation file beside a manifest: list (manifest, message count) and extract by id
+/// prefix.
+pub fn cline_session(data: &[u8]) {
+    let home = fresh_home("cline");
+    let dir = home.join("data/sessions").join(CLINE_ID);
+    put(
+        &dir.join(format!("{CLINE_ID}.json")),
+        br#"{"session_id":"1796415857682_5521m","cwd":"/work/project"}"#,
+    );
+    put(&dir.join(format!("{CLINE_ID}.messages.json")), data);
+    list_and_extract(&handoff_cline::ClineAdapter, &home, &CLINE_ID[..8]);
+}
+
+/// A project's `crush.db` from raw bytes inside a Crush home whose `projects.json` lists the
+/// project: the project's listing, every project's, the newest session, and one by id prefix.
+pub fn crush_session(data: &[u8]) {
+    let root = fresh_home("crush");
+    let home = root.join("home");
+    let project = root.join("project");
+    let data_dir = project.join(".crush");
+    put(&data_dir.join("crush.db"), data);
+    // The scratch paths need no JSON escapes beyond what `{:?}` writes.
+    let projects = format!(
+        r#"{{"projects":[{{"path":{:?},"data_dir":{:?},"last_accessed":"2026-01-01T00:00:00Z"}}]}}"#,
+        project.display().to_string(),
+        data_dir.display().to_string()
+    );
+    put(&home.join("projects.json"), projects.as_bytes());
+    let adapter = handoff_crush::CrushAdapter;
+    let cwd = Some(project.display().to_string());
+    for cwd in [cwd.clone(), None] {
+        let _ = adapter.list_sessions(ListRequest {
+            home: home_str(&home),
+            cwd,
+            ..ListRequest::default()
+        });
+    }
+    for session_id in [None, Some(String::from("8558"))] {
+        let _ = adapter.extract(ExtractRequest {
+            home: home_str(&home),
+            cwd: cwd.clone(),
+            session_id,
+            path: None,
+        });
+    }
+}
+
 /// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
 /// file; a record starting with `M` opens a new message (the rest is its file); any other record
 /// is a part of the message opened last.

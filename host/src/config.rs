@@ -26,6 +26,8 @@ plugin_timeout_secs = 120
 # qwen_home = "~/.qwen"            # else $QWEN_RUNTIME_DIR, else $QWEN_HOME, else ~/.qwen
 # pi_home = "~/.pi/agent"          # else $PI_CODING_AGENT_DIR, else ~/.pi/agent
 # kilo_home = "~/.local/share/kilo"   # else $XDG_DATA_HOME/kilo ($KILO_DB for the db)
+# cline_home = "~/.cline"          # else $CLINE_DIR ($CLINE_DATA_DIR for its data), else ~/.cline
+# crush_home = "~/.local/share/crush"  # else $CRUSH_GLOBAL_DATA; sessions: <project>/.crush/crush.db
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]

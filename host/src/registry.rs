@@ -275,6 +275,8 @@ impl Registry {
             handoff_qwen::module(),
             handoff_pi::module(),
             handoff_opencode::kilo_module(),
+            handoff_cline::module(),
+            handoff_crush::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

@@ -1,12 +1,15 @@
 //! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N]
-//! [--gemini N] [--qwen N] [--pi N] [--kilo N] [--big-mb N]`
+//! [--gemini N] [--qwen N] [--pi N] [--kilo N] [--cline N] [--crush N]
+//! [--big-mb N]`
 //!
 //! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`,
-//! `.pi`, `.local/share/kilo/kilo.db` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
+//! `.pi`, `.local/share/kilo/kilo.db`, `.cline`, `.local/share/crush/projects.json` with each
+//! project's `.crush/crush.db` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
 //! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
 
 use handoff_bench::{
-    EPOCH_MS, claude, codex, copilot, gemini, opencode_db, pi, qwen, rng::Rng, write_file,
+    EPOCH_MS, claude, cline, codex, copilot, crush, gemini, opencode_db, pi, qwen, rng::Rng,
+    write_file,
 };
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,8 @@ struct Params {
     qwen: usize,
     pi: usize,
     kilo: usize,
+    cline: usize,
+    crush: usize,
     big_mb: usize,
 }
 
@@ -36,6 +41,8 @@ fn parse() -> Result<Params, String> {
         qwen: 0,
         pi: 0,
         kilo: 0,
+        cline: 0,
+        crush: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -53,6 +60,8 @@ fn parse() -> Result<Params, String> {
             "--qwen" => params.qwen = number()?,
             "--pi" => params.pi = number()?,
             "--kilo" => params.kilo = number()?,
+            "--cline" => params.cline = number()?,
+            "--crush" => params.crush = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -109,8 +118,14 @@ fn generate(p: &Params) -> std::io::Result<()> {
     if p.pi > 0 {
         pi_tree(p, &home, &projects, &big)?;
     }
+    if p.cline > 0 {
+        cline_tree(p, &home, &projects, &big)?;
+    }
     if p.kilo > 0 {
         kilo_db(p, &home, &projects, &big)?;
+    }
+    if p.crush > 0 {
+        crush_dbs(p, &home, &projects, &big)?;
     }
     Ok(())
 }
@@ -358,6 +373,44 @@ fn pi_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::
     )
 }
 
+fn cline_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(8));
+    let root = home.join(".cline/data/sessions");
+    let write = |session: cline::Session| {
+        let dir = root.join(&session.id);
+        write_file(
+            &dir.join(format!("{}.json", session.id)),
+            &session.manifest_json,
+            session.end_ms,
+        )?;
+        write_file(
+            &dir.join(format!("{}.messages.json", session.id)),
+            &session.messages_json,
+            session.end_ms,
+        )
+    };
+    for i in 0..p.cline {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.cline);
+        write(cline::session(
+            &mut rng,
+            cwd,
+            start_ms,
+            target_bytes,
+            16_000,
+        ))?;
+    }
+    write(cline::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    ))
+}
+
 fn kilo_db(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(6));
     let mut specs = Vec::new();
@@ -386,4 +439,37 @@ fn kilo_db(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::
     let last_ms = opencode_db::write(&db, &template, "7.7.7", "code", &mut rng, &specs)
         .map_err(std::io::Error::other)?;
     write_file(&db, &std::fs::read(&db)?, last_ms)
+}
+
+fn crush_dbs(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(7));
+    let mut specs = Vec::new();
+    for i in 0..p.crush {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.crush);
+        specs.push(crush::Spec {
+            cwd,
+            start_ms,
+            target_bytes,
+            max_output: 16_000,
+        });
+    }
+    specs.push(crush::Spec {
+        cwd: big,
+        start_ms: EPOCH_MS + DAYS * DAY_MS,
+        target_bytes: p.big_mb * 1_000_000,
+        max_output: 40_000,
+    });
+    // Crush's schema and migration record, as the adapter's fixture holds them.
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/crush/tests/fixtures/crush.db");
+    crush::write(
+        &home.join(".local/share/crush"),
+        &template,
+        &mut rng,
+        &specs,
+    )
+    .map_err(std::io::Error::other)
 }

@@ -1,5 +1,7 @@
-//! Regenerates the real-client fixtures under `plugins/<agent>/tests/fixtures/real/`.
-//! Usage: `make-fixtures [claude|codex|opencode]...` (no argument: all three).
+//! Regenerates the real-client fixtures under `plugins/<agent>/tests/fixtures/real/` (Kilo
+//! Code's: `plugins/opencode/tests/fixtures/kilo/`).
+//! Usage: `make-fixtures [claude|codex|opencode|copilot|gemini|qwen|pi|kilo|cline]...` (no
+//! argument: every agent).
 
 use handoff_conformance::clients::{Agent, Clients};
 use handoff_conformance::fixtures;

@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use handoff_conformance::history::Item;
-use handoff_conformance::mock::{MockServer, ToolIntent, Turn};
+use handoff_conformance::clients;
+use handoff_conformance::history::{self, Item};
+use handoff_conformance::mock::{MockServer, Protocol, ToolIntent, Turn};
 use handoff_conformance::scenario::{
     self, ASSISTANT, ERROR_FILE, FINAL, RESUME_PROMPT, TOOL_OUTPUT, USER,
 };
@@ -253,4 +254,80 @@ fn history_check_rejects_flattened_reordered_or_unpaired_tools() {
     let mut no_resume_prompt = good_history();
     no_resume_prompt.pop();
     assert!(scenario::check_history(&no_resume_prompt).is_err());
+}
+
+/// Cline's resume request (chat completions) as Cline 3.0.65 sends a session it wrote headless:
+/// a `[SYSTEM]` user nudge after the prompt, the final reply with its `submit_and_exit` call and
+/// result. The check skips both (they are not the scenario's items and carry no tool output), so
+/// it needs no Cline exception.
+#[test]
+fn history_check_accepts_clines_nudges_and_completion_tool() {
+    let call = |id: &str, name: &str, arguments: Value| {
+        json!({"id": id, "type": "function",
+            "function": {"name": name, "arguments": arguments.to_string()}})
+    };
+    let body = json!({"tools": [{"type": "function", "function": {"name": "run_commands"}}],
+        "messages": [
+        {"role": "system", "content": "You are Cline"},
+        {"role": "user", "content": format!("{USER}: run the marker command")},
+        {"role": "user", "content": "[SYSTEM] This run is not complete until you call one of \
+            these terminal completion tools: submit_and_exit."},
+        {"role": "assistant", "content": format!("{ASSISTANT}: running"), "tool_calls": [
+            call("c1", "run_commands", json!({"commands": ["printf '%s_%s\\n' HOK_OUT 42"]}))]},
+        {"role": "tool", "tool_call_id": "c1",
+            "content": json!([{"query": "printf", "result": format!("{TOOL_OUTPUT}\n"), "success": true}]).to_string()},
+        {"role": "assistant", "content": null, "tool_calls": [
+            call("c2", "read_files", json!({"files": [{"path": format!("/p/{ERROR_FILE}.txt")}]}))]},
+        {"role": "tool", "tool_call_id": "c2",
+            "content": json!([{"query": "/p", "result": "", "error": "ENOENT", "success": false}]).to_string()},
+        {"role": "assistant", "content": format!("{FINAL}: done"), "tool_calls": [
+            call("c3", "submit_and_exit", json!({"summary": format!("{FINAL}: done"), "verified": true}))]},
+        {"role": "tool", "tool_call_id": "c3", "content": format!("Submission recorded (verified): {FINAL}: done")},
+        {"role": "user", "content": RESUME_PROMPT},
+    ]});
+    let items = history::items(Protocol::ChatCompletions, &body);
+    scenario::check_history(&items).unwrap();
+}
+
+#[test]
+fn terminal_output_loses_its_escape_sequences() {
+    let screen = "\u{1b}[20;3H\u{1b}[38;2;131;137;140m\u{1b}[49mAsk anything...\u{1b}[0m\r\n\
+                  \u{1b}]0;title\u{7}\u{1b}[?25lok";
+    assert_eq!(clients::strip_ansi(screen), "Ask anything...\nok");
+}
+
+/// A Cline turn is over once the session ends, after the prompt, with an assistant reply that
+/// calls no tool.
+#[test]
+fn cline_turn_ends_with_a_reply_without_tool_calls() {
+    let sessions = tempfile::tempdir().unwrap();
+    let id = "1796416914805_9wach";
+    std::fs::create_dir_all(sessions.path().join(id)).unwrap();
+    let write = |messages: Value| {
+        let file = sessions.path().join(id).join(format!("{id}.messages.json"));
+        std::fs::write(
+            file,
+            json!({"version": 1, "messages": messages}).to_string(),
+        )
+        .unwrap();
+    };
+    let prompt = "HOK_RESUME what now?";
+    let asked = json!({"role": "user", "content": [{"type": "text",
+        "text": format!("<user_input mode=\"act\">{prompt}</user_input>")}]});
+    let done = || clients::cline_turn_done(sessions.path(), Some(id), prompt);
+    let any_done = || clients::cline_turn_done(sessions.path(), None, prompt);
+    assert!(!done(), "no file yet");
+    write(json!([asked]));
+    assert!(!done(), "not answered");
+    write(json!([asked, {"role": "assistant", "content": [
+        {"type": "text", "text": "working"},
+        {"type": "tool_use", "id": "c1", "name": "run_commands", "input": {}}]}]));
+    assert!(!done(), "a tool call is not the end of a turn");
+    write(json!([asked, {"role": "assistant", "content": [{"type": "text", "text": "answer"}]}]));
+    assert!(done() && any_done());
+    assert!(!clients::cline_turn_done(
+        sessions.path(),
+        Some(id),
+        "another prompt"
+    ));
 }

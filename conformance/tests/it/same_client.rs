@@ -23,12 +23,13 @@ fn resume_own_session(agent: Agent) {
     );
 
     let mock = MockServer::replying(RESUME_REPLY).unwrap();
-    let run = clients::run_client(
+    let run = clients::resume_client(
         &clients,
         &sandbox,
         agent,
         &mock.base_url(),
-        &clients::resume_args(agent, &source.id, RESUME_PROMPT),
+        &source.id,
+        RESUME_PROMPT,
     )
     .unwrap();
     assert!(run.success(), "{}", run.describe());
@@ -86,4 +87,10 @@ fn pi_resumes_its_own_session() {
 #[test]
 fn kilo_resumes_its_own_session() {
     resume_own_session(Agent::Kilo);
+}
+
+/// Cline resumes only in its terminal UI: driven through a pseudo-terminal.
+#[test]
+fn cline_resumes_its_own_session() {
+    resume_own_session(Agent::Cline);
 }

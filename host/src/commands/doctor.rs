@@ -40,7 +40,14 @@ const CLIENTS: &[(&str, &str, &str)] = &[
     ("qwen", "@qwen-code/qwen-code", "qwen"),
     ("pi", "@earendil-works/pi-coding-agent", "pi"),
     ("kilo", "@kilocode/cli", "kilo"),
+    ("cline", "cline", "cline"),
 ];
+
+/// Built-in agents whose client the conformance suite cannot run, and why.
+const UNVERIFIED: &[(&str, &str)] = &[(
+    "crush",
+    "its npm package downloads the binary at install time; read from its source",
+)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,6 +175,13 @@ pub fn run(args: Args, _ui: &Ui) -> Result<()> {
                     ));
                 }
             }
+        }
+        if let Some((_, why)) = UNVERIFIED.iter().find(|u| u.0 == name) {
+            facts.insert(
+                "client".into(),
+                json!({"installed": null, "verified": null}),
+            );
+            detail.push_str(&format!("; no client release verified ({why})"));
         }
         let mut check = Check::new(format!("agent {name}"), status, detail);
         check.facts = facts;

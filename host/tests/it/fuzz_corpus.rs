@@ -37,5 +37,7 @@ fn every_committed_input_runs_through_its_harness() {
     replay("gemini_session", harness::gemini_session);
     replay("qwen_session", harness::qwen_session);
     replay("pi_session", harness::pi_session);
+    replay("cline_session", harness::cline_session);
+    replay("crush_session", harness::crush_session);
     harness::remove_scratch();
 }

@@ -5,12 +5,13 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::harden::{
-    CLAUDE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, Env, GEMINI_REAL_ID, KILO_REAL_ID,
-    OPENCODE_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, Snapshot, assert_ok_json,
+    CLAUDE_REAL_ID, CLINE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, CRUSH_FIXTURE_ID, Env,
+    GEMINI_REAL_ID, KILO_REAL_ID, OPENCODE_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, Snapshot,
+    assert_ok_json,
 };
 use std::path::PathBuf;
 
-const AGENTS: [(&str, &str); 8] = [
+const AGENTS: [(&str, &str); 10] = [
     ("claude", CLAUDE_REAL_ID),
     ("codex", CODEX_REAL_ID),
     ("opencode", OPENCODE_REAL_ID),
@@ -19,6 +20,8 @@ const AGENTS: [(&str, &str); 8] = [
     ("qwen", QWEN_REAL_ID),
     ("pi", PI_REAL_ID),
     ("kilo", KILO_REAL_ID),
+    ("cline", CLINE_REAL_ID),
+    ("crush", CRUSH_FIXTURE_ID),
 ];
 
 fn homes(env: &Env) -> Vec<PathBuf> {

@@ -19,6 +19,8 @@ const COPILOT_ID: &str = "7d1e4c2a-9b3f-4e8d-a6c5-2f1e0d9c8b7a";
 const GEMINI_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
 const QWEN_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
 const PI_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
+/// The id of the real session the Cline corpus is built from.
+const CLINE_ID: &str = "1796415857682_5521m";
 
 /// Lines a JSONL reader must skip: not blank, and not a JSON object (the oracle the counts are
 /// checked against).
@@ -230,6 +232,60 @@ fn pi_case(name: &str, expect: &Expecting) {
 #[test]
 fn pi_corpus() {
     jsonl_corpus(pi_case, "no pi session header on its first line");
+}
+
+fn cline_case(name: &str, expect: Expect) {
+    let env = Env::new();
+    let bytes = std::fs::read(fixture("cline", &format!("malformed/{name}"))).unwrap();
+    let path = env.cline_session(CLINE_ID, &bytes);
+    check(&env, "cline", "claude", CLINE_ID, &path, expect);
+}
+
+#[test]
+fn cline_corpus() {
+    let refused = "not a Cline conversation";
+    for name in [
+        "empty.json",
+        "binary-junk.json",
+        "truncated.json",
+        "not-a-conversation.json",
+    ] {
+        cline_case(name, Expect::Unusable(refused));
+    }
+    cline_case("invalid-utf8.json", Expect::Usable(0));
+    cline_case("wrong-types.json", Expect::Usable(12));
+    cline_case(
+        "wrong-types-only.json",
+        Expect::Unusable("no messages to hand off"),
+    );
+}
+
+fn crush_db_case(name: &str, expect: Expect) {
+    let env = Env::new();
+    let db = env.crush_project_store().join("crush.db");
+    put(
+        &db,
+        &std::fs::read(fixture("crush", &format!("malformed/{name}"))).unwrap(),
+    );
+    check(
+        &env,
+        "crush",
+        "claude",
+        crate::harden::CRUSH_FIXTURE_ID,
+        &db,
+        expect,
+    );
+}
+
+#[test]
+fn crush_database_corpus() {
+    crush_db_case("not-a-database.db", Expect::Unusable("not a database"));
+    crush_db_case("empty.db", Expect::Unusable("not a Crush database"));
+    crush_db_case("other-app.db", Expect::Unusable("not a Crush database"));
+    crush_db_case("truncated.db", Expect::Unusable("malformed"));
+    crush_db_case("no-sessions.db", Expect::Empty("no crush session"));
+    crush_db_case("bad-parts.db", Expect::Usable(2));
+    crush_db_case("wrong-types.db", Expect::Usable(1));
 }
 
 fn opencode_db_case(name: &str, expect: Expect) {

@@ -20,6 +20,10 @@ pub const COPILOT_REAL_ID: &str = "a068d609-d9a9-48b5-ad5c-d4ca26444678";
 pub const GEMINI_REAL_ID: &str = "c75e2ad3-c9d9-4c50-afe3-e30ba1c67020";
 pub const QWEN_REAL_ID: &str = "d0deb225-7c8e-4703-869c-d3be4c91a566";
 pub const PI_REAL_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
+/// The headless session Cline 3.0.65 wrote (`plugins/cline/tests/fixtures/real/home`).
+pub const CLINE_REAL_ID: &str = "1796417279249_f7zk4";
+/// The newest session of the Crush fixture database (built to Crush's schema, not by Crush).
+pub const CRUSH_FIXTURE_ID: &str = "8558b774-f98f-4ada-bf9a-823f45c6fabb";
 
 pub fn fixture(agent: &str, name: &str) -> PathBuf {
     workspace()
@@ -69,6 +73,13 @@ impl Env {
     pub fn pi_home(&self) -> PathBuf {
         self.home.path().join(".pi/agent")
     }
+    pub fn cline_home(&self) -> PathBuf {
+        self.home.path().join(".cline")
+    }
+    /// Where Crush keeps the project's sessions (its own home holds only the project list).
+    pub fn crush_project_store(&self) -> PathBuf {
+        self.project.join(".crush")
+    }
     pub fn home_of(&self, agent: &str) -> PathBuf {
         match agent {
             "claude" => self.claude_home(),
@@ -79,6 +90,8 @@ impl Env {
             "qwen" => self.qwen_home(),
             "pi" => self.pi_home(),
             "kilo" => self.kilo_home(),
+            "cline" => self.cline_home(),
+            "crush" => self.crush_project_store(),
             other => panic!("no home for {other}"),
         }
     }
@@ -142,6 +155,20 @@ impl Env {
         path
     }
 
+    /// Puts `bytes` as the conversation of Cline session `id` of the project, beside its
+    /// manifest; returns its path.
+    pub fn cline_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
+        let dir = self.cline_home().join("data/sessions").join(id);
+        let manifest = serde_json::json!({"session_id": id, "cwd": self.project});
+        put(
+            &dir.join(format!("{id}.json")),
+            manifest.to_string().as_bytes(),
+        );
+        let path = dir.join(format!("{id}.messages.json"));
+        put(&path, bytes);
+        path
+    }
+
     /// Puts `bytes` as Qwen Code session `id` of the project; returns its path.
     pub fn qwen_session(&self, id: &str, bytes: &[u8]) -> PathBuf {
         let key: String = self
@@ -166,6 +193,17 @@ impl Env {
         copy_real_home("gemini", &self.gemini_home());
         copy_real_home("qwen", &self.qwen_home());
         copy_real_home("pi", &self.pi_home());
+        copy_real_home("cline", &self.cline_home());
+        put(
+            &self.crush_project_store().join("crush.db"),
+            &std::fs::read(fixture("crush", "crush.db")).unwrap(),
+        );
+        let projects = serde_json::json!({"projects": [{
+            "path": self.project, "data_dir": self.crush_project_store()}]});
+        put(
+            &self.home.path().join(".local/share/crush/projects.json"),
+            projects.to_string().as_bytes(),
+        );
         let claude = std::fs::read(fixture("claude", &format!("real/{CLAUDE_REAL_ID}.jsonl")));
         self.claude_session(CLAUDE_REAL_ID, &claude.unwrap());
         let rollout = std::fs::read(fixture("codex", &format!("real/{CODEX_REAL_FILE}"))).unwrap();

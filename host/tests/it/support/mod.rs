@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 /// The built-in agents, in the order `handoff agents` lists them.
-pub const BUILTINS: [&str; 8] = [
-    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo",
+pub const BUILTINS: [&str; 10] = [
+    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo", "cline", "crush",
 ];
 
 pub fn workspace() -> PathBuf {

@@ -1,0 +1,9 @@
+//! The Crush adapter's integration tests, in one binary.
+#![allow(clippy::unwrap_used)]
+
+mod adapter;
+mod fixture;
+mod malformed;
+mod property;
+mod support;
+mod write;
