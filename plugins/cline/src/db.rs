@@ -2,10 +2,10 @@
 //! a session; the conversation itself stays in its files.
 
 use handoff_adapter_kit::fs::create_private_dirs;
+use handoff_adapter_kit::sqlite::{self, locked_error, sql_error};
 use handoff_plugin_api::{AdapterError, Written};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
-use std::time::Duration;
 
 /// The table as Cline 3.0.65 creates it, for a store the client has not opened yet (the client
 /// creates its tables only when missing, so it takes this one as its own).
@@ -40,9 +40,6 @@ const SESSIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS sessions (
 		updated_at TEXT NOT NULL
 	)";
 
-/// How long a write waits for the client's own writes to finish.
-const BUSY: Duration = Duration::from_secs(5);
-
 /// The row of a new session.
 pub struct Row<'a> {
     pub session_id: &'a str,
@@ -56,37 +53,14 @@ pub struct Row<'a> {
     pub messages_path: &'a str,
 }
 
-fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    AdapterError::io(path.display(), std::io::Error::other(e))
-}
-
 /// Opens the index for writing, creating it (0600, in a 0700 folder) when the client has never
 /// run.
 fn open_write(path: &Path) -> Result<Connection, AdapterError> {
     if let Some(dir) = path.parent() {
         create_private_dirs(dir)?;
     }
-    if !path.exists() {
-        // Created here rather than by SQLite, which would follow the umask.
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(AdapterError::io(path.display(), e)),
-        }
-    }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(BUSY).map_err(|e| sql_error(path, e))?;
+    sqlite::create_private_file(path)?;
+    let conn = sqlite::open(path, true, sqlite::BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "wal")
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)
@@ -95,11 +69,11 @@ fn open_write(path: &Path) -> Result<Connection, AdapterError> {
 /// Inserts the row in one transaction; an existing session of that id is never replaced.
 pub fn insert(path: &Path, row: &Row) -> Result<(), AdapterError> {
     let mut conn = open_write(path)?;
+    let locked = |e: rusqlite::Error| locked_error("Cline", path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| sql_error(path, e))?;
-    tx.execute_batch(SESSIONS_TABLE)
-        .map_err(|e| sql_error(path, e))?;
+        .map_err(locked)?;
+    tx.execute_batch(SESSIONS_TABLE).map_err(locked)?;
     tx.execute(
         "INSERT INTO sessions (session_id, source, pid, started_at, ended_at, exit_code, status,
             interactive, provider, model, cwd, workspace_root, enable_tools, enable_spawn,
@@ -120,8 +94,8 @@ pub fn insert(path: &Path, row: &Row) -> Result<(), AdapterError> {
             row.messages_path,
         ],
     )
-    .map_err(|e| sql_error(path, e))?;
-    tx.commit().map_err(|e| sql_error(path, e))
+    .map_err(locked)?;
+    tx.commit().map_err(locked)
 }
 
 /// Deletes exactly the rows an inject wrote, in one transaction.
@@ -130,28 +104,6 @@ pub fn remove(path: &Path, written: &[Written]) -> Result<usize, AdapterError> {
         return Ok(0);
     }
     let mut conn = open_write(path)?;
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| sql_error(path, e))?;
-    let mut removed = 0;
-    for written in written {
-        let Written::Rows {
-            path: db,
-            table,
-            ids,
-        } = written
-        else {
-            continue;
-        };
-        if table != "sessions" || Path::new(db) != path {
-            continue;
-        }
-        for id in ids {
-            removed += tx
-                .execute("DELETE FROM sessions WHERE session_id = ?1", [id])
-                .map_err(|e| sql_error(path, e))?;
-        }
-    }
-    tx.commit().map_err(|e| sql_error(path, e))?;
-    Ok(removed)
+    let deletes = [("sessions", "DELETE FROM sessions WHERE session_id = ?1")];
+    sqlite::remove_written(&mut conn, "Cline", path, written, &deletes)
 }

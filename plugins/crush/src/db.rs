@@ -5,64 +5,14 @@
 //! ties in insertion order.
 
 use crate::schema::{self, MIGRATIONS, WRITTEN_COLUMNS};
-use handoff_plugin_api::{AdapterError, ErrorKind, Written};
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use handoff_adapter_kit::sqlite::{self, int, locked_error, sql_error, text};
+use handoff_plugin_api::{AdapterError, Written};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-/// How long a write waits for Crush to finish its own.
-pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
-
-/// A database whose bytes or schema are not Crush's is invalid input; anything else (a lock,
-/// the disk) is an IO failure.
-fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    use rusqlite::ffi::ErrorCode;
-    let code = match &e {
-        rusqlite::Error::SqliteFailure(error, _) | rusqlite::Error::SqlInputError { error, .. } => {
-            Some(error.code)
-        }
-        _ => None,
-    };
-    // `Unknown` is SQLITE_ERROR: a table or column that is not there.
-    let not_crush = matches!(
-        code,
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::Unknown)
-    );
-    if not_crush {
-        AdapterError::invalid(format!("{}: {e}", path.display()))
-    } else {
-        AdapterError::io(path.display(), e)
-    }
-}
-
-/// A text column whatever SQLite holds in it (it does not enforce declared types): numbers
-/// written out, UTF-8 blobs as text, anything else none.
-fn text(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
-    Ok(match row.get_ref(index)? {
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-            std::str::from_utf8(bytes).ok().map(str::to_owned)
-        }
-        ValueRef::Integer(n) => Some(n.to_string()),
-        ValueRef::Real(x) => Some(x.to_string()),
-        ValueRef::Null => None,
-    })
-}
-
-/// An integer column: text that is a number counts, anything else is none.
-fn int(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<i64>> {
-    Ok(match row.get_ref(index)? {
-        ValueRef::Integer(n) => Some(n),
-        // Saturating: a float time is still roughly that time.
-        #[allow(clippy::cast_possible_truncation)]
-        ValueRef::Real(x) => Some(x as i64),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|t| t.trim().parse().ok()),
-        ValueRef::Blob(_) | ValueRef::Null => None,
-    })
-}
+pub use handoff_adapter_kit::sqlite::BUSY_TIMEOUT;
 
 /// Unix milliseconds of a stored time. Crush stores seconds; a value too large to be seconds
 /// (after the year 5000) is taken as milliseconds already, as the schema's comments intend.
@@ -76,10 +26,7 @@ pub fn to_ms(time: i64) -> i64 {
 
 /// Opens a database read-only and checks that it is Crush's.
 pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| sql_error(path, e))?;
+    let conn = sqlite::open(path, false, BUSY_TIMEOUT)?;
     require_crush_tables(&conn, path)?;
     Ok(conn)
 }
@@ -308,9 +255,7 @@ pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> 
 
 /// Opens a database for writing as Crush does (foreign keys on; WAL stays as it is).
 pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(busy).map_err(|e| sql_error(path, e))?;
+    let conn = sqlite::open(path, true, busy)?;
     require_crush_tables(&conn, path)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| sql_error(path, e))?;
@@ -352,7 +297,7 @@ pub fn write(
 ) -> Result<Vec<Written>, AdapterError> {
     let mut conn = open_write(path, busy)?;
     check_schema(&conn, path)?;
-    let locked = |e: rusqlite::Error| locked_error(path, e);
+    let locked = |e: rusqlite::Error| locked_error("Crush", path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(locked)?;
@@ -395,68 +340,28 @@ pub fn write(
         }
     }
     tx.commit().map_err(locked)?;
-    let rows = |table: &str, ids: Vec<String>| Written::Rows {
-        path: path.display().to_string(),
-        table: table.into(),
-        ids,
-    };
+    let rows = |table: &str, ids: Vec<String>| sqlite::written_rows(path, table, ids);
     Ok(vec![
         rows("sessions", vec![session.id.clone()]),
         rows("messages", ids),
     ])
 }
 
-fn locked_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    let busy = matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    );
-    if busy {
-        AdapterError::new(
-            ErrorKind::Io,
-            format!(
-                "{}: database is locked by another process (is Crush busy?); nothing was written, try again",
-                path.display()
-            ),
-        )
-    } else {
-        sql_error(path, e)
-    }
-}
-
 /// Deletes the rows an inject wrote, in one transaction: its messages, then its session (which
 /// takes with it, as Crush's own delete does, what Crush added to it since).
 pub fn remove(path: &Path, written: &[Written], busy: Duration) -> Result<usize, AdapterError> {
     let mut conn = open_write(path, busy)?;
-    let locked = |e: rusqlite::Error| locked_error(path, e);
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(locked)?;
-    let mut removed = 0;
-    for (table, sql) in [
+    let deletes = [
         ("messages", "DELETE FROM messages WHERE id = ?1"),
         ("sessions", "DELETE FROM sessions WHERE id = ?1"),
-    ] {
-        let ids = written.iter().filter_map(|w| match w {
-            Written::Rows {
-                path: p,
-                table: t,
-                ids,
-            } if t == table && Path::new(p) == path => Some(ids),
-            _ => None,
-        });
-        let mut delete = tx.prepare(sql).map_err(locked)?;
-        for id in ids.flatten() {
-            removed += delete.execute([id]).map_err(locked)?;
-        }
-    }
-    tx.commit().map_err(locked)?;
-    Ok(removed)
+    ];
+    sqlite::remove_written(&mut conn, "Crush", path, written, &deletes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use handoff_plugin_api::ErrorKind;
 
     fn session() -> NewSession {
         NewSession {

@@ -10,6 +10,8 @@ pub mod jsonl;
 pub mod listing;
 pub mod loose;
 pub mod parallel;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used)]
 
 use handoff_plugin_api::{
-    AdapterResult, Extracted, Message, Part, Role, SessionMeta, SessionSummary, Tool, ToolKind,
-    Transcript,
+    Adapter, AdapterResult, ExtractRequest, Extracted, InjectMode, InjectRequest, Injected,
+    ListRequest, Message, Part, Role, SessionMeta, SessionSummary, Tool, ToolKind, Transcript,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -857,6 +857,67 @@ impl Rng {
     fn chance(&mut self, n: usize) -> bool {
         self.below(n) == 0
     }
+}
+
+/// An adapter's operations on a home folder, as its tests call them (each must succeed).
+pub struct Calls<A>(pub A);
+
+impl<A: Adapter> Calls<A> {
+    pub fn extract(&self, home: &std::path::Path, request: ExtractRequest) -> Extracted {
+        self.0
+            .extract(ExtractRequest {
+                home: home_str(home),
+                ..request
+            })
+            .unwrap()
+    }
+
+    pub fn list(&self, home: &std::path::Path, cwd: Option<&str>) -> Vec<SessionSummary> {
+        self.0
+            .list_sessions(ListRequest {
+                home: home_str(home),
+                cwd: cwd.map(str::to_owned),
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
+    pub fn inject(
+        &self,
+        home: &std::path::Path,
+        cwd: &std::path::Path,
+        mode: InjectMode,
+        transcript: Transcript,
+    ) -> Injected {
+        self.0
+            .inject(InjectRequest {
+                home: home_str(home),
+                cwd: cwd.display().to_string(),
+                mode,
+                transcript,
+            })
+            .unwrap()
+    }
+}
+
+/// A home as requests name it.
+pub fn home_str(home: &std::path::Path) -> Option<String> {
+    Some(home.display().to_string())
+}
+
+/// An extract of session `id` (or the one whose id starts with it).
+pub fn by_id(id: &str) -> ExtractRequest {
+    ExtractRequest {
+        session_id: Some(id.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// The permission bits of a file or folder.
+#[cfg(unix)]
+pub fn file_mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[cfg(test)]

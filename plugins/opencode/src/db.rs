@@ -2,9 +2,9 @@
 //! session in one transaction, removing exactly what was written.
 
 use crate::app::App;
-use handoff_plugin_api::{AdapterError, ErrorKind, SessionSummary, Written};
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use handoff_adapter_kit::sqlite::{self, int, locked_error, sql_error, text};
+use handoff_plugin_api::{AdapterError, SessionSummary, Written};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,7 +14,7 @@ use crate::read::{RawMessage, RawSession};
 use crate::write::NativeSession;
 
 /// OpenCode opens its database with the same timeout.
-pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+pub use handoff_adapter_kit::sqlite::BUSY_TIMEOUT;
 
 /// The schema migrations of opencode-ai 1.18.33 (`SELECT id FROM migration`). A database with any
 /// other migration has a schema this writer has not been checked against.
@@ -102,61 +102,9 @@ const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
     ),
 ];
 
-/// A database whose bytes or schema are not OpenCode's is invalid input; anything else (a lock,
-/// the disk) is an IO failure.
-fn sql_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    use rusqlite::ffi::ErrorCode;
-    let code = match &e {
-        rusqlite::Error::SqliteFailure(error, _) | rusqlite::Error::SqlInputError { error, .. } => {
-            Some(error.code)
-        }
-        _ => None,
-    };
-    // `Unknown` is SQLITE_ERROR: a table or column that is not there.
-    let not_opencode = matches!(
-        code,
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::Unknown)
-    );
-    if not_opencode {
-        AdapterError::invalid(format!("{}: {e}", path.display()))
-    } else {
-        AdapterError::io(path.display(), e)
-    }
-}
-
-/// A text column as SQLite holds it, whatever the declared type (SQLite does not enforce it):
-/// numbers are written out, blobs that are UTF-8 taken as text, anything else is none.
-fn text(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
-    Ok(match row.get_ref(index)? {
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-            std::str::from_utf8(bytes).ok().map(str::to_owned)
-        }
-        ValueRef::Integer(n) => Some(n.to_string()),
-        ValueRef::Real(x) => Some(x.to_string()),
-        ValueRef::Null => None,
-    })
-}
-
-/// An integer column (times, counts): text that is a number counts, anything else is none.
-fn int(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<i64>> {
-    Ok(match row.get_ref(index)? {
-        ValueRef::Integer(n) => Some(n),
-        // Saturating: a float time is still roughly that time.
-        #[allow(clippy::cast_possible_truncation)]
-        ValueRef::Real(x) => Some(x as i64),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|t| t.trim().parse().ok()),
-        ValueRef::Blob(_) | ValueRef::Null => None,
-    })
-}
-
 /// Opens the database read-only. WAL readers see committed data while OpenCode writes.
 pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| sql_error(path, e))?;
+    let conn = sqlite::open(path, false, BUSY_TIMEOUT)?;
     refuse_v2(&conn, path)?;
     Ok(conn)
 }
@@ -391,9 +339,7 @@ pub fn check_schema(app: &App, conn: &Connection, path: &Path) -> Result<(), Ada
 
 /// Opens the database for writing, the way OpenCode does (WAL stays as it is; foreign keys on).
 pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-    conn.busy_timeout(busy).map_err(|e| sql_error(path, e))?;
+    let conn = sqlite::open(path, true, busy)?;
     refuse_v2(&conn, path)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| sql_error(path, e))?;
@@ -411,7 +357,7 @@ pub fn write(
 ) -> Result<Vec<Written>, AdapterError> {
     let mut conn = open_write(path, busy)?;
     check_schema(app, &conn, path)?;
-    let locked = |e: rusqlite::Error| locked_error(path, e);
+    let locked = |e: rusqlite::Error| locked_error("OpenCode", path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(locked)?;
@@ -477,11 +423,7 @@ pub fn write(
     }
     tx.commit().map_err(locked)?;
 
-    let rows = |table: &str, ids: Vec<String>| Written::Rows {
-        path: path.display().to_string(),
-        table: table.into(),
-        ids,
-    };
+    let rows = |table: &str, ids: Vec<String>| sqlite::written_rows(path, table, ids);
     let mut written = Vec::new();
     if new_project {
         written.push(rows("project", vec![project.id.clone()]));
@@ -492,57 +434,20 @@ pub fn write(
     Ok(written)
 }
 
-fn locked_error(path: &Path, e: rusqlite::Error) -> AdapterError {
-    let busy = matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    );
-    if busy {
-        AdapterError::new(
-            ErrorKind::Io,
-            format!(
-                "{}: database is locked by another process (is OpenCode busy?); nothing was written, try again",
-                path.display()
-            ),
-        )
-    } else {
-        sql_error(path, e)
-    }
-}
-
 /// Deletes exactly the rows an inject wrote, children first, in one transaction. A project row
 /// is only removed while no other session uses it.
 pub fn remove(path: &Path, written: &[Written], busy: Duration) -> Result<usize, AdapterError> {
     let mut conn = open_write(path, busy)?;
-    let locked = |e: rusqlite::Error| locked_error(path, e);
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(locked)?;
-    let mut removed = 0;
-    for table in ["part", "message", "session", "project"] {
-        let ids = written.iter().filter_map(|w| match w {
-            Written::Rows {
-                path: p,
-                table: t,
-                ids,
-            } if t == table && Path::new(p) == path => Some(ids),
-            _ => None,
-        });
-        let sql = match table {
-            "project" => {
-                "DELETE FROM project WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM session WHERE project_id = ?1)"
-            }
-            "session" => "DELETE FROM session WHERE id = ?1",
-            "message" => "DELETE FROM message WHERE id = ?1",
-            _ => "DELETE FROM part WHERE id = ?1",
-        };
-        let mut delete = tx.prepare(sql).map_err(locked)?;
-        for id in ids.flatten() {
-            removed += delete.execute([id]).map_err(locked)?;
-        }
-    }
-    tx.commit().map_err(locked)?;
-    Ok(removed)
+    let deletes = [
+        ("part", "DELETE FROM part WHERE id = ?1"),
+        ("message", "DELETE FROM message WHERE id = ?1"),
+        ("session", "DELETE FROM session WHERE id = ?1"),
+        (
+            "project",
+            "DELETE FROM project WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM session WHERE project_id = ?1)",
+        ),
+    ];
+    sqlite::remove_written(&mut conn, "OpenCode", path, written, &deletes)
 }
 
 #[cfg(test)]
@@ -551,6 +456,7 @@ mod tests {
     use crate::config::ModelKnowledge;
     use crate::project_id::ProjectRef;
     use crate::write::{Target, build};
+    use handoff_plugin_api::ErrorKind;
     use handoff_plugin_api::{Message, Part, Role, SessionMeta, Transcript};
     use std::path::PathBuf;
 

@@ -1,14 +1,15 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
-    texts,
+    Calls, Format, Observation, by_id, calls, extracted, file_differences, file_mode,
+    foreign_transcript, home_str, listed, outline, texts,
 };
 use handoff_cline::ClineAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, Injected,
-    ListRequest, Remove, Role, SessionSummary, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, InjectMode, InjectRequest, Remove, Role, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+
+const CLINE: Calls<ClineAdapter> = Calls(ClineAdapter);
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/home");
 /// The sessions the real client wrote: headless (`cline -y`) and in its terminal UI.
@@ -50,7 +51,7 @@ const SCENARIO: [&str; 7] = [
 #[test]
 fn both_sessions_the_client_wrote_are_read_whole_in_order() {
     let home = real_home();
-    let headless = extract_in(home.path(), by_id(&HEADLESS[..13]));
+    let headless = CLINE.extract(home.path(), by_id(&HEADLESS[..13]));
     assert_eq!(headless.report.skipped_lines, 0);
     let t = &headless.transcript;
     assert_eq!(t.session.id, HEADLESS);
@@ -70,7 +71,7 @@ fn both_sessions_the_client_wrote_are_read_whole_in_order() {
     assert_eq!(got, expected);
     assert_eq!(t.messages[1].role, Role::System);
 
-    let interactive = extract_in(home.path(), by_id(INTERACTIVE)).transcript;
+    let interactive = CLINE.extract(home.path(), by_id(INTERACTIVE)).transcript;
     let mut got = outline(&interactive);
     for line in &mut got {
         if line.starts_with("text HOK_ASSISTANT_TEXT") {
@@ -79,7 +80,7 @@ fn both_sessions_the_client_wrote_are_read_whole_in_order() {
     }
     assert_eq!(got, SCENARIO);
 
-    let rows = list(home.path(), Some(PROJECT));
+    let rows = CLINE.list(home.path(), Some(PROJECT));
     let ids: Vec<&str> = rows.iter().map(|r| r.session_id.as_str()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&HEADLESS) && ids.contains(&INTERACTIVE));
@@ -92,7 +93,7 @@ fn both_sessions_the_client_wrote_are_read_whole_in_order() {
             "{row:?}"
         );
     }
-    let latest = extract_in(
+    let latest = CLINE.extract(
         home.path(),
         ExtractRequest {
             cwd: Some(PROJECT.into()),
@@ -112,7 +113,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
     let observe = |bytes: &[u8]| -> Observation {
         std::fs::write(&file, bytes).unwrap();
         // Rewriting makes the file the newest: the rows are compared by id.
-        let mut rows = list(home.path(), None);
+        let mut rows = CLINE.list(home.path(), None);
         rows.sort_by(|a, b| a.session_id.cmp(&b.session_id));
         let extract = ClineAdapter.extract(ExtractRequest {
             home: home_str(home.path()),
@@ -135,8 +136,8 @@ fn the_index_the_client_wrote_takes_a_new_row() {
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     std::fs::copy(Path::new(REAL).join("data/db/sessions.db"), &db).unwrap();
     let project = tempfile::tempdir().unwrap();
-    let original = extract_in(home.path(), by_id(INTERACTIVE)).transcript;
-    let injected = inject(
+    let original = CLINE.extract(home.path(), by_id(INTERACTIVE)).transcript;
+    let injected = CLINE.inject(
         home.path(),
         project.path(),
         InjectMode::Write,
@@ -147,56 +148,11 @@ fn the_index_the_client_wrote_takes_a_new_row() {
         .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
         .unwrap();
     assert_eq!(count, 3);
-    let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
+    let back = CLINE
+        .extract(home.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(outline(&back), outline(&original));
-}
-
-fn home_str(home: &Path) -> Option<String> {
-    Some(home.display().to_string())
-}
-
-fn extract_in(home: &Path, request: ExtractRequest) -> Extracted {
-    ClineAdapter
-        .extract(ExtractRequest {
-            home: home_str(home),
-            ..request
-        })
-        .unwrap()
-}
-
-fn by_id(id: &str) -> ExtractRequest {
-    ExtractRequest {
-        session_id: Some(id.to_owned()),
-        ..Default::default()
-    }
-}
-
-fn list(home: &Path, cwd: Option<&str>) -> Vec<SessionSummary> {
-    ClineAdapter
-        .list_sessions(ListRequest {
-            home: home_str(home),
-            cwd: cwd.map(str::to_owned),
-            ..Default::default()
-        })
-        .unwrap()
-}
-
-fn inject(home: &Path, cwd: &Path, mode: InjectMode, transcript: Transcript) -> Injected {
-    ClineAdapter
-        .inject(InjectRequest {
-            home: home_str(home),
-            cwd: cwd.display().to_string(),
-            mode,
-            transcript,
-        })
-        .unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// A session folder holding `messages` (the conversation document's list) and a manifest for
@@ -243,7 +199,7 @@ fn prompts_nudges_calls_and_results_read_as_cline_meant_them() {
             {"role": "assistant", "ts": 4, "content": "Done."}
         ]),
     );
-    let extracted = extract_in(home.path(), by_id("1796415857682"));
+    let extracted = CLINE.extract(home.path(), by_id("1796415857682"));
     assert_eq!(extracted.report.skipped_lines, 0);
     let t = &extracted.transcript;
     assert_eq!(t.session.id, "1796415857682_5521m");
@@ -279,11 +235,11 @@ fn prompts_nudges_calls_and_results_read_as_cline_meant_them() {
     );
     assert_eq!(t.messages[2].model.as_deref(), Some("m"));
     assert_eq!(t.messages[2].timestamp_ms, Some(2));
-    let rows = list(home.path(), Some("/p"));
+    let rows = CLINE.list(home.path(), Some("/p"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].title.as_deref(), Some("fix it"));
     assert_eq!(rows[0].messages, 5);
-    assert!(list(home.path(), Some("/elsewhere")).is_empty());
+    assert!(CLINE.list(home.path(), Some("/elsewhere")).is_empty());
 }
 
 #[test]
@@ -301,7 +257,7 @@ fn unreadable_messages_and_blocks_are_skipped_and_counted_and_a_non_conversation
             {"content": "no role"}
         ]),
     );
-    let extracted = extract_in(home.path(), by_id("1_aaaaa"));
+    let extracted = CLINE.extract(home.path(), by_id("1_aaaaa"));
     assert_eq!(extracted.report.skipped_lines, 4);
     assert_eq!(outline(&extracted.transcript), ["text hello", "text hi"]);
 
@@ -346,12 +302,14 @@ fn older_task_folders_are_read_with_their_history() {
         .to_string(),
     )
     .unwrap();
-    let rows = list(home.path(), Some("/old"));
+    let rows = CLINE.list(home.path(), Some("/old"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].session_id, "1733000000000");
     assert_eq!(rows[0].title.as_deref(), Some("list files"));
     assert_eq!(rows[0].created_ms, Some(1_733_000_000_000));
-    let t = extract_in(home.path(), by_id("1733000000000")).transcript;
+    let t = CLINE
+        .extract(home.path(), by_id("1733000000000"))
+        .transcript;
     assert_eq!(t.session.cwd.as_deref(), Some("/old"));
     assert_eq!(
         outline(&t),
@@ -375,7 +333,7 @@ fn a_foreign_transcript_becomes_a_private_indexed_session_that_reads_back() {
         r#"{"version":1,"lastUsedProvider":"openai-compatible","providers":{"openai-compatible":{"settings":{"provider":"openai-compatible","model":"mock-model"}}}}"#,
     )
     .unwrap();
-    let injected = inject(
+    let injected = CLINE.inject(
         home.path(),
         project.path(),
         InjectMode::Write,
@@ -408,10 +366,10 @@ fn a_foreign_transcript_becomes_a_private_indexed_session_that_reads_back() {
     );
     #[cfg(unix)]
     {
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(&manifest_file), 0o600);
-        assert_eq!(mode(&db), 0o600);
-        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(file_mode(&file), 0o600);
+        assert_eq!(file_mode(&manifest_file), 0o600);
+        assert_eq!(file_mode(&db), 0o600);
+        assert_eq!(file_mode(&dir), 0o700);
     }
     let document: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(document["sessionId"], id.as_str());
@@ -473,14 +431,14 @@ fn a_foreign_transcript_becomes_a_private_indexed_session_that_reads_back() {
         )
     );
 
-    let back = extract_in(home.path(), by_id(&id)).transcript;
+    let back = CLINE.extract(home.path(), by_id(&id)).transcript;
     assert_eq!(back.session.cwd.as_deref(), Some(cwd.as_str()));
     assert_eq!(texts(&back.messages, Role::User), ["fix the build please"]);
     assert_eq!(
         texts(&back.messages, Role::Assistant),
         ["Running make.", "Done."]
     );
-    let rows = list(home.path(), Some(&cwd));
+    let rows = CLINE.list(home.path(), Some(&cwd));
     assert_eq!(rows[0].session_id, id);
     assert_eq!(rows[0].title.as_deref(), Some("handoff: fix the build"));
 
@@ -522,14 +480,14 @@ fn an_index_that_cannot_take_the_row_leaves_nothing_behind() {
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(
+    let planned = CLINE.inject(
         home.path(),
         project.path(),
         InjectMode::Plan,
         foreign_transcript(),
     );
     assert!(planned.written.is_empty());
-    let rendered = inject(
+    let rendered = CLINE.inject(
         home.path(),
         project.path(),
         InjectMode::Render,
@@ -559,16 +517,18 @@ fn a_cline_session_round_trips_its_calls_and_nudges_unchanged() {
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "c2", "name": "submit_and_exit", "content": "Submission recorded"}]}
         ]),
     );
-    let original = extract_in(source.path(), by_id("1_bbbbb")).transcript;
+    let original = CLINE.extract(source.path(), by_id("1_bbbbb")).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(
+    let injected = CLINE.inject(
         target.path(),
         project.path(),
         InjectMode::Write,
         original.clone(),
     );
-    let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
+    let back = CLINE
+        .extract(target.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(outline(&back), outline(&original));
     assert_eq!(back.messages[1].role, Role::System);

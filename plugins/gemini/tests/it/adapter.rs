@@ -1,14 +1,15 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
-    texts,
+    Calls, Format, Observation, by_id, calls, extracted, file_differences, file_mode,
+    foreign_transcript, home_str, listed, outline, texts,
 };
 use handoff_gemini::GeminiAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, Injected,
-    ListRequest, Role, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, InjectMode, Role, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+
+const GEMINI: Calls<GeminiAdapter> = Calls(GeminiAdapter);
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/home");
 
@@ -69,41 +70,11 @@ fn real_bytes() -> Vec<u8> {
     std::fs::read(Path::new(REAL).join(real_session().0)).unwrap()
 }
 
-fn home_str(home: &Path) -> Option<String> {
-    Some(home.display().to_string())
-}
-
-fn extract_in(home: &Path, request: ExtractRequest) -> Extracted {
-    GeminiAdapter
-        .extract(ExtractRequest {
-            home: home_str(home),
-            ..request
-        })
-        .unwrap()
-}
-
-fn by_id(id: &str) -> ExtractRequest {
-    ExtractRequest {
-        session_id: Some(id.to_owned()),
-        ..Default::default()
-    }
-}
-
-fn list(home: &Path, cwd: Option<&str>) -> Vec<handoff_plugin_api::SessionSummary> {
-    GeminiAdapter
-        .list_sessions(ListRequest {
-            home: home_str(home),
-            cwd: cwd.map(str::to_owned),
-            ..Default::default()
-        })
-        .unwrap()
-}
-
 #[test]
 fn the_session_the_client_wrote_is_read_whole_in_order() {
     let (_, id, project) = real_session();
     let home = home_with(None);
-    let extracted = extract_in(home.path(), by_id(&id[..8]));
+    let extracted = GEMINI.extract(home.path(), by_id(&id[..8]));
     assert_eq!(extracted.report.skipped_lines, 0);
     let t = &extracted.transcript;
     assert_eq!(t.session.id, id);
@@ -132,7 +103,7 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
         ]
     );
     // The same session is the project's latest.
-    let latest = extract_in(
+    let latest = GEMINI.extract(
         home.path(),
         ExtractRequest {
             cwd: Some(project.clone()),
@@ -149,7 +120,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
     let (_, id, _) = real_session();
     let observe = |bytes: &[u8]| -> Observation {
         let home = home_with(Some(bytes));
-        let rows = list(home.path(), None);
+        let rows = GEMINI.list(home.path(), None);
         let extract = GeminiAdapter.extract(ExtractRequest {
             home: home_str(home.path()),
             session_id: Some(id.clone()),
@@ -165,7 +136,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
 fn the_listing_shows_the_title_project_and_message_count() {
     let (relative, id, project) = real_session();
     let home = home_with(None);
-    let rows = list(home.path(), Some(&project));
+    let rows = GEMINI.list(home.path(), Some(&project));
     let [row] = rows.as_slice() else {
         panic!("{rows:?}")
     };
@@ -180,8 +151,8 @@ fn the_listing_shows_the_title_project_and_message_count() {
     assert_eq!(row.path, home.path().join(relative).display().to_string());
     // The context message, the prompt, three model turns and two stored results.
     assert_eq!(row.messages, 7);
-    assert!(list(home.path(), Some("/nowhere/else")).is_empty());
-    assert_eq!(list(home.path(), None).len(), 1);
+    assert!(GEMINI.list(home.path(), Some("/nowhere/else")).is_empty());
+    assert_eq!(GEMINI.list(home.path(), None).len(), 1);
 }
 
 /// Writes `lines` as a session of project `/p` in a fresh home; returns the home.
@@ -231,14 +202,14 @@ fn updates_rewinds_and_checkpoints_shape_the_history_as_the_client_loads_it() {
         json!({"$set": {"summary": "named", "lastUpdated": "2026-01-02T00:00:00.000Z"}}),
         json!({"id": "i1", "type": "info", "content": "switched model"}),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = GEMINI.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(texts(&t.messages, Role::User), ["first", "third"]);
     assert_eq!(texts(&t.messages, Role::Assistant), ["answer"]);
     assert_eq!(texts(&t.messages, Role::System), ["[info] switched model"]);
     assert_eq!(t.session.title.as_deref(), Some("named"));
     assert_eq!(t.session.updated_ms, Some(1_767_312_000_000));
     assert_eq!(
-        list(home.path(), Some("/p"))[0].title.as_deref(),
+        GEMINI.list(home.path(), Some("/p"))[0].title.as_deref(),
         Some("named")
     );
 
@@ -249,7 +220,7 @@ fn updates_rewinds_and_checkpoints_shape_the_history_as_the_client_loads_it() {
         json!({"$set": {"messages": [user("s1", "summary of before"), model("s2", "Got it.")]}}),
         user("u2", "after"),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = GEMINI.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(all_texts(&t), ["summary of before", "after", "Got it."]);
     let home = session_of(&[
         meta,
@@ -258,7 +229,7 @@ fn updates_rewinds_and_checkpoints_shape_the_history_as_the_client_loads_it() {
         user("u2", "new"),
     ]);
     assert_eq!(
-        all_texts(&extract_in(home.path(), by_id(ID)).transcript),
+        all_texts(&GEMINI.extract(home.path(), by_id(ID)).transcript),
         ["new"]
     );
 }
@@ -277,7 +248,7 @@ fn calls_in_older_and_newer_shapes_read_with_their_results() {
                "toolCalls": [{"id": "c2", "name": "read_file", "args": {"file_path": "/x"},
                               "result": [{"functionResponse": {"id": "c2", "name": "read_file", "response": {"error": "missing"}}}], "status": "error"}]}),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = GEMINI.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(
         outline(&t),
         [
@@ -308,10 +279,10 @@ fn an_older_whole_file_session_reads_like_a_new_one() {
         serde_json::to_string_pretty(&whole).unwrap(),
     )
     .unwrap();
-    let rows = list(home.path(), Some("/old/project"));
+    let rows = GEMINI.list(home.path(), Some("/old/project"));
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].title.as_deref(), Some("hello there"));
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = GEMINI.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(all_texts(&t), ["hello there", "hi"]);
 }
 
@@ -330,7 +301,7 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_session_is_an_error() 
     let mut bytes = b"not json\n{\"truncated\": \n".to_vec();
     bytes.extend(real_bytes());
     let home = home_with(Some(&bytes));
-    let extracted = extract_in(home.path(), by_id(&id));
+    let extracted = GEMINI.extract(home.path(), by_id(&id));
     assert_eq!(extracted.report.skipped_lines, 2);
     assert_eq!(
         texts(&extracted.transcript.messages, Role::Assistant).len(),
@@ -347,23 +318,6 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_session_is_an_error() 
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert!(error.message.contains("not-a-session.jsonl"), "{error}");
-}
-
-fn inject(home: &Path, cwd: &Path, mode: InjectMode, transcript: Transcript) -> Injected {
-    GeminiAdapter
-        .inject(InjectRequest {
-            home: home_str(home),
-            cwd: cwd.display().to_string(),
-            mode,
-            transcript,
-        })
-        .unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -383,7 +337,7 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
         r#"{"model":{"name":"gemini-3-pro"}}"#,
     )
     .unwrap();
-    let injected = inject(
+    let injected = GEMINI.inject(
         home.path(),
         &project,
         InjectMode::Write,
@@ -434,8 +388,8 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
     );
     #[cfg(unix)]
     {
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(&dir.join("chats")), 0o700);
+        assert_eq!(file_mode(&file), 0o600);
+        assert_eq!(file_mode(&dir.join("chats")), 0o700);
     }
     let records: Vec<Value> = std::fs::read_to_string(&file)
         .unwrap()
@@ -469,7 +423,9 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
     assert_eq!(calls[1]["args"], json!({"file_path": "/p/Makefile"}));
     assert_eq!(calls[1]["status"], "error");
 
-    let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
+    let back = GEMINI
+        .extract(home.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(
         back.session.title.as_deref(),
         Some("handoff: fix the build")
@@ -483,11 +439,11 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
         texts(&back.messages, Role::Assistant),
         ["Running make.", "Done."]
     );
-    let rows = list(home.path(), Some(&project.display().to_string()));
+    let rows = GEMINI.list(home.path(), Some(&project.display().to_string()));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].session_id, injected.session_id);
     // A second handoff to the same project reuses its slug and never overwrites.
-    let again = inject(
+    let again = GEMINI.inject(
         home.path(),
         &project,
         InjectMode::Write,
@@ -502,14 +458,14 @@ fn a_foreign_transcript_becomes_a_private_session_of_the_registered_project() {
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(
+    let planned = GEMINI.inject(
         home.path(),
         project.path(),
         InjectMode::Plan,
         foreign_transcript(),
     );
     assert!(planned.written.is_empty());
-    let rendered = inject(
+    let rendered = GEMINI.inject(
         home.path(),
         project.path(),
         InjectMode::Render,
@@ -523,16 +479,18 @@ fn plan_and_render_write_nothing() {
 fn a_gemini_session_round_trips_its_calls_unchanged() {
     let (_, id, _) = real_session();
     let source = home_with(None);
-    let original = extract_in(source.path(), by_id(&id)).transcript;
+    let original = GEMINI.extract(source.path(), by_id(&id)).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(
+    let injected = GEMINI.inject(
         target.path(),
         project.path(),
         InjectMode::Write,
         original.clone(),
     );
-    let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
+    let back = GEMINI
+        .extract(target.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(
         texts(&back.messages, Role::Assistant),

@@ -1,14 +1,15 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
-    texts,
+    Calls, Format, Observation, by_id, calls, extracted, file_differences, file_mode,
+    foreign_transcript, home_str, listed, outline, texts,
 };
 use handoff_pi::PiAdapter;
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, InjectMode, InjectRequest, Injected,
-    ListRequest, Part, Role, SessionSummary, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, InjectMode, Part, Role, Transcript, Written,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+
+const PI: Calls<PiAdapter> = Calls(PiAdapter);
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/home");
 
@@ -55,41 +56,11 @@ fn home_with(bytes: &[u8]) -> tempfile::TempDir {
     home
 }
 
-fn home_str(home: &Path) -> Option<String> {
-    Some(home.display().to_string())
-}
-
-fn extract_in(home: &Path, request: ExtractRequest) -> Extracted {
-    PiAdapter
-        .extract(ExtractRequest {
-            home: home_str(home),
-            ..request
-        })
-        .unwrap()
-}
-
-fn by_id(id: &str) -> ExtractRequest {
-    ExtractRequest {
-        session_id: Some(id.to_owned()),
-        ..Default::default()
-    }
-}
-
-fn list(home: &Path, cwd: Option<&str>) -> Vec<SessionSummary> {
-    PiAdapter
-        .list_sessions(ListRequest {
-            home: home_str(home),
-            cwd: cwd.map(str::to_owned),
-            ..Default::default()
-        })
-        .unwrap()
-}
-
 #[test]
 fn the_session_the_client_wrote_is_read_whole_in_order() {
     let (_, id, project) = real_session();
     let home = home_with(&real_bytes());
-    let extracted = extract_in(home.path(), by_id(&id[..8]));
+    let extracted = PI.extract(home.path(), by_id(&id[..8]));
     assert_eq!(extracted.report.skipped_lines, 0);
     let t = &extracted.transcript;
     assert_eq!(t.session.id, id);
@@ -114,7 +85,7 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
             "text HOK_FINAL_REPLY_c3f8",
         ]
     );
-    let latest = extract_in(
+    let latest = PI.extract(
         home.path(),
         ExtractRequest {
             cwd: Some(project.clone()),
@@ -131,7 +102,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
     let (_, id, _) = real_session();
     let observe = |bytes: &[u8]| -> Observation {
         let home = home_with(bytes);
-        let rows = list(home.path(), None);
+        let rows = PI.list(home.path(), None);
         let extract = PiAdapter.extract(ExtractRequest {
             home: home_str(home.path()),
             session_id: Some(id.clone()),
@@ -147,7 +118,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
 fn the_listing_shows_the_title_project_and_message_count() {
     let (relative, id, project) = real_session();
     let home = home_with(&real_bytes());
-    let rows = list(home.path(), Some(&project));
+    let rows = PI.list(home.path(), Some(&project));
     let [row] = rows.as_slice() else {
         panic!("{rows:?}")
     };
@@ -162,8 +133,8 @@ fn the_listing_shows_the_title_project_and_message_count() {
     assert_eq!(row.path, home.path().join(relative).display().to_string());
     // One prompt and three assistant messages.
     assert_eq!(row.messages, 4);
-    assert!(list(home.path(), Some("/nowhere/else")).is_empty());
-    assert_eq!(list(home.path(), None).len(), 1);
+    assert!(PI.list(home.path(), Some("/nowhere/else")).is_empty());
+    assert_eq!(PI.list(home.path(), None).len(), 1);
 }
 
 const ID: &str = "019a0000-0000-7000-8000-000000000001";
@@ -253,7 +224,7 @@ fn the_branch_ending_at_the_last_entry_is_the_conversation() {
         ),
         user("u3", Some("l1"), "third"),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = PI.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(t.session.title.as_deref(), Some("named"));
     assert_eq!(t.session.model.as_deref(), Some("mock/m"));
     assert!(
@@ -262,7 +233,7 @@ fn the_branch_ending_at_the_last_entry_is_the_conversation() {
     assert_eq!(texts(&t.messages, Role::User), ["second", "third"]);
     assert!(texts(&t.messages, Role::Assistant).is_empty());
     assert_eq!(
-        list(home.path(), Some("/p"))[0].title.as_deref(),
+        PI.list(home.path(), Some("/p"))[0].title.as_deref(),
         Some("named")
     );
 
@@ -272,7 +243,7 @@ fn the_branch_ending_at_the_last_entry_is_the_conversation() {
         user("u2", Some("a1"), "again"),
     ]);
     assert_eq!(
-        all_texts(&extract_in(home.path(), by_id(ID)).transcript),
+        all_texts(&PI.extract(home.path(), by_id(ID)).transcript),
         ["first", "again", "answer"]
     );
 }
@@ -286,7 +257,7 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_without_a_header_is_an_error
     broken.extend_from_slice(b"not json\n{\"truncated\": \n");
     broken.extend_from_slice(rest);
     let home = home_with(&broken);
-    let extracted = extract_in(home.path(), by_id(&id));
+    let extracted = PI.extract(home.path(), by_id(&id));
     assert_eq!(extracted.report.skipped_lines, 2);
     assert_eq!(
         texts(&extracted.transcript.messages, Role::Assistant).len(),
@@ -305,23 +276,6 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_without_a_header_is_an_error
     assert!(error.message.contains("not-a-session.jsonl"), "{error}");
 }
 
-fn inject(home: &Path, cwd: &Path, mode: InjectMode, transcript: Transcript) -> Injected {
-    PiAdapter
-        .inject(InjectRequest {
-            home: home_str(home),
-            cwd: cwd.display().to_string(),
-            mode,
-            transcript,
-        })
-        .unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[test]
 fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
     let home = tempfile::tempdir().unwrap();
@@ -332,7 +286,7 @@ fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
         r#"{"defaultProvider":"anthropic","defaultModel":"claude-sonnet"}"#,
     )
     .unwrap();
-    let injected = inject(
+    let injected = PI.inject(
         home.path(),
         project.path(),
         InjectMode::Write,
@@ -365,8 +319,8 @@ fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
     );
     #[cfg(unix)]
     {
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert_eq!(file_mode(&file), 0o600);
+        assert_eq!(file_mode(file.parent().unwrap()), 0o700);
     }
     let lines: Vec<Value> = std::fs::read_to_string(&file)
         .unwrap()
@@ -412,7 +366,9 @@ fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
     assert_eq!(lines[4]["message"]["model"], "claude-sonnet");
     assert_eq!(lines[6]["message"]["isError"], true);
 
-    let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
+    let back = PI
+        .extract(home.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(
         back.session.title.as_deref(),
         Some("handoff: fix the build")
@@ -423,7 +379,7 @@ fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
         ["Running make.", "Done."]
     );
     assert_eq!(
-        list(home.path(), Some(&cwd))[0].session_id,
+        PI.list(home.path(), Some(&cwd))[0].session_id,
         injected.session_id
     );
 }
@@ -432,14 +388,14 @@ fn a_foreign_transcript_becomes_a_private_entry_chain_that_reads_back() {
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(
+    let planned = PI.inject(
         home.path(),
         project.path(),
         InjectMode::Plan,
         foreign_transcript(),
     );
     assert!(planned.written.is_empty());
-    let rendered = inject(
+    let rendered = PI.inject(
         home.path(),
         project.path(),
         InjectMode::Render,
@@ -453,16 +409,18 @@ fn plan_and_render_write_nothing() {
 fn a_pi_session_round_trips_its_calls_unchanged() {
     let (_, id, _) = real_session();
     let source = home_with(&real_bytes());
-    let original = extract_in(source.path(), by_id(&id)).transcript;
+    let original = PI.extract(source.path(), by_id(&id)).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(
+    let injected = PI.inject(
         target.path(),
         project.path(),
         InjectMode::Write,
         original.clone(),
     );
-    let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
+    let back = PI
+        .extract(target.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(
         texts(&back.messages, Role::Assistant),

@@ -1,14 +1,15 @@
 use handoff_adapter_kit::testing::{
-    Format, Observation, calls, extracted, file_differences, foreign_transcript, listed, outline,
-    texts,
+    Calls, Format, Observation, by_id, calls, extracted, file_differences, file_mode,
+    foreign_transcript, home_str, listed, outline, texts,
 };
 use handoff_plugin_api::{
-    Adapter, ErrorKind, ExtractRequest, Extracted, INTERRUPTED_OUTPUT, InjectMode, InjectRequest,
-    Injected, ListRequest, Role, SessionSummary, Transcript, Written,
+    Adapter, ErrorKind, ExtractRequest, INTERRUPTED_OUTPUT, InjectMode, Role, Transcript, Written,
 };
 use handoff_qwen::QwenAdapter;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+
+const QWEN: Calls<QwenAdapter> = Calls(QwenAdapter);
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/home");
 
@@ -56,41 +57,11 @@ fn home_with(bytes: &[u8]) -> tempfile::TempDir {
     home
 }
 
-fn home_str(home: &Path) -> Option<String> {
-    Some(home.display().to_string())
-}
-
-fn extract_in(home: &Path, request: ExtractRequest) -> Extracted {
-    QwenAdapter
-        .extract(ExtractRequest {
-            home: home_str(home),
-            ..request
-        })
-        .unwrap()
-}
-
-fn by_id(id: &str) -> ExtractRequest {
-    ExtractRequest {
-        session_id: Some(id.to_owned()),
-        ..Default::default()
-    }
-}
-
-fn list(home: &Path, cwd: Option<&str>) -> Vec<SessionSummary> {
-    QwenAdapter
-        .list_sessions(ListRequest {
-            home: home_str(home),
-            cwd: cwd.map(str::to_owned),
-            ..Default::default()
-        })
-        .unwrap()
-}
-
 #[test]
 fn the_session_the_client_wrote_is_read_whole_in_order() {
     let (_, id, project) = real_session();
     let home = home_with(&real_bytes());
-    let extracted = extract_in(home.path(), by_id(&id[..8]));
+    let extracted = QWEN.extract(home.path(), by_id(&id[..8]));
     assert_eq!(extracted.report.skipped_lines, 0);
     let t = &extracted.transcript;
     assert_eq!(t.session.id, id);
@@ -117,7 +88,7 @@ fn the_session_the_client_wrote_is_read_whole_in_order() {
             "text HOK_FINAL_REPLY_c3f8",
         ]
     );
-    let latest = extract_in(
+    let latest = QWEN.extract(
         home.path(),
         ExtractRequest {
             cwd: Some(project.clone()),
@@ -134,7 +105,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
     let (_, id, _) = real_session();
     let observe = |bytes: &[u8]| -> Observation {
         let home = home_with(bytes);
-        let rows = list(home.path(), None);
+        let rows = QWEN.list(home.path(), None);
         let extract = QwenAdapter.extract(ExtractRequest {
             home: home_str(home.path()),
             session_id: Some(id.clone()),
@@ -150,7 +121,7 @@ fn every_valid_serialisation_lists_and_extracts_alike() {
 fn the_listing_shows_the_title_project_and_message_count() {
     let (relative, id, project) = real_session();
     let home = home_with(&real_bytes());
-    let rows = list(home.path(), Some(&project));
+    let rows = QWEN.list(home.path(), Some(&project));
     let [row] = rows.as_slice() else {
         panic!("{rows:?}")
     };
@@ -165,8 +136,8 @@ fn the_listing_shows_the_title_project_and_message_count() {
     assert_eq!(row.path, home.path().join(relative).display().to_string());
     // One prompt and three model turns.
     assert_eq!(row.messages, 4);
-    assert!(list(home.path(), Some("/nowhere/else")).is_empty());
-    assert_eq!(list(home.path(), None).len(), 1);
+    assert!(QWEN.list(home.path(), Some("/nowhere/else")).is_empty());
+    assert_eq!(QWEN.list(home.path(), None).len(), 1);
 }
 
 const ID: &str = "00000000-1111-2222-3333-444444444444";
@@ -247,7 +218,7 @@ fn the_chain_from_the_last_record_is_the_conversation() {
             json!({"subtype": "custom_title", "systemPayload": {"customTitle": "named", "titleSource": "manual"}}),
         ),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = QWEN.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(
         all_texts(&t),
         [
@@ -258,7 +229,7 @@ fn the_chain_from_the_last_record_is_the_conversation() {
     );
     assert_eq!(t.session.title.as_deref(), Some("named"));
     assert_eq!(
-        list(home.path(), Some("/p"))[0].title.as_deref(),
+        QWEN.list(home.path(), Some("/p"))[0].title.as_deref(),
         Some("named")
     );
 
@@ -267,7 +238,7 @@ fn the_chain_from_the_last_record_is_the_conversation() {
         model("a1", "u1", "answer"),
         user("u2", Some("a1"), "again"),
     ]);
-    let t = extract_in(home.path(), by_id(ID)).transcript;
+    let t = QWEN.extract(home.path(), by_id(ID)).transcript;
     assert_eq!(all_texts(&t), ["first", "again", "answer"]);
 }
 
@@ -277,7 +248,7 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_records_is_an_error() 
     let mut bytes = b"not json\n{\"truncated\": \n".to_vec();
     bytes.extend(real_bytes());
     let home = home_with(&bytes);
-    let extracted = extract_in(home.path(), by_id(&id));
+    let extracted = QWEN.extract(home.path(), by_id(&id));
     assert_eq!(extracted.report.skipped_lines, 2);
     assert_eq!(
         texts(&extracted.transcript.messages, Role::Assistant).len(),
@@ -296,29 +267,12 @@ fn garbage_lines_are_skipped_and_counted_and_a_file_of_no_records_is_an_error() 
     assert!(error.message.contains("not-a-session.jsonl"), "{error}");
 }
 
-fn inject(home: &Path, cwd: &Path, mode: InjectMode, transcript: Transcript) -> Injected {
-    QwenAdapter
-        .inject(InjectRequest {
-            home: home_str(home),
-            cwd: cwd.display().to_string(),
-            mode,
-            transcript,
-        })
-        .unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[test]
 fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
     let cwd = project.path().canonicalize().unwrap().display().to_string();
-    let injected = inject(
+    let injected = QWEN.inject(
         home.path(),
         project.path(),
         InjectMode::Write,
@@ -348,8 +302,8 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     );
     #[cfg(unix)]
     {
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert_eq!(file_mode(&file), 0o600);
+        assert_eq!(file_mode(file.parent().unwrap()), 0o700);
     }
     let text = std::fs::read_to_string(&file).unwrap();
     // The picker finds the title by this exact text.
@@ -402,7 +356,7 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
         r#"{"model":{"name":"qwen3-coder"}}"#,
     )
     .unwrap();
-    let second = inject(
+    let second = QWEN.inject(
         home.path(),
         project.path(),
         InjectMode::Write,
@@ -412,7 +366,9 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
     let second: Value = serde_json::from_str(second.lines().nth(1).unwrap()).unwrap();
     assert_eq!(second["model"], "qwen3-coder");
 
-    let back = extract_in(home.path(), by_id(&injected.session_id)).transcript;
+    let back = QWEN
+        .extract(home.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(
         back.session.title.as_deref(),
         Some("handoff: fix the build")
@@ -422,21 +378,21 @@ fn a_foreign_transcript_becomes_a_private_chain_of_records_that_reads_back() {
         texts(&back.messages, Role::Assistant),
         ["Running make.", "Done."]
     );
-    assert_eq!(list(home.path(), Some(&cwd)).len(), 2);
+    assert_eq!(QWEN.list(home.path(), Some(&cwd)).len(), 2);
 }
 
 #[test]
 fn plan_and_render_write_nothing() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let planned = inject(
+    let planned = QWEN.inject(
         home.path(),
         project.path(),
         InjectMode::Plan,
         foreign_transcript(),
     );
     assert!(planned.written.is_empty());
-    let rendered = inject(
+    let rendered = QWEN.inject(
         home.path(),
         project.path(),
         InjectMode::Render,
@@ -450,16 +406,18 @@ fn plan_and_render_write_nothing() {
 fn a_qwen_session_round_trips_its_calls_unchanged() {
     let (_, id, _) = real_session();
     let source = home_with(&real_bytes());
-    let original = extract_in(source.path(), by_id(&id)).transcript;
+    let original = QWEN.extract(source.path(), by_id(&id)).transcript;
     let target = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    let injected = inject(
+    let injected = QWEN.inject(
         target.path(),
         project.path(),
         InjectMode::Write,
         original.clone(),
     );
-    let back = extract_in(target.path(), by_id(&injected.session_id)).transcript;
+    let back = QWEN
+        .extract(target.path(), by_id(&injected.session_id))
+        .transcript;
     assert_eq!(calls(&back), calls(&original));
     assert_eq!(
         texts(&back.messages, Role::Assistant),
