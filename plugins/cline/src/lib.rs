@@ -13,6 +13,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::sqlite::written_databases;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
     Extracted, InjectMode, InjectRequest, Injected, ListRequest, Remove, SessionMeta,
@@ -157,17 +158,8 @@ impl Adapter for ClineAdapter {
 
     fn remove(&self, request: Remove) -> AdapterResult<serde_json::Value> {
         let mut removed = 0;
-        let dbs: Vec<&str> = request
-            .0
-            .written
-            .iter()
-            .filter_map(|w| match w {
-                Written::Rows { path, .. } => Some(path.as_str()),
-                Written::File { .. } => None,
-            })
-            .collect();
-        for db_path in dbs {
-            removed += db::remove(Path::new(db_path), &request.0.written)?;
+        for path in written_databases(&request.0.written) {
+            removed += db::remove(path, &request.0.written)?;
         }
         Ok(serde_json::json!({ "removed": removed }))
     }

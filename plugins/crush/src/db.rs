@@ -238,17 +238,11 @@ pub fn check_schema(conn: &Connection, path: &Path) -> Result<(), AdapterError> 
             unknown.len()
         )));
     }
-    for (table, columns) in WRITTEN_COLUMNS {
-        let present: BTreeSet<String> = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
-            .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
-            .map_err(|e| sql_error(path, e))?;
-        if let Some(missing) = columns.iter().find(|c| !present.contains(**c)) {
-            return Err(AdapterError::unsupported(format!(
-                "{}: table {table} has no column {missing}; run Crush once in the project to migrate it, then retry",
-                path.display()
-            )));
-        }
+    if let Some((table, missing)) = sqlite::missing_column(conn, path, &WRITTEN_COLUMNS)? {
+        return Err(AdapterError::unsupported(format!(
+            "{}: table {table} has no column {missing}; run Crush once in the project to migrate it, then retry",
+            path.display()
+        )));
     }
     Ok(())
 }

@@ -21,10 +21,11 @@ mod tools;
 mod write;
 
 use handoff_adapter_kit::fs::{check_session_file, check_session_id, expand_tilde, physical};
+use handoff_adapter_kit::sqlite::written_databases;
 use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectMode, InjectRequest, Injected, ListRequest, Method, Remove, SessionSummary, Written,
+    InjectMode, InjectRequest, Injected, ListRequest, Method, Remove, SessionSummary,
     ffi::AdapterModuleRef,
 };
 use list::Store;
@@ -152,20 +153,9 @@ impl Adapter for CrushAdapter {
     }
 
     fn remove(&self, request: Remove) -> AdapterResult<serde_json::Value> {
-        let mut databases: Vec<&str> = request
-            .0
-            .written
-            .iter()
-            .filter_map(|w| match w {
-                Written::Rows { path, .. } => Some(path.as_str()),
-                Written::File { .. } => None,
-            })
-            .collect();
-        databases.sort_unstable();
-        databases.dedup();
         let mut removed = 0;
-        for path in databases {
-            removed += db::remove(Path::new(path), &request.0.written, db::BUSY_TIMEOUT)?;
+        for path in written_databases(&request.0.written) {
+            removed += db::remove(path, &request.0.written, db::BUSY_TIMEOUT)?;
         }
         Ok(serde_json::json!({ "removed": removed }))
     }

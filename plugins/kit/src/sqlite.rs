@@ -152,3 +152,35 @@ pub fn remove_written(
     tx.commit().map_err(locked)?;
     Ok(removed)
 }
+
+/// The databases an inject wrote rows into, each once.
+pub fn written_databases(written: &[Written]) -> Vec<&Path> {
+    let mut databases: Vec<&Path> = written
+        .iter()
+        .filter_map(|w| match w {
+            Written::Rows { path, .. } => Some(Path::new(path.as_str())),
+            Written::File { .. } => None,
+        })
+        .collect();
+    databases.sort_unstable();
+    databases.dedup();
+    databases
+}
+
+/// The first `(table, column)` of `required` the database lacks.
+pub fn missing_column(
+    conn: &Connection,
+    path: &Path,
+    required: &[(&'static str, &[&'static str])],
+) -> Result<Option<(&'static str, &'static str)>, AdapterError> {
+    for (table, columns) in required {
+        let present: std::collections::BTreeSet<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+            .map_err(|e| sql_error(path, e))?;
+        if let Some(missing) = columns.iter().find(|c| !present.contains(**c)) {
+            return Ok(Some((table, missing)));
+        }
+    }
+    Ok(None)
+}

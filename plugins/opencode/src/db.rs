@@ -322,17 +322,11 @@ pub fn check_schema(app: &App, conn: &Connection, path: &Path) -> Result<(), Ada
             app.name
         )));
     }
-    for (table, columns) in REQUIRED_COLUMNS {
-        let present: BTreeSet<String> = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
-            .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
-            .map_err(|e| sql_error(path, e))?;
-        if let Some(missing) = columns.iter().find(|c| !present.contains(**c)) {
-            return Err(AdapterError::unsupported(format!(
-                "{}: table {table} has no column {missing}; refusing to write into an unknown schema",
-                path.display()
-            )));
-        }
+    if let Some((table, missing)) = sqlite::missing_column(conn, path, &REQUIRED_COLUMNS)? {
+        return Err(AdapterError::unsupported(format!(
+            "{}: table {table} has no column {missing}; refusing to write into an unknown schema",
+            path.display()
+        )));
     }
     Ok(())
 }

@@ -17,11 +17,11 @@ mod write;
 
 use handoff_adapter_kit::find::Search;
 use handoff_adapter_kit::fs::{check_session_file, check_session_id, physical};
+use handoff_adapter_kit::sqlite::written_databases;
 use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
-    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
-    ffi::AdapterModuleRef,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, ffi::AdapterModuleRef,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -273,19 +273,9 @@ fn call(app: &App, method: &str, request: serde_json::Value) -> AdapterResult<se
     }
     let injected: Injected = serde_json::from_value(request)
         .map_err(|e| AdapterError::invalid(format!("{}: remove: bad request: {e}", app.name)))?;
-    let mut databases: Vec<&str> = injected
-        .written
-        .iter()
-        .filter_map(|w| match w {
-            Written::Rows { path, .. } => Some(path.as_str()),
-            Written::File { .. } => None,
-        })
-        .collect();
-    databases.sort_unstable();
-    databases.dedup();
     let mut removed = 0;
-    for path in databases {
-        removed += db::remove(Path::new(path), &injected.written, db::BUSY_TIMEOUT)?;
+    for path in written_databases(&injected.written) {
+        removed += db::remove(path, &injected.written, db::BUSY_TIMEOUT)?;
     }
     Ok(serde_json::json!({"removed": removed}))
 }
