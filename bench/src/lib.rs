@@ -1,18 +1,21 @@
 //! Deterministic session trees for benchmarking `handoff` (see `docs/performance.md`): Claude Code
 //! projects with tool calls, subagent files and compactions, Codex rollouts across day folders,
 //! Copilot CLI session folders, Gemini CLI, Qwen Code and pi session files, a Kilo Code database,
-//! Crush project databases, and one big session of each. Same seed, same bytes, same mtimes.
+//! Crush project databases, Cline session folders, Cursor's state databases, VS Code Copilot Chat
+//! session files, and one big session of each. Same seed, same bytes, same mtimes.
 
 pub mod claude;
 pub mod cline;
 pub mod codex;
 pub mod copilot;
 pub mod crush;
+pub mod cursor;
 pub mod gemini;
 pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
 pub mod rng;
+pub mod vscode_copilot;
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
@@ -82,12 +85,31 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The `file://` URI VS Code (and Cursor, its fork) writes for a local folder: every byte but
+/// unreserved ones and `/` percent-encoded.
+pub fn file_uri(path: &str) -> String {
+    let mut uri = String::from("file://");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
 /// Writes `bytes` to `path` (parents created) and gives it the mtime `mtime_ms`.
 pub fn write_file(path: &Path, bytes: &[u8], mtime_ms: i64) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(path, bytes)?;
+    set_mtime(path, mtime_ms)
+}
+
+/// Gives the file at `path` the mtime `mtime_ms` (a database written in place, not read back).
+pub fn set_mtime(path: &Path, mtime_ms: i64) -> std::io::Result<()> {
     let file = std::fs::File::options().write(true).open(path)?;
     let mtime = UNIX_EPOCH + Duration::from_millis(u64::try_from(mtime_ms).unwrap_or(0));
     file.set_modified(mtime)
@@ -104,5 +126,10 @@ mod tests {
             rfc3339(EPOCH_MS + 86_400_000 * 59 + 3_723_004),
             "2026-03-01T01:02:03.004Z"
         );
+    }
+
+    #[test]
+    fn file_uris_escape_what_a_uri_would_misread() {
+        assert_eq!(file_uri("/w/p 1#x"), "file:///w/p%201%23x");
     }
 }

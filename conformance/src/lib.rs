@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod copilot_import;
+pub mod fixture_sources;
 pub mod fixtures;
 pub mod history;
 pub mod matrix;

@@ -1,8 +1,10 @@
 //! The matrix: for every source S and target T, the real S client writes the scenario
-//! session, `handoff S T --json` moves it, and the real T client resumes it against a recording
-//! mock that must receive the whole conversation, natively, in order.
+//! session (or, for a source no client here can write, its fixture is put in place), `handoff S
+//! T --json` moves it, and the real T client resumes it against a recording mock that must
+//! receive the whole conversation, natively, in order.
 
 use crate::clients::{self, Agent, Clients, Run, Sandbox};
+use crate::fixture_sources::Fixture;
 use crate::mock::MockServer;
 use crate::scenario::{self, RESUME_PROMPT, RESUME_REPLY, USER};
 use crate::store;
@@ -20,9 +22,34 @@ pub enum Outcome {
     Fail(String),
 }
 
+/// Where a cell's source session comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The real client writes the scenario.
+    Client(Agent),
+    /// A source whose client cannot run here: its fixture, built to the documented layout with
+    /// the scenario in it.
+    Fixture(Fixture),
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Client(agent) => agent.name(),
+            Source::Fixture(fixture) => fixture.agent(),
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct CellResult {
-    pub source: Agent,
+    pub source: Source,
     pub target: Agent,
     pub outcome: Outcome,
     pub elapsed: Duration,
@@ -36,17 +63,18 @@ impl CellResult {
 
 const HANDOFF_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Runs every cell between `agents`, `parallelism` at a time; results in matrix order (source,
-/// then target).
+/// Runs every cell from `sources` to `targets`, `parallelism` at a time; results in matrix order
+/// (source, then target).
 pub fn run_matrix(
     clients: &Clients,
     handoff: &Path,
-    agents: &[Agent],
+    sources: &[Source],
+    targets: &[Agent],
     parallelism: usize,
 ) -> Vec<CellResult> {
-    let cells: Vec<(Agent, Agent)> = agents
+    let cells: Vec<(Source, Agent)> = sources
         .iter()
-        .flat_map(|source| agents.iter().map(move |target| (*source, *target)))
+        .flat_map(|source| targets.iter().map(move |target| (*source, *target)))
         .collect();
     let queue = Mutex::new(cells.clone().into_iter());
     let results = Mutex::new(Vec::new());
@@ -57,7 +85,7 @@ pub fn run_matrix(
                     let next = queue.lock().ok().and_then(|mut queue| queue.next());
                     let Some((source, target)) = next else { break };
                     let result = run_cell(clients, handoff, source, target);
-                    println!("{:<22} {}", result.label(), summary(&result));
+                    println!("{:<28} {}", result.label(), summary(&result));
                     if let Ok(mut results) = results.lock() {
                         results.push(result);
                     }
@@ -90,7 +118,7 @@ const SOURCE_FAILED: &str = "source session: ";
 /// How often a cell whose source client flaked is run again.
 const SOURCE_RETRIES: usize = 2;
 
-pub fn run_cell(clients: &Clients, handoff: &Path, source: Agent, target: Agent) -> CellResult {
+pub fn run_cell(clients: &Clients, handoff: &Path, source: Source, target: Agent) -> CellResult {
     let started = Instant::now();
     let mut outcome = check_cell(clients, handoff, source, target);
     // Up to twice more, each in a fresh sandbox: the cell tests handoff, not the source client.
@@ -115,18 +143,26 @@ pub fn run_cell(clients: &Clients, handoff: &Path, source: Agent, target: Agent)
 fn check_cell(
     clients: &Clients,
     handoff: &Path,
-    source: Agent,
+    source: Source,
     target: Agent,
 ) -> Result<Outcome, String> {
     let sandbox = Sandbox::new().map_err(|error| format!("sandbox: {error}"))?;
-    let created = scenario::create_session(clients, &sandbox, source)
-        .map_err(|error| format!("{SOURCE_FAILED}{error}"))?;
+    let source_id = match source {
+        Source::Client(agent) => {
+            scenario::create_session(clients, &sandbox, agent)
+                .map_err(|error| format!("{SOURCE_FAILED}{error}"))?
+                .id
+        }
+        Source::Fixture(fixture) => fixture
+            .place(&sandbox)
+            .map_err(|error| format!("placing the {source} fixture: {error}"))?,
+    };
     let mock = MockServer::replying(RESUME_REPLY).map_err(|error| format!("mock: {error}"))?;
     let env = sandbox
         .configure(clients, &mock.base_url())
         .map_err(|error| format!("configure: {error}"))?;
 
-    if target.is_opencode_store() && source != target {
+    if target.is_opencode_store() && source != Source::Client(target) {
         // A user handing off to OpenCode (or Kilo) has run it before; its first run creates the
         // database.
         let warm = clients::run_agent(
@@ -141,14 +177,13 @@ fn check_cell(
         expect_success(&warm, &format!("{target} first run"))?;
     }
 
-    let run = clients::run(
-        handoff,
-        &[source.name().into(), target.name().into(), "--json".into()],
-        &sandbox.project,
-        &env,
-        HANDOFF_TIMEOUT,
-    )
-    .map_err(|error| format!("handoff: {error}"))?;
+    let mut args: Vec<String> = vec![source.name().into(), target.name().into(), "--json".into()];
+    if let Source::Fixture(_) = source {
+        // A fixture's chat belongs to the folder it was made in, not to the sandbox's project.
+        args.extend(["--session-id".into(), source_id.clone()]);
+    }
+    let run = clients::run(handoff, &args, &sandbox.project, &env, HANDOFF_TIMEOUT)
+        .map_err(|error| format!("handoff: {error}"))?;
     if !run.success() {
         // Exit 5: the agent cannot do that (yet).
         if run.code == Some(5) && run.stderr.contains("not implemented yet") {
@@ -163,10 +198,9 @@ fn check_cell(
         )
     })?;
     let picked = report.pointer("/source/session_id").and_then(Value::as_str);
-    if picked != Some(created.id.as_str()) {
+    if picked != Some(source_id.as_str()) {
         return Err(format!(
-            "handoff took source session {picked:?}, the project's latest {source} session is {}",
-            created.id
+            "handoff took source session {picked:?}, the project's latest {source} session is {source_id}"
         ));
     }
     let target_id = report
@@ -228,7 +262,7 @@ fn check_cell(
             check_opencode_listing(&sandbox, &env, clients, target, &target_id)?;
         }
         Agent::Copilot => {
-            check_copilot_import(clients, handoff, &sandbox, &env, source)?;
+            check_copilot_import(clients, handoff, &sandbox, &env, source, &source_id)?;
             let args = ["-p", RESUME_PROMPT, "--continue", "--allow-all-tools"];
             check_continue(clients, &sandbox, Agent::Copilot, &args, &target_id)?;
         }
@@ -334,9 +368,19 @@ fn check_copilot_import(
     handoff: &Path,
     sandbox: &Sandbox,
     env: &[(String, String)],
-    source: Agent,
+    source: Source,
+    source_id: &str,
 ) -> Result<(), String> {
-    let args = [source.name(), "copilot", "--no-inject", "--format", "json"].map(str::to_owned);
+    let args = [
+        source.name(),
+        "copilot",
+        "--session-id",
+        source_id,
+        "--no-inject",
+        "--format",
+        "json",
+    ]
+    .map(str::to_owned);
     let run = clients::run(handoff, &args, &sandbox.project, env, HANDOFF_TIMEOUT)
         .map_err(|error| error.to_string())?;
     expect_success(&run, "handoff --no-inject --format json")?;
@@ -345,7 +389,7 @@ fn check_copilot_import(
     let file = sandbox.project.join("../copilot-import.jsonl");
     std::fs::write(&file, crate::copilot_import::interchange(&transcript))
         .map_err(|error| format!("{}: {error}", file.display()))?;
-    let args = [
+    let mut args: Vec<String> = vec![
         "sessions".into(),
         "import".into(),
         file.to_string_lossy().into_owned(),
@@ -353,6 +397,11 @@ fn check_copilot_import(
         "--output".into(),
         "json".into(),
     ];
+    if let Source::Fixture(_) = source {
+        // A fixture's chat names the folder it was made in, which does not exist here.
+        args.push("--working-directory".into());
+        args.push(sandbox.project.to_string_lossy().into_owned());
+    }
     let run = clients::run_agent(
         clients,
         Agent::Copilot,
@@ -366,7 +415,11 @@ fn check_copilot_import(
     let imported = &answer["imported"];
     // The scenario's two calls; a headless Cline session also ends with a call of its completion
     // tool (`submit_and_exit`, with its result), part of the conversation like any other.
-    let calls = if source == Agent::Cline { 3 } else { 2 };
+    let calls = if source == Source::Client(Agent::Cline) {
+        3
+    } else {
+        2
+    };
     let whole = answer["ok"] == true
         && imported["toolCalls"] == calls
         && imported["toolResults"] == calls
@@ -572,7 +625,11 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
          list it; \
          `copilot --continue` and `pi --continue` in the project resume it; `gemini \
          --list-sessions`, `qwen sessions list` and `cline history --json` in the project show it \
-         with its title.\n\n",
+         with its title.\n\n\
+         The rows of Cursor and VS Code Copilot Chat start from their fixtures (built to the \
+         layouts documented in `plugins/cursor/README.md` and `plugins/vscode-copilot/README.md`, \
+         with the same markers), since neither editor can run here; handoff reads them and every \
+         real target client resumes the result the same way.\n\n",
     );
     let today = jiff::Zoned::now().date();
     let _ = writeln!(out, "Verified on {today} with:\n");
@@ -587,7 +644,13 @@ pub fn render_markdown(clients: &Clients, results: &[CellResult]) -> String {
     for _ in Agent::ALL {
         out.push_str("---|");
     }
-    for source in Agent::ALL {
+    let mut sources: Vec<Source> = Vec::new();
+    for result in results {
+        if !sources.contains(&result.source) {
+            sources.push(result.source);
+        }
+    }
+    for source in sources {
         let _ = write!(out, "\n| **{source}** |");
         for target in Agent::ALL {
             let cell = results

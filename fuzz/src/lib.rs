@@ -251,6 +251,39 @@ pub fn crush_session(data: &[u8]) {
     }
 }
 
+const CURSOR_ID: &str = "8f3c2a61-5d4e-4b7a-9c1e-2a6b0d9e4f17";
+
+/// Raw bytes as Cursor's global `state.vscdb` (seeded with the fixture's databases): list, the
+/// newest chat, and one by id prefix.
+pub fn cursor_state(data: &[u8]) {
+    let home = fresh_home("cursor");
+    put(&home.join("User/globalStorage/state.vscdb"), data);
+    list_and_extract(&handoff_cursor::CursorAdapter, &home, &CURSOR_ID[..8]);
+}
+
+const VSCODE_ID: &str = "f3c8a41c-5be2-4d07-9c3f-8e2b6a1d0c47";
+
+/// A VS Code Copilot Chat session file of a workspace: a `.json` document, or for inputs of odd
+/// length the `.jsonl` mutation log; list and extract by id prefix.
+pub fn vscode_chat(data: &[u8]) {
+    let home = fresh_home("vscode-copilot");
+    let workspace = home.join("workspaceStorage/5e0c8f3a2b1d4c6e9f7a8b0c1d2e3f4a");
+    put(
+        &workspace.join("workspace.json"),
+        br#"{"folder": "file:///work/project"}"#,
+    );
+    let extension = if data.len() % 2 == 1 { "jsonl" } else { "json" };
+    put(
+        &workspace.join(format!("chatSessions/{VSCODE_ID}.{extension}")),
+        data,
+    );
+    list_and_extract(
+        &handoff_vscode_copilot::VscodeCopilotAdapter,
+        &home,
+        &VSCODE_ID[..8],
+    );
+}
+
 /// The legacy OpenCode JSON tree, records split by [`RECORD_SEPARATOR`]: the first is the session
 /// file; a record starting with `M` opens a new message (the rest is its file); any other record
 /// is a part of the message opened last.

@@ -28,6 +28,8 @@ plugin_timeout_secs = 120
 # kilo_home = "~/.local/share/kilo"   # else $XDG_DATA_HOME/kilo ($KILO_DB for the db)
 # cline_home = "~/.cline"          # else $CLINE_DIR ($CLINE_DATA_DIR for its data), else ~/.cline
 # crush_home = "~/.local/share/crush"  # else $CRUSH_GLOBAL_DATA; sessions: <project>/.crush/crush.db
+# cursor_home = "~/.config/Cursor"  # read only (macOS ~/Library/Application Support/Cursor)
+# vscode-copilot_home = "~/.config/Code/User"   # read only; unset: Code, Code - Insiders and VSCodium
 # Plugins read <name>_home too, e.g. aider_home = "~/src/app".
 
 [defaults]

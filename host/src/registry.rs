@@ -277,6 +277,8 @@ impl Registry {
             handoff_opencode::kilo_module(),
             handoff_cline::module(),
             handoff_crush::module(),
+            handoff_cursor::module(),
+            handoff_vscode_copilot::module(),
         ] {
             let agent = Agent::from_module(module, Origin::Builtin, timeout)
                 .context("a built-in adapter failed to start")?;

@@ -1,15 +1,18 @@
 //! `gen-data --out DIR [--seed N] [--claude N] [--projects N] [--codex N] [--copilot N]
-//! [--gemini N] [--qwen N] [--pi N] [--kilo N] [--cline N] [--crush N]
-//! [--big-mb N]`
+//! [--gemini N] [--qwen N] [--pi N] [--kilo N] [--cline N] [--crush N] [--cursor N]
+//! [--vscode-copilot N] [--big-mb N]`
 //!
 //! Writes `DIR/home/.claude`, `DIR/home/.codex`, and `DIR/home/.copilot`, `.gemini`, `.qwen`,
 //! `.pi`, `.local/share/kilo/kilo.db`, `.cline`, `.local/share/crush/projects.json` with each
-//! project's `.crush/crush.db` (each only when its count is above 0) and the project folders `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the
-//! big sessions are in `work/big`, newest there). Same arguments, same bytes and mtimes.
+//! project's `.crush/crush.db`, `.config/Cursor/User` (the global `state.vscdb` and a
+//! `workspaceStorage` folder per project) and `.config/Code/User/workspaceStorage` (a folder per
+//! project with its `chatSessions`), each only when its count is above 0, and the project folders
+//! `DIR/work/p00…` and `DIR/work/big` the sessions belong to (the big sessions are in `work/big`,
+//! newest there). Same arguments, same bytes and mtimes.
 
 use handoff_bench::{
-    EPOCH_MS, claude, cline, codex, copilot, crush, gemini, opencode_db, pi, qwen, rng::Rng,
-    write_file,
+    EPOCH_MS, claude, cline, codex, copilot, crush, cursor, gemini, opencode_db, pi, qwen,
+    rng::Rng, vscode_copilot, write_file,
 };
 use std::path::{Path, PathBuf};
 
@@ -26,6 +29,8 @@ struct Params {
     kilo: usize,
     cline: usize,
     crush: usize,
+    cursor: usize,
+    vscode_copilot: usize,
     big_mb: usize,
 }
 
@@ -43,6 +48,8 @@ fn parse() -> Result<Params, String> {
         kilo: 0,
         cline: 0,
         crush: 0,
+        cursor: 0,
+        vscode_copilot: 0,
         big_mb: 59,
     };
     let mut args = std::env::args().skip(1);
@@ -62,6 +69,8 @@ fn parse() -> Result<Params, String> {
             "--kilo" => params.kilo = number()?,
             "--cline" => params.cline = number()?,
             "--crush" => params.crush = number()?,
+            "--cursor" => params.cursor = number()?,
+            "--vscode-copilot" => params.vscode_copilot = number()?,
             "--big-mb" => params.big_mb = number()?,
             other => return Err(format!("unknown flag {other}")),
         }
@@ -126,6 +135,12 @@ fn generate(p: &Params) -> std::io::Result<()> {
     }
     if p.crush > 0 {
         crush_dbs(p, &home, &projects, &big)?;
+    }
+    if p.cursor > 0 {
+        cursor_store(p, &home, &projects, &big)?;
+    }
+    if p.vscode_copilot > 0 {
+        vscode_copilot_tree(p, &home, &projects, &big)?;
     }
     Ok(())
 }
@@ -472,4 +487,72 @@ fn crush_dbs(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io
         &specs,
     )
     .map_err(std::io::Error::other)
+}
+
+fn cursor_store(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(9));
+    let mut specs = Vec::new();
+    for i in 0..p.cursor {
+        let cwd = projects
+            .get(rng.below(projects.len()))
+            .map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.cursor);
+        specs.push(cursor::Spec {
+            cwd,
+            start_ms,
+            target_bytes,
+            max_output: 16_000,
+        });
+    }
+    specs.push(cursor::Spec {
+        cwd: big,
+        start_ms: EPOCH_MS + DAYS * DAY_MS,
+        target_bytes: p.big_mb * 1_000_000,
+        max_output: 40_000,
+    });
+    cursor::write(&home.join(".config/Cursor"), &mut rng, &specs).map_err(std::io::Error::other)
+}
+
+fn vscode_copilot_tree(
+    p: &Params,
+    home: &Path,
+    projects: &[String],
+    big: &str,
+) -> std::io::Result<()> {
+    let mut rng = Rng::new(p.seed.wrapping_add(10));
+    let root = home.join(".config/Code/User/workspaceStorage");
+    // One workspace folder per project, the big one last; VS Code names it by a hash.
+    let mut folders = Vec::new();
+    for project in projects.iter().map(String::as_str).chain([big]) {
+        let dir = root.join(rng.hex(32));
+        write_file(
+            &dir.join("workspace.json"),
+            &vscode_copilot::workspace_json(project),
+            EPOCH_MS,
+        )?;
+        folders.push(dir.join("chatSessions"));
+    }
+    let write = |folder: Option<&PathBuf>, session: vscode_copilot::Session| {
+        let folder = folder.ok_or_else(|| std::io::Error::other("no workspace folder"))?;
+        write_file(
+            &folder.join(format!("{}.json", session.id)),
+            &session.json,
+            session.end_ms,
+        )
+    };
+    for i in 0..p.vscode_copilot {
+        let project = rng.below(projects.len());
+        let cwd = projects.get(project).map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(&mut rng, i, p.vscode_copilot);
+        let session = vscode_copilot::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
+        write(folders.get(project), session)?;
+    }
+    let session = vscode_copilot::session(
+        &mut rng,
+        big,
+        EPOCH_MS + DAYS * DAY_MS,
+        p.big_mb * 1_000_000,
+        40_000,
+    );
+    write(folders.last(), session)
 }

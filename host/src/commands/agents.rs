@@ -53,17 +53,25 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             "-"
         }
     };
+    // Columns as wide as their longest value.
+    let width = |key: &str, floor: usize| {
+        rows.iter()
+            .filter_map(|row| row[key].as_str())
+            .map(|text| text.chars().count())
+            .fold(floor, usize::max)
+    };
+    let (name_width, agent_width) = (width("name", 10), width("display_name", 14));
     output::write(|out| {
         writeln!(
             out,
-            "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} HOME / PATH",
+            "{:<name_width$} {:<agent_width$} {:<8} {:<8} {:<7} {:<6} HOME / PATH",
             "NAME", "AGENT", "ORIGIN", "VERSION", "EXTRACT", "INJECT"
         )?;
         rows.iter().try_for_each(|row| {
             let place = row["path"].as_str().or(row["home"].as_str()).unwrap_or("");
             writeln!(
                 out,
-                "{:<10} {:<14} {:<8} {:<8} {:<7} {:<6} {place}",
+                "{:<name_width$} {:<agent_width$} {:<8} {:<8} {:<7} {:<6} {place}",
                 row["name"].as_str().unwrap_or(""),
                 row["display_name"].as_str().unwrap_or(""),
                 row["origin"].as_str().unwrap_or(""),

@@ -44,10 +44,20 @@ const CLIENTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Built-in agents whose client the conformance suite cannot run, and why.
-const UNVERIFIED: &[(&str, &str)] = &[(
-    "crush",
-    "its npm package downloads the binary at install time; read from its source",
-)];
+const UNVERIFIED: &[(&str, &str)] = &[
+    (
+        "crush",
+        "its npm package downloads the binary at install time; read from its source",
+    ),
+    (
+        "cursor",
+        "an editor that cannot run here; read from its documented store",
+    ),
+    (
+        "vscode-copilot",
+        "an editor that cannot run here; read from its documented store",
+    ),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

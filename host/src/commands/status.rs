@@ -72,6 +72,10 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
             .collect();
         return output::println(json!({ "project": cwd, "agents": agents }));
     }
+    let width = agents
+        .iter()
+        .map(|(info, ..)| info.display_name.chars().count())
+        .fold(14, usize::max);
     output::write(|out| {
         writeln!(out, "Project: {cwd}")?;
         agents
@@ -88,17 +92,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
                     ),
                     (None, None) => String::from("no session for this project"),
                 };
-                writeln!(out, "  {:<14} {what}", info.display_name)?;
+                writeln!(out, "  {:<width$} {what}", info.display_name)?;
                 if let Some(project) = project {
                     writeln!(
                         out,
-                        "  {:<14} of {project} (nearest project with a session)",
+                        "  {:<width$} of {project} (nearest project with a session)",
                         ""
                     )?;
                 }
                 writeln!(
                     out,
-                    "  {:<14} home {}",
+                    "  {:<width$} home {}",
                     "",
                     crate::ui::tilde(std::path::Path::new(home))
                 )

@@ -7,7 +7,8 @@
 //! `HANDOFF_CONFORMANCE_BASELINE` names an earlier report whose cells this run is compared with.
 
 use handoff_conformance::clients::{Agent, Clients};
-use handoff_conformance::matrix::{self, Outcome};
+use handoff_conformance::fixture_sources::Fixture;
+use handoff_conformance::matrix::{self, Outcome, Source};
 use std::path::{Path, PathBuf};
 
 /// Two cores in CI: two cells at a time (each runs one client at a time).
@@ -22,16 +23,24 @@ fn real_clients_resume_what_handoff_writes() {
     let handoff = Path::new(env!("CARGO_BIN_EXE_handoff"));
     // `HANDOFF_CONFORMANCE_AGENTS=gemini,claude`: only the cells between those agents, reported
     // to target/conformance/partial.md unless HANDOFF_CONFORMANCE_DOC says where.
-    let only: Option<Vec<Agent>> = std::env::var("HANDOFF_CONFORMANCE_AGENTS")
-        .ok()
-        .map(|names| {
-            Agent::ALL
+    let only = std::env::var("HANDOFF_CONFORMANCE_AGENTS").ok();
+    let named = |name: &str| {
+        only.as_deref()
+            .is_none_or(|names| names.split(',').any(|n| n.trim() == name))
+    };
+    let agents: Vec<Agent> = Agent::ALL.into_iter().filter(|a| named(a.name())).collect();
+    // Sources: every client, then the editors' fixtures (which no client here can write).
+    let sources: Vec<Source> = agents
+        .iter()
+        .map(|agent| Source::Client(*agent))
+        .chain(
+            Fixture::ALL
                 .into_iter()
-                .filter(|agent| names.split(',').any(|name| name.trim() == agent.name()))
-                .collect()
-        });
-    let agents = only.clone().unwrap_or_else(|| Agent::ALL.to_vec());
-    let results = matrix::run_matrix(&clients, handoff, &agents, PARALLEL_CELLS);
+                .filter(|f| named(f.agent()))
+                .map(Source::Fixture),
+        )
+        .collect();
+    let results = matrix::run_matrix(&clients, handoff, &sources, &agents, PARALLEL_CELLS);
 
     let default_doc = if only.is_some() {
         "../target/conformance/partial.md"
@@ -70,7 +79,7 @@ fn real_clients_resume_what_handoff_writes() {
 
     println!("\nconformance matrix ({}):", docs.display());
     for result in &results {
-        println!("  {:<22} {}", result.label(), matrix::summary(result));
+        println!("  {:<28} {}", result.label(), matrix::summary(result));
     }
     let pending: Vec<String> = results
         .iter()

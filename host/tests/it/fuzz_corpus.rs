@@ -39,5 +39,7 @@ fn every_committed_input_runs_through_its_harness() {
     replay("pi_session", harness::pi_session);
     replay("cline_session", harness::cline_session);
     replay("crush_session", harness::crush_session);
+    replay("cursor_state", harness::cursor_state);
+    replay("vscode_chat", harness::vscode_chat);
     harness::remove_scratch();
 }

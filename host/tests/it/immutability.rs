@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests do
 
 use crate::harden::{
-    CLAUDE_REAL_ID, CLINE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, CRUSH_FIXTURE_ID, Env,
-    GEMINI_REAL_ID, KILO_REAL_ID, OPENCODE_REAL_ID, PI_REAL_ID, QWEN_REAL_ID, Snapshot,
-    assert_ok_json,
+    CLAUDE_REAL_ID, CLINE_REAL_ID, CODEX_REAL_ID, COPILOT_REAL_ID, CRUSH_FIXTURE_ID,
+    CURSOR_FIXTURE_ID, Env, GEMINI_REAL_ID, KILO_REAL_ID, OPENCODE_REAL_ID, PI_REAL_ID,
+    QWEN_REAL_ID, Snapshot, UNSUPPORTED, VSCODE_FIXTURE_ID, assert_ok_json,
 };
 use std::path::PathBuf;
 
@@ -24,8 +24,18 @@ const AGENTS: [(&str, &str); 10] = [
     ("crush", CRUSH_FIXTURE_ID),
 ];
 
+/// The editors handoff reads but cannot write into.
+const READ_ONLY: [(&str, &str); 2] = [
+    ("cursor", CURSOR_FIXTURE_ID),
+    ("vscode-copilot", VSCODE_FIXTURE_ID),
+];
+
 fn homes(env: &Env) -> Vec<PathBuf> {
-    AGENTS.iter().map(|(agent, _)| env.home_of(agent)).collect()
+    AGENTS
+        .iter()
+        .chain(&READ_ONLY)
+        .map(|(agent, _)| env.home_of(agent))
+        .collect()
 }
 
 fn snapshots(env: &Env) -> Vec<Snapshot> {
@@ -84,10 +94,10 @@ fn reading_commands_change_no_home() {
     // The listing did see every real session.
     let output = env.run(&["list", "--all", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for (_, id) in AGENTS {
+    for (_, id) in AGENTS.iter().chain(&READ_ONLY) {
         assert!(rows.to_string().contains(id), "{id} not listed: {rows}");
     }
-    for (from, id) in AGENTS {
+    for (from, id) in AGENTS.iter().chain(&READ_ONLY) {
         for (to, _) in AGENTS {
             for extra in [
                 vec!["--dry-run"],
@@ -111,12 +121,12 @@ fn reading_commands_change_no_home() {
 
 #[test]
 fn transfers_and_undo_change_only_the_target() {
-    for (from, id) in AGENTS {
+    for (from, id) in AGENTS.iter().chain(&READ_ONLY) {
         for (to, _) in AGENTS {
             let env = Env::new().with_real_sources();
             let before = snapshots(&env);
             let report = assert_ok_json(&env.transfer(from, to, id, &[]));
-            assert_eq!(report["source"]["session_id"], id);
+            assert_eq!(report["source"]["session_id"], *id);
             assert_unchanged(&env, &before, Some(to), &format!("{from} → {to}"));
             let target = PathBuf::from(report["target"]["path"].as_str().unwrap());
             assert!(target.starts_with(env.home_of(to)), "{target:?}");
@@ -137,6 +147,18 @@ fn transfers_and_undo_change_only_the_target() {
                 assert!(added.is_empty(), "undo left {added:?}");
             }
         }
+    }
+}
+
+#[test]
+fn the_editors_are_refused_as_targets_in_one_line() {
+    let env = Env::new().with_real_sources();
+    let before = snapshots(&env);
+    for (to, _) in READ_ONLY {
+        let output = env.transfer("claude", to, CLAUDE_REAL_ID, &[]);
+        let line = crate::harden::assert_clean_error(&output, UNSUPPORTED);
+        assert!(line.contains("source only"), "{line}");
+        assert_unchanged(&env, &before, None, &format!("claude → {to}"));
     }
 }
 

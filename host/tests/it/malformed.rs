@@ -288,6 +288,72 @@ fn crush_database_corpus() {
     crush_db_case("wrong-types.db", Expect::Usable(1));
 }
 
+fn cursor_case(name: &str, expect: Expect) {
+    let env = Env::new();
+    let db = env.cursor_home().join("User/globalStorage/state.vscdb");
+    put(
+        &db,
+        &std::fs::read(fixture("cursor", &format!("malformed/{name}"))).unwrap(),
+    );
+    check(
+        &env,
+        "cursor",
+        "claude",
+        crate::harden::CURSOR_FIXTURE_ID,
+        &db,
+        expect,
+    );
+}
+
+#[test]
+fn cursor_database_corpus() {
+    cursor_case("not-a-database.vscdb", Expect::Unusable("not a database"));
+    cursor_case(
+        "no-cursordiskkv.vscdb",
+        Expect::Unusable("not a Cursor state database"),
+    );
+    cursor_case("broken-composer.vscdb", Expect::Unusable("8f3c2a61"));
+    cursor_case("missing-bubble.vscdb", Expect::Usable(2));
+    cursor_case("wrong-types.vscdb", Expect::Usable(0));
+}
+
+fn vscode_case(name: &str, expect: Expect) {
+    let env = Env::new();
+    let id = crate::harden::VSCODE_FIXTURE_ID;
+    let extension = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("json");
+    let workspace = env
+        .vscode_copilot_home()
+        .join("workspaceStorage/5e0c8f3a2b1d4c6e9f7a8b0c1d2e3f4a");
+    put(
+        &workspace.join("workspace.json"),
+        br#"{"folder": "file:///tmp/vscode-fixture/project"}"#,
+    );
+    let path = workspace.join(format!("chatSessions/{id}.{extension}"));
+    put(
+        &path,
+        &std::fs::read(fixture("vscode-copilot", &format!("malformed/{name}"))).unwrap(),
+    );
+    check(&env, "vscode-copilot", "claude", id, &path, expect);
+}
+
+#[test]
+fn vscode_copilot_corpus() {
+    for name in [
+        "empty.json",
+        "binary-junk.json",
+        "truncated.json",
+        "wrong-types.json",
+        "no-initial.jsonl",
+    ] {
+        vscode_case(name, Expect::Unusable("not a VS Code chat session"));
+    }
+    vscode_case("wrong-requests.json", Expect::Usable(10));
+    vscode_case("garbage-lines.jsonl", Expect::Usable(6));
+}
+
 fn opencode_db_case(name: &str, expect: Expect) {
     let env = Env::new();
     let db = env.opencode_home().join("opencode.db");

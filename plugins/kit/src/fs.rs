@@ -200,9 +200,48 @@ pub fn physical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The local path of a `file://` URI as VS Code-based editors write them in `workspace.json`,
+/// percent-decoded: `file:///c%3A/x` is `c:/x`, `file://host/share` keeps its host as a UNC path;
+/// `None` for other schemes (remote and virtual workspaces have no local folder) or bytes that
+/// are not UTF-8.
+pub fn file_uri_path(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("file://")?;
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let is_drive = |path: &str| {
+        let bytes = path.as_bytes();
+        bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+    };
+    Some(match decoded.strip_prefix('/') {
+        Some(after) if is_drive(after) => after.to_owned(),
+        Some(_) => decoded,
+        None => format!("//{decoded}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_uris_become_local_paths() {
+        assert_eq!(
+            file_uri_path("file:///home/me/my%20project").as_deref(),
+            Some("/home/me/my project")
+        );
+        assert_eq!(
+            file_uri_path("file:///c%3A/Users/me").as_deref(),
+            Some("c:/Users/me")
+        );
+        assert_eq!(
+            file_uri_path("file://server/share/p").as_deref(),
+            Some("//server/share/p")
+        );
+        assert_eq!(file_uri_path("vscode-remote://ssh-remote+h/p"), None);
+        assert_eq!(file_uri_path("file:///bad%ff"), None);
+    }
 
     #[test]
     fn new_file_is_private_and_never_overwritten() {

@@ -24,6 +24,9 @@ pub const PI_REAL_ID: &str = "01a24247-3e04-7737-8252-b6a5805b1fef";
 pub const CLINE_REAL_ID: &str = "1796417279249_f7zk4";
 /// The newest session of the Crush fixture database (built to Crush's schema, not by Crush).
 pub const CRUSH_FIXTURE_ID: &str = "8558b774-f98f-4ada-bf9a-823f45c6fabb";
+/// The scenario chats of the editors' fixtures (built to their documented stores).
+pub const CURSOR_FIXTURE_ID: &str = "8f3c2a61-5d4e-4b7a-9c1e-2a6b0d9e4f17";
+pub const VSCODE_FIXTURE_ID: &str = "f3c8a41c-5be2-4d07-9c3f-8e2b6a1d0c47";
 
 pub fn fixture(agent: &str, name: &str) -> PathBuf {
     workspace()
@@ -80,6 +83,12 @@ impl Env {
     pub fn crush_project_store(&self) -> PathBuf {
         self.project.join(".crush")
     }
+    pub fn cursor_home(&self) -> PathBuf {
+        self.home.path().join(".config/Cursor")
+    }
+    pub fn vscode_copilot_home(&self) -> PathBuf {
+        self.home.path().join(".config/Code/User")
+    }
     pub fn home_of(&self, agent: &str) -> PathBuf {
         match agent {
             "claude" => self.claude_home(),
@@ -92,6 +101,8 @@ impl Env {
             "kilo" => self.kilo_home(),
             "cline" => self.cline_home(),
             "crush" => self.crush_project_store(),
+            "cursor" => self.cursor_home(),
+            "vscode-copilot" => self.vscode_copilot_home(),
             other => panic!("no home for {other}"),
         }
     }
@@ -194,6 +205,9 @@ impl Env {
         copy_real_home("qwen", &self.qwen_home());
         copy_real_home("pi", &self.pi_home());
         copy_real_home("cline", &self.cline_home());
+        // Cursor's fixture is its configuration folder; VS Code's a home.
+        copy_tree(&fixture("cursor", "home"), &self.cursor_home());
+        copy_tree(&fixture("vscode-copilot", "home"), self.home.path());
         put(
             &self.crush_project_store().join("crush.db"),
             &std::fs::read(fixture("crush", "crush.db")).unwrap(),
@@ -341,6 +355,7 @@ fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, FileState>) {
 /// Exit statuses (README: exit codes): nothing to hand off, an unreadable source session.
 pub const NO_SESSION: i32 = 3;
 pub const INVALID_SESSION: i32 = 4;
+pub const UNSUPPORTED: i32 = 5;
 
 /// The error contract: the documented exit `code`, no panic, exactly one `error: ` line, and it
 /// is the last line. Returns that line.

@@ -7,8 +7,19 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 /// The built-in agents, in the order `handoff agents` lists them.
-pub const BUILTINS: [&str; 10] = [
-    "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo", "cline", "crush",
+pub const BUILTINS: [&str; 12] = [
+    "claude",
+    "codex",
+    "opencode",
+    "copilot",
+    "gemini",
+    "qwen",
+    "pi",
+    "kilo",
+    "cline",
+    "crush",
+    "cursor",
+    "vscode-copilot",
 ];
 
 pub fn workspace() -> PathBuf {

@@ -1,0 +1,7 @@
+//! The Cursor adapter's integration tests, in one binary.
+#![allow(clippy::unwrap_used)]
+
+mod adapter;
+mod fixture;
+mod malformed;
+mod property;
