@@ -859,6 +859,27 @@ impl Rng {
     }
 }
 
+/// Every file under `root` with its bytes and mtime, sorted: what a reader must leave as it was.
+pub fn tree_snapshot(
+    root: &std::path::Path,
+) -> Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+                out.push((path.clone(), std::fs::read(&path).unwrap(), modified));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// An adapter's operations on a home folder, as its tests call them (each must succeed).
 pub struct Calls<A>(pub A);
 

@@ -2,14 +2,13 @@
 //! nothing written, inject refused.
 
 use crate::fixture::{self, DRAFT, ELSEWHERE, OLDER, OTHER, PROJECT, SCENARIO};
-use handoff_adapter_kit::testing::{Calls, by_id, calls, home_str, outline};
+use handoff_adapter_kit::testing::{Calls, by_id, calls, home_str, outline, tree_snapshot};
 use handoff_cursor::CursorAdapter;
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, InjectMode, InjectRequest, ListRequest, Part, Role,
     SessionMeta, Transcript,
 };
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 const CURSOR: Calls<CursorAdapter> = Calls(CursorAdapter);
 
@@ -270,32 +269,13 @@ fn inject_is_refused() {
     );
 }
 
-/// Every file under `dir`: path, bytes, mtime.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, SystemTime)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-                out.push((path.clone(), std::fs::read(&path).unwrap(), modified));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn no_call_writes_anything() {
     // A copy, so that the other tests running at once cannot be what changed.
     let copy = tempfile::tempdir().unwrap();
     fixture::build(copy.path(), None);
     let root = Path::new(fixture::FIXTURES);
-    let before = (snapshot(copy.path()), snapshot(root));
+    let before = (tree_snapshot(copy.path()), tree_snapshot(root));
     for id in [SCENARIO, OLDER, OTHER, "8f3c", "zzz"] {
         let _ = CursorAdapter.extract(ExtractRequest {
             home: home_str(copy.path()),
@@ -327,7 +307,7 @@ fn no_call_writes_anything() {
         mode: InjectMode::Write,
         transcript: Transcript::new(SessionMeta::default(), Vec::new()),
     });
-    assert_eq!((snapshot(copy.path()), snapshot(root)), before);
+    assert_eq!((tree_snapshot(copy.path()), tree_snapshot(root)), before);
 }
 
 #[test]
@@ -343,11 +323,11 @@ fn a_database_in_wal_mode_is_read_without_creating_files_beside_it() {
         assert_eq!(mode, "wal");
     }
     assert!(!Path::new(&format!("{}-wal", db.display())).exists());
-    let before = snapshot(copy.path());
+    let before = tree_snapshot(copy.path());
     assert_eq!(
         ids(&CURSOR.list(copy.path(), None)),
         [SCENARIO, OLDER, OTHER]
     );
     CURSOR.extract(copy.path(), by_id(SCENARIO));
-    assert_eq!(snapshot(copy.path()), before);
+    assert_eq!(tree_snapshot(copy.path()), before);
 }

@@ -4,6 +4,7 @@ use crate::*;
 use handoff_adapter_kit::listing::mtime_ms;
 use handoff_adapter_kit::testing::{
     Format, Observation, by_id, extracted, file_differences, home_str, listed, outline,
+    tree_snapshot,
 };
 use handoff_plugin_api::{
     Adapter, ErrorKind, ExtractRequest, FileStamp, InjectMode, InjectRequest, ListRequest, Part,
@@ -228,29 +229,10 @@ fn extract_finds_the_newest_chat_of_a_folder_a_path_or_says_why_not() {
     assert_eq!(nowhere.kind, ErrorKind::NotFound);
 }
 
-/// Every file of the store, with its bytes and mtime.
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, SystemTime)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-                out.push((path.clone(), std::fs::read(&path).unwrap(), modified));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn reading_changes_nothing_on_disk_and_writing_is_refused() {
     let home = Home::new();
-    let before = snapshot(home.dir.path());
+    let before = tree_snapshot(home.dir.path());
     VSCODE.list(&home.user(), None);
     VSCODE.list(&home.user(), Some(PROJECT));
     for id in [SCENARIO, EDIT, EMPTY_WINDOW] {
@@ -272,7 +254,7 @@ fn reading_changes_nothing_on_disk_and_writing_is_refused() {
             "vscode-copilot: VS Code Copilot Chat is a source only: its chats live in the editor's workspace storage, which handoff does not write"
         );
     }
-    assert_eq!(snapshot(home.dir.path()), before);
+    assert_eq!(tree_snapshot(home.dir.path()), before);
 
     let info = VscodeCopilotAdapter.info();
     assert_eq!(info.name, "vscode-copilot");
