@@ -5,18 +5,10 @@
 //! database (Crush's schema and goose's record of its migrations), emptied first.
 
 use crate::rng::Rng;
-use crate::{Obj, write_file};
+use crate::{Obj, Spec, write_file};
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// One session to write.
-pub struct Spec<'a> {
-    pub cwd: &'a str,
-    pub start_ms: i64,
-    pub target_bytes: usize,
-    pub max_output: usize,
-}
 
 /// A message row: id, role, parts, Unix seconds, finished time.
 type MessageRow = (String, &'static str, String, i64, Option<i64>);

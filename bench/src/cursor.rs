@@ -8,18 +8,10 @@
 //! (`ItemTable` key `composer.composerData`).
 
 use crate::rng::Rng;
-use crate::{Obj, rfc3339, set_mtime, write_file};
+use crate::{Obj, Spec, rfc3339, set_mtime, write_file};
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// One chat to write.
-pub struct Spec<'a> {
-    pub cwd: &'a str,
-    pub start_ms: i64,
-    pub target_bytes: usize,
-    pub max_output: usize,
-}
 
 /// Both databases' tables, as VS Code (and so Cursor) creates them.
 const SCHEMA: &str = "PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE;

@@ -23,6 +23,15 @@ use std::time::{Duration, UNIX_EPOCH};
 /// 2026-01-01T00:00:00Z: sessions are spread over the days after it.
 pub const EPOCH_MS: i64 = 1_767_225_600_000;
 
+/// One session to generate: its project, start, size, and the largest tool output in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec<'a> {
+    pub cwd: &'a str,
+    pub start_ms: i64,
+    pub target_bytes: usize,
+    pub max_output: usize,
+}
+
 /// A JSON object written with its keys in the given order, as the clients write them
 /// (`serde_json::json!` would sort them).
 #[derive(Default)]

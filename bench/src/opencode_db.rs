@@ -3,18 +3,11 @@
 //! `bash` tool part with its output, `step-finish`), and a final answer. Written into a copy of
 //! a database the real client made, so the schema and migrations are the client's own.
 
+use crate::Spec;
 use crate::rng::Rng;
 use rusqlite::{Connection, params};
 use serde_json::json;
 use std::path::Path;
-
-/// One session to write.
-pub struct Spec<'a> {
-    pub cwd: &'a str,
-    pub start_ms: i64,
-    pub target_bytes: usize,
-    pub max_output: usize,
-}
 
 /// A message row to insert: id, time, JSON, and its parts (id, JSON).
 type MessageRow = (String, i64, String, Vec<(String, String)>);

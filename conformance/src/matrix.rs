@@ -413,14 +413,18 @@ fn check_copilot_import(
     .map_err(|error| error.to_string())?;
     let answer: Value = serde_json::from_str(run.stdout.trim()).unwrap_or(Value::Null);
     let imported = &answer["imported"];
-    // The scenario's two calls; a headless Cline session also ends with a call of its completion
-    // tool (`submit_and_exit`, with its result), part of the conversation like any other.
-    let calls = if source == Source::Client(Agent::Cline) {
-        3
-    } else {
-        2
-    };
+    // Every call the transcript holds: the scenario's two, and any the source agent adds on its
+    // own (a headless Cline run ends with a call of its completion tool).
+    let calls = transcript["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|message| message["parts"].as_array())
+        .flatten()
+        .filter(|part| part["type"] == "tool_call")
+        .count();
     let whole = answer["ok"] == true
+        && calls >= 2
         && imported["toolCalls"] == calls
         && imported["toolResults"] == calls
         && imported["messages"].as_u64().is_some_and(|n| n >= 3);

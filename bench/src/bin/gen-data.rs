@@ -11,7 +11,7 @@
 //! newest there). Same arguments, same bytes and mtimes.
 
 use handoff_bench::{
-    EPOCH_MS, claude, cline, codex, copilot, crush, cursor, gemini, opencode_db, pi, qwen,
+    EPOCH_MS, Spec, claude, cline, codex, copilot, crush, cursor, gemini, opencode_db, pi, qwen,
     rng::Rng, vscode_copilot, write_file,
 };
 use std::path::{Path, PathBuf};
@@ -195,56 +195,49 @@ fn write_claude(root: &Path, cwd: &str, session: &claude::Session) -> std::io::R
 fn codex_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(1));
     let root = home.join(".codex");
-    let spacing = DAYS * DAY_MS / i64::try_from(p.codex.max(1)).unwrap_or(1);
-    for i in 0..p.codex {
-        let project = rng.below(projects.len());
-        let cwd = projects.get(project).map_or("/", String::as_str);
-        let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
-        let target_bytes = (8_000.0 * (5.0 * rng.unit()).exp()) as usize;
-        let rollout = codex::rollout(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write_file(
-            &root.join(&rollout.relative_path),
-            &rollout.jsonl,
-            rollout.end_ms,
-        )?;
-    }
-    let rollout = codex::rollout(
+    each_session(
         &mut rng,
+        p.codex,
+        projects,
         big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write_file(
-        &root.join(&rollout.relative_path),
-        &rollout.jsonl,
-        rollout.end_ms,
+        p.big_mb,
+        |rng, _, spec| {
+            let rollout = codex::rollout(
+                rng,
+                spec.cwd,
+                spec.start_ms,
+                spec.target_bytes,
+                spec.max_output,
+            );
+            write_file(
+                &root.join(&rollout.relative_path),
+                &rollout.jsonl,
+                rollout.end_ms,
+            )
+        },
     )
 }
 
 fn copilot_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(2));
     let root = home.join(".copilot/session-state");
-    let spacing = DAYS * DAY_MS / i64::try_from(p.copilot.max(1)).unwrap_or(1);
-    for i in 0..p.copilot {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
-        let target_bytes = (8_000.0 * (5.0 * rng.unit()).exp()) as usize;
-        write_copilot(
-            &root,
-            &copilot::session(&mut rng, cwd, start_ms, target_bytes, 16_000),
-        )?;
-    }
-    let session = copilot::session(
+    each_session(
         &mut rng,
+        p.copilot,
+        projects,
         big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write_copilot(&root, &session)
+        p.big_mb,
+        |rng, _, spec| {
+            let session = copilot::session(
+                rng,
+                spec.cwd,
+                spec.start_ms,
+                spec.target_bytes,
+                spec.max_output,
+            );
+            write_copilot(&root, &session)
+        },
+    )
 }
 
 fn write_copilot(root: &Path, session: &copilot::Session) -> std::io::Result<()> {
@@ -262,6 +255,38 @@ fn small(rng: &mut Rng, i: usize, count: usize) -> (i64, usize) {
     let spacing = DAYS * DAY_MS / i64::try_from(count.max(1)).unwrap_or(1);
     let start_ms = EPOCH_MS + i64::try_from(i).unwrap_or(0) * spacing;
     (start_ms, (8_000.0 * (5.0 * rng.unit()).exp()) as usize)
+}
+
+/// The sessions of one store, drawn in the same order by every generator: `count` small ones,
+/// each in a project drawn at random (its index is passed on), then the big one in `big` (index
+/// `projects.len()`). `make` writes (or collects) each with the store's random source.
+fn each_session<'a>(
+    rng: &mut Rng,
+    count: usize,
+    projects: &'a [String],
+    big: &'a str,
+    big_mb: usize,
+    mut make: impl FnMut(&mut Rng, usize, Spec<'a>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for i in 0..count {
+        let project = rng.below(projects.len());
+        let cwd = projects.get(project).map_or("/", String::as_str);
+        let (start_ms, target_bytes) = small(rng, i, count);
+        let spec = Spec {
+            cwd,
+            start_ms,
+            target_bytes,
+            max_output: 16_000,
+        };
+        make(rng, project, spec)?;
+    }
+    let spec = Spec {
+        cwd: big,
+        start_ms: EPOCH_MS + DAYS * DAY_MS,
+        target_bytes: big_mb * 1_000_000,
+        max_output: 40_000,
+    };
+    make(rng, projects.len(), spec)
 }
 
 fn gemini_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
@@ -293,29 +318,26 @@ fn gemini_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::
             .join(format!("project-{index}"))
             .join("chats")
     };
-    for i in 0..p.gemini {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.gemini);
-        let session = gemini::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write_file(
-            &chats(cwd).join(&session.file_name),
-            &session.jsonl,
-            session.end_ms,
-        )?;
-    }
-    let session = gemini::session(
+    each_session(
         &mut rng,
+        p.gemini,
+        projects,
         big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write_file(
-        &chats(big).join(&session.file_name),
-        &session.jsonl,
-        session.end_ms,
+        p.big_mb,
+        |rng, _, spec| {
+            let session = gemini::session(
+                rng,
+                spec.cwd,
+                spec.start_ms,
+                spec.target_bytes,
+                spec.max_output,
+            );
+            write_file(
+                &chats(spec.cwd).join(&session.file_name),
+                &session.jsonl,
+                session.end_ms,
+            )
+        },
     )
 }
 
@@ -329,30 +351,17 @@ fn qwen_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io
             .collect();
         root.join(key).join("chats")
     };
-    for i in 0..p.qwen {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.qwen);
-        let session = qwen::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write_file(
-            &chats(cwd).join(format!("{}.jsonl", session.id)),
-            &session.jsonl,
-            session.end_ms,
-        )?;
-    }
-    let session = qwen::session(
-        &mut rng,
-        big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write_file(
-        &chats(big).join(format!("{}.jsonl", session.id)),
-        &session.jsonl,
-        session.end_ms,
-    )
+    each_session(&mut rng, p.qwen, projects, big, p.big_mb, |rng, _, spec| {
+        let session = qwen::session(
+            rng,
+            spec.cwd,
+            spec.start_ms,
+            spec.target_bytes,
+            spec.max_output,
+        );
+        let file = chats(spec.cwd).join(format!("{}.jsonl", session.id));
+        write_file(&file, &session.jsonl, session.end_ms)
+    })
 }
 
 fn pi_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
@@ -362,91 +371,55 @@ fn pi_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::
         let inner = cwd.trim_start_matches('/').replace(['/', '\\', ':'], "-");
         root.join(format!("--{inner}--"))
     };
-    for i in 0..p.pi {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.pi);
-        let session = pi::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
+    each_session(&mut rng, p.pi, projects, big, p.big_mb, |rng, _, spec| {
+        let session = pi::session(
+            rng,
+            spec.cwd,
+            spec.start_ms,
+            spec.target_bytes,
+            spec.max_output,
+        );
         write_file(
-            &folder(cwd).join(&session.file_name),
+            &folder(spec.cwd).join(&session.file_name),
             &session.jsonl,
             session.end_ms,
-        )?;
-    }
-    let session = pi::session(
-        &mut rng,
-        big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write_file(
-        &folder(big).join(&session.file_name),
-        &session.jsonl,
-        session.end_ms,
-    )
+        )
+    })
 }
 
 fn cline_tree(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(8));
     let root = home.join(".cline/data/sessions");
-    let write = |session: cline::Session| {
-        let dir = root.join(&session.id);
-        write_file(
-            &dir.join(format!("{}.json", session.id)),
-            &session.manifest_json,
-            session.end_ms,
-        )?;
-        write_file(
-            &dir.join(format!("{}.messages.json", session.id)),
-            &session.messages_json,
-            session.end_ms,
-        )
-    };
-    for i in 0..p.cline {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.cline);
-        write(cline::session(
-            &mut rng,
-            cwd,
-            start_ms,
-            target_bytes,
-            16_000,
-        ))?;
-    }
-    write(cline::session(
+    each_session(
         &mut rng,
+        p.cline,
+        projects,
         big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    ))
+        p.big_mb,
+        |rng, _, spec| {
+            let session = cline::session(
+                rng,
+                spec.cwd,
+                spec.start_ms,
+                spec.target_bytes,
+                spec.max_output,
+            );
+            let dir = root.join(&session.id);
+            let manifest = dir.join(format!("{}.json", session.id));
+            write_file(&manifest, &session.manifest_json, session.end_ms)?;
+            let conversation = dir.join(format!("{}.messages.json", session.id));
+            write_file(&conversation, &session.messages_json, session.end_ms)
+        },
+    )
 }
 
 fn kilo_db(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(6));
     let mut specs = Vec::new();
-    for i in 0..p.kilo {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.kilo);
-        specs.push(opencode_db::Spec {
-            cwd,
-            start_ms,
-            target_bytes,
-            max_output: 16_000,
-        });
-    }
-    specs.push(opencode_db::Spec {
-        cwd: big,
-        start_ms: EPOCH_MS + DAYS * DAY_MS,
-        target_bytes: p.big_mb * 1_000_000,
-        max_output: 40_000,
-    });
+    each_session(&mut rng, p.kilo, projects, big, p.big_mb, |_, _, spec| {
+        specs.push(spec);
+        Ok(())
+    })?;
     // The schema and migrations of a database the real client wrote.
     let template = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../plugins/opencode/tests/fixtures/kilo/kilo.db");
@@ -459,24 +432,10 @@ fn kilo_db(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::
 fn crush_dbs(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(7));
     let mut specs = Vec::new();
-    for i in 0..p.crush {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.crush);
-        specs.push(crush::Spec {
-            cwd,
-            start_ms,
-            target_bytes,
-            max_output: 16_000,
-        });
-    }
-    specs.push(crush::Spec {
-        cwd: big,
-        start_ms: EPOCH_MS + DAYS * DAY_MS,
-        target_bytes: p.big_mb * 1_000_000,
-        max_output: 40_000,
-    });
+    each_session(&mut rng, p.crush, projects, big, p.big_mb, |_, _, spec| {
+        specs.push(spec);
+        Ok(())
+    })?;
     // Crush's schema and migration record, as the adapter's fixture holds them.
     let template =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/crush/tests/fixtures/crush.db");
@@ -492,24 +451,10 @@ fn crush_dbs(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io
 fn cursor_store(p: &Params, home: &Path, projects: &[String], big: &str) -> std::io::Result<()> {
     let mut rng = Rng::new(p.seed.wrapping_add(9));
     let mut specs = Vec::new();
-    for i in 0..p.cursor {
-        let cwd = projects
-            .get(rng.below(projects.len()))
-            .map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.cursor);
-        specs.push(cursor::Spec {
-            cwd,
-            start_ms,
-            target_bytes,
-            max_output: 16_000,
-        });
-    }
-    specs.push(cursor::Spec {
-        cwd: big,
-        start_ms: EPOCH_MS + DAYS * DAY_MS,
-        target_bytes: p.big_mb * 1_000_000,
-        max_output: 40_000,
-    });
+    each_session(&mut rng, p.cursor, projects, big, p.big_mb, |_, _, spec| {
+        specs.push(spec);
+        Ok(())
+    })?;
     cursor::write(&home.join(".config/Cursor"), &mut rng, &specs).map_err(std::io::Error::other)
 }
 
@@ -532,27 +477,25 @@ fn vscode_copilot_tree(
         )?;
         folders.push(dir.join("chatSessions"));
     }
-    let write = |folder: Option<&PathBuf>, session: vscode_copilot::Session| {
-        let folder = folder.ok_or_else(|| std::io::Error::other("no workspace folder"))?;
-        write_file(
-            &folder.join(format!("{}.json", session.id)),
-            &session.json,
-            session.end_ms,
-        )
-    };
-    for i in 0..p.vscode_copilot {
-        let project = rng.below(projects.len());
-        let cwd = projects.get(project).map_or("/", String::as_str);
-        let (start_ms, target_bytes) = small(&mut rng, i, p.vscode_copilot);
-        let session = vscode_copilot::session(&mut rng, cwd, start_ms, target_bytes, 16_000);
-        write(folders.get(project), session)?;
-    }
-    let session = vscode_copilot::session(
+    each_session(
         &mut rng,
+        p.vscode_copilot,
+        projects,
         big,
-        EPOCH_MS + DAYS * DAY_MS,
-        p.big_mb * 1_000_000,
-        40_000,
-    );
-    write(folders.last(), session)
+        p.big_mb,
+        |rng, project, spec| {
+            let folder = folders
+                .get(project)
+                .ok_or_else(|| std::io::Error::other("no workspace folder"))?;
+            let session = vscode_copilot::session(
+                rng,
+                spec.cwd,
+                spec.start_ms,
+                spec.target_bytes,
+                spec.max_output,
+            );
+            let file = folder.join(format!("{}.json", session.id));
+            write_file(&file, &session.json, session.end_ms)
+        },
+    )
 }
