@@ -8,8 +8,8 @@
 //! Versions: the crate's major version is part of the ABI (`abi_stable` refuses a library of
 //! another major), so it stays 1 while the wire stays readable both ways. New fields arrive with
 //! serde defaults: a plugin built against an older minor version keeps loading and working, and
-//! only its source may need the new field when it builds a part by name (`tool` in
-//! [`Part::ToolCall`] since 1.2).
+//! only its source may need the new field when it builds a struct by name (`tool` in
+//! [`Part::ToolCall`] since 1.2, `verified_clients` in [`protocol::AgentInfo`] since 1.3).
 #![allow(non_local_definitions)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
@@ -359,6 +359,7 @@ mod tests {
                 capabilities: Capabilities::default(),
                 default_home: "/".into(),
                 resume_command: None,
+                verified_clients: Vec::new(),
             }
         }
         fn list_sessions(&self, _: ListRequest) -> AdapterResult<Vec<SessionSummary>> {

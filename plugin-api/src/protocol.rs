@@ -2,6 +2,7 @@
 //! be added (with serde defaults) without changing the frozen layout.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::Transcript;
@@ -21,6 +22,10 @@ pub struct AgentInfo {
     /// The command that resumes a session, with `{id}` for its id (`claude --resume {id}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_command: Option<String>,
+    /// The client releases the adapter was proven with, oldest first (`handoff doctor` compares
+    /// the installed client with them); empty when no release could be run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified_clients: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +124,17 @@ pub struct ExtractReport {
     pub sidechains: usize,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Records of a kind the reader does not know, by kind, passed over as the client passes
+    /// them over (a newer client than the adapter knows writes them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_records: BTreeMap<String, usize>,
+}
+
+impl ExtractReport {
+    /// Counts a record of a kind the reader does not know.
+    pub fn unknown_record(&mut self, kind: &str) {
+        *self.unknown_records.entry(kind.to_owned()).or_default() += 1;
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

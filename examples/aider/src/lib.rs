@@ -55,6 +55,7 @@ impl Adapter for AiderAdapter {
             // The project directory: aider keeps its history there.
             default_home: ".".into(),
             resume_command: Some("aider --restore-chat-history".into()),
+            verified_clients: Vec::new(),
         }
     }
 

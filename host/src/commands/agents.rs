@@ -36,6 +36,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
                 "origin": origin,
                 "path": path,
                 "version": agent.info.version,
+                "verified_clients": agent.info.verified_clients,
                 "home": home,
                 "list": agent.info.capabilities.list,
                 "extract": agent.info.capabilities.extract,

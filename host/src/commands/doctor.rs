@@ -14,7 +14,7 @@ use super::project_dir;
 use crate::config::{self, Config};
 use crate::error::{Kind, fail};
 use crate::output;
-use crate::registry::{Origin, Registry};
+use crate::registry::{Agent, Origin, Registry};
 use crate::ui::{Ui, tilde};
 
 #[derive(Debug, clap::Args)]
@@ -26,22 +26,6 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 }
-
-/// The client releases the conformance suite proved this build against (`conformance/pins`).
-const PINS: &str = include_str!("../../../conformance/pins");
-
-/// Which npm package and command each built-in agent's client is.
-const CLIENTS: &[(&str, &str, &str)] = &[
-    ("claude", "@anthropic-ai/claude-code", "claude"),
-    ("codex", "@openai/codex", "codex"),
-    ("opencode", "opencode-ai", "opencode"),
-    ("copilot", "@github/copilot", "copilot"),
-    ("gemini", "@google/gemini-cli", "gemini"),
-    ("qwen", "@qwen-code/qwen-code", "qwen"),
-    ("pi", "@earendil-works/pi-coding-agent", "pi"),
-    ("kilo", "@kilocode/cli", "kilo"),
-    ("cline", "cline", "cline"),
-];
 
 /// Built-in agents whose client the conformance suite cannot run, and why.
 const UNVERIFIED: &[(&str, &str)] = &[
@@ -122,7 +106,7 @@ pub fn run(args: Args, _ui: &Ui) -> Result<()> {
         .filter(|a| a.info.capabilities.list)
         .collect();
     let counts = super::list::list_nearest(&listed, &config, Some(&cwd), None);
-    let versions = client_versions();
+    let versions = client_versions(&agents);
     for agent in &agents {
         let name = agent.name();
         let home = config
@@ -162,28 +146,30 @@ pub fn run(args: Args, _ui: &Ui) -> Result<()> {
         if let Some((installed, verified)) =
             versions.iter().find(|v| v.0 == name).map(|v| (&v.1, &v.2))
         {
+            let (oldest, newest) = (&verified[0], &verified[verified.len() - 1]);
             facts.insert(
                 "client".into(),
-                json!({"installed": installed, "verified": verified}),
+                json!({"installed": installed, "verified": newest, "verified_releases": verified}),
             );
             match installed {
-                None => {
-                    detail.push_str(&format!("; client not on PATH (verified with {verified})"))
-                }
-                Some(installed) if installed == verified => {
+                None => detail.push_str(&format!("; client not on PATH (verified with {newest})")),
+                Some(installed) if verified.contains(installed) => {
                     detail.push_str(&format!("; client {installed} (verified)"));
                 }
-                Some(installed) => {
+                Some(installed) if newer(installed, newest) || newer(oldest, installed) => {
                     status = status.max_with(Status::Warning);
-                    let side = if newer(installed, verified) {
-                        "newer"
+                    let (side, bound) = if newer(installed, newest) {
+                        ("newer", newest)
                     } else {
-                        "older"
+                        ("older", oldest)
                     };
                     detail.push_str(&format!(
-                        "; client {installed} is {side} than the verified {verified}"
+                        "; client {installed} is {side} than the verified {bound}"
                     ));
                 }
+                Some(installed) => detail.push_str(&format!(
+                    "; client {installed} (between the verified {oldest} and {newest})"
+                )),
             }
         }
         if let Some((_, why)) = UNVERIFIED.iter().find(|u| u.0 == name) {
@@ -275,20 +261,18 @@ fn private_store(name: &str, path: &Path) -> Check {
     Check::new(name, Status::Ok, what)
 }
 
-/// For each built-in client: (agent, the version the client on PATH reports, the verified one).
-fn client_versions() -> Vec<(&'static str, Option<String>, String)> {
-    let pins: Vec<(&str, &str)> = PINS
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once('@'))
-        .collect();
+/// For each agent with verified client releases: (agent, the version its client on PATH reports,
+/// the verified releases, oldest first). The client's command is the resume command's program.
+fn client_versions<'a>(agents: &[&'a Agent]) -> Vec<(&'a str, Option<String>, &'a [String])> {
     std::thread::scope(|scope| {
-        let handles: Vec<_> = CLIENTS
+        let handles: Vec<_> = agents
             .iter()
-            .filter_map(|&(agent, package, command)| {
-                let verified = pins.iter().find(|p| p.0 == package)?.1.to_owned();
-                Some(scope.spawn(move || (agent, installed_version(command), verified)))
+            .filter(|agent| !agent.info.verified_clients.is_empty())
+            .filter_map(|agent| {
+                let resume = agent.info.resume_command.as_deref()?;
+                let command = resume.split_whitespace().next()?;
+                let verified = agent.info.verified_clients.as_slice();
+                Some(scope.spawn(move || (agent.name(), installed_version(command), verified)))
             })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()

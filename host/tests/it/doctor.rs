@@ -1,6 +1,6 @@
 //! `handoff doctor` through the binary: what it reports and when it fails.
 
-use crate::support::{BUILTINS, handoff, set_mode, stderr};
+use crate::support::{BUILTINS, handoff, set_mode, stderr, workspace};
 use serde_json::Value;
 use std::path::Path;
 
@@ -14,6 +14,28 @@ fn fake_clients(dir: &Path, clients: &[(&str, &str)]) -> String {
         set_mode(&script, 0o755);
     }
     format!("{}:/usr/bin:/bin", bin.display())
+}
+
+/// The npm package of each built-in agent's client, as `conformance/pins` names it.
+const PACKAGES: &[(&str, &str)] = &[
+    ("claude", "@anthropic-ai/claude-code"),
+    ("codex", "@openai/codex"),
+    ("opencode", "opencode-ai"),
+    ("copilot", "@github/copilot"),
+    ("gemini", "@google/gemini-cli"),
+    ("qwen", "@qwen-code/qwen-code"),
+    ("pi", "@earendil-works/pi-coding-agent"),
+    ("kilo", "@kilocode/cli"),
+    ("cline", "cline"),
+];
+
+/// The version `conformance/pins` installs of `package`.
+fn pinned_version(package: &str) -> String {
+    let pins = std::fs::read_to_string(workspace().join("conformance/pins")).unwrap();
+    pins.lines()
+        .find_map(|line| line.strip_prefix(&format!("{package}@")))
+        .unwrap_or_else(|| panic!("{package} is not pinned"))
+        .to_owned()
 }
 
 fn doctor(home: &Path, path: &str) -> (Option<i32>, Value, String) {
@@ -48,10 +70,15 @@ fn a_fresh_home_is_healthy_and_every_agent_is_reported() {
         assert_eq!(check["sessions"], 0, "{check}");
         assert_eq!(check["client"]["installed"], Value::Null, "{check}");
         // Crush's client cannot be installed from a registry, nor the editors run: no release of
-        // them was verified.
+        // them was verified. The others' verified releases hold the one the suite pins.
+        let pinned = PACKAGES
+            .iter()
+            .find(|p| p.0 == agent)
+            .map(|(_, package)| Value::from(pinned_version(package)));
+        let releases = check["client"]["verified_releases"].as_array();
         assert_eq!(
-            check["client"]["verified"].is_string(),
-            !["crush", "cursor", "vscode-copilot"].contains(&agent),
+            releases.is_some_and(|r| r.contains(pinned.as_ref().unwrap_or(&Value::Null))),
+            pinned.is_some(),
             "{check}"
         );
     }
@@ -62,12 +89,7 @@ fn a_fresh_home_is_healthy_and_every_agent_is_reported() {
 fn installed_clients_are_compared_with_the_verified_versions() {
     let home = tempfile::tempdir().unwrap();
     // The version the suite verified Claude Code with, as it prints it; a Codex far ahead.
-    let pins =
-        std::fs::read_to_string(crate::support::workspace().join("conformance/pins")).unwrap();
-    let claude = pins
-        .lines()
-        .find_map(|l| l.strip_prefix("@anthropic-ai/claude-code@"))
-        .unwrap();
+    let claude = pinned_version("@anthropic-ai/claude-code");
     let path = fake_clients(
         home.path(),
         &[

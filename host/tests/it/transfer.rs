@@ -783,3 +783,56 @@ fn unpaired_calls_and_results_arrive_paired_in_every_target() {
         );
     }
 }
+
+/// The client version the first line of `path` that names one claims.
+fn claimed_version(path: &Path, field: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find_map(|row| {
+            let version = row.get(field).or_else(|| row["payload"].get(field))?;
+            version.as_str().map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("{}: no {field}", path.display()))
+}
+
+#[test]
+fn written_sessions_claim_the_newest_local_release_when_it_was_verified() {
+    let env = env();
+    let agents: Value = serde_json::from_slice(&env.run(&["agents", "--json"]).stdout).unwrap();
+    let verified = |agent: &str| -> Vec<String> {
+        let entry = agents
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == agent);
+        serde_json::from_value(entry.unwrap()["verified_clients"].clone()).unwrap()
+    };
+    for (target, source, field) in [
+        ("claude", "codex", "version"),
+        ("codex", "claude", "cli_version"),
+    ] {
+        let releases = verified(target);
+        assert!(releases.len() >= 2, "{target}: {releases:?}");
+        // The real fixture (the newest session of the target here) claims the oldest verified
+        // release: the new session claims it too, not the newest verified.
+        let written = env.transfer_json(source, target, &[]);
+        let path = PathBuf::from(written["target"]["path"].as_str().unwrap());
+        assert_eq!(claimed_version(&path, field), releases[0], "{target}");
+        // A release newer than any verified on this machine: the newest verified is claimed.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let from = format!("\"{field}\":\"{}\"", releases[0]);
+        std::fs::write(
+            &path,
+            text.replace(&from, &format!("\"{field}\":\"99.0.0\"")),
+        )
+        .unwrap();
+        let written = env.transfer_json(source, target, &[]);
+        let path = PathBuf::from(written["target"]["path"].as_str().unwrap());
+        assert_eq!(
+            &claimed_version(&path, field),
+            releases.last().unwrap(),
+            "{target}"
+        );
+    }
+}

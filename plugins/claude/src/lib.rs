@@ -11,6 +11,7 @@ pub mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
     InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
@@ -31,6 +32,16 @@ fn project_cwd(cwd: &str) -> String {
     physical(Path::new(cwd)).display().to_string()
 }
 
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["2.1.330", "2.1.332"];
+
+/// The client version the newest session on this machine claims.
+fn newest_claimed_version(home: &Path) -> Option<String> {
+    let newest = list::session_files(home, None).into_iter().next()?;
+    version::claimed_in(&newest.path, |row| row.get("version")?.as_str())
+}
+
 impl Adapter for ClaudeAdapter {
     fn name(&self) -> &str {
         "claude"
@@ -48,6 +59,7 @@ impl Adapter for ClaudeAdapter {
             },
             default_home: paths::default_home().display().to_string(),
             resume_command: Some("claude --resume {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 
@@ -92,7 +104,8 @@ impl Adapter for ClaudeAdapter {
         if request.mode == InjectMode::Plan {
             return Ok(injected);
         }
-        let text = write::render(&request.transcript, &injected.session_id, &cwd)
+        let version = version::stamp(newest_claimed_version(&home), VERIFIED_CLIENTS);
+        let text = write::render(&request.transcript, &injected.session_id, &cwd, &version)
             .ok_or_else(|| AdapterError::invalid("claude: the transcript has nothing to write"))?;
         match request.mode {
             InjectMode::Plan => {}

@@ -172,7 +172,7 @@ pub fn read_session(
     let mut report = ExtractReport {
         skipped_lines: skipped,
         sidechains: count_subagent_files(path, session_id),
-        warnings: Vec::new(),
+        ..ExtractReport::default()
     };
     let chain = {
         let mut by_uuid: HashMap<&str, usize> = HashMap::with_capacity(rows.len());

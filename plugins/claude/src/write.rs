@@ -10,8 +10,6 @@ use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 
-/// The client version the written rows claim (the one the format was verified against).
-pub const CLIENT_VERSION: &str = "2.1.330";
 /// Title prefix that tells the user where the session came from.
 const TITLE_PREFIX: &str = "handoff: ";
 
@@ -23,10 +21,17 @@ struct Item<'a> {
     part_index: usize,
 }
 
-/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`; `None` when
-/// nothing in it would reach the model (the client cannot resume a session without rows).
-pub fn render(transcript: &Transcript, session_id: &str, cwd: &str) -> Option<String> {
-    let mut writer = Writer::new(session_id, cwd, transcript.session.agent == "claude");
+/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`, its rows
+/// claiming `client_version`; `None` when nothing in it would reach the model (the client cannot
+/// resume a session without rows).
+pub fn render(
+    transcript: &Transcript,
+    session_id: &str,
+    cwd: &str,
+    client_version: &str,
+) -> Option<String> {
+    let own = transcript.session.agent == "claude";
+    let mut writer = Writer::new(session_id, cwd, client_version, own);
     writer.write_all(transcript);
     if writer.rows.is_empty() {
         return None;
@@ -69,6 +74,7 @@ fn first_user_text(transcript: &Transcript) -> Option<String> {
 struct Writer<'a> {
     session_id: &'a str,
     cwd: &'a str,
+    client_version: &'a str,
     rows: Vec<Value>,
     parent: Option<String>,
     last_ms: i64,
@@ -86,10 +92,11 @@ struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    fn new(session_id: &'a str, cwd: &'a str, own: bool) -> Self {
+    fn new(session_id: &'a str, cwd: &'a str, client_version: &'a str, own: bool) -> Self {
         Self {
             session_id,
             cwd,
+            client_version,
             rows: Vec::new(),
             parent: None,
             last_ms: 0,
@@ -323,7 +330,7 @@ impl<'a> Writer<'a> {
             "entrypoint": "cli",
             "cwd": self.cwd,
             "sessionId": self.session_id,
-            "version": CLIENT_VERSION,
+            "version": self.client_version,
             "gitBranch": "",
             "type": "system",
             "subtype": "compact_boundary",
@@ -360,7 +367,7 @@ impl<'a> Writer<'a> {
         row.insert("entrypoint".into(), json!("cli"));
         row.insert("cwd".into(), json!(self.cwd));
         row.insert("sessionId".into(), json!(self.session_id));
-        row.insert("version".into(), json!(CLIENT_VERSION));
+        row.insert("version".into(), json!(self.client_version));
         row.insert("gitBranch".into(), json!(""));
         row.insert("uuid".into(), json!(uuid));
         row.insert("timestamp".into(), json!(time::format_rfc3339_ms(ms)));

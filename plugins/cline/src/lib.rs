@@ -14,6 +14,7 @@ use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_adapter_kit::sqlite::written_databases;
+use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
     Extracted, InjectMode, InjectRequest, Injected, ListRequest, Remove, SessionMeta,
@@ -29,6 +30,20 @@ pub fn module() -> AdapterModuleRef {
 
 #[derive(Default)]
 pub struct ClineAdapter;
+
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["3.0.65"];
+
+/// The Cline version that wrote the newest session on this machine (its manifest says).
+fn newest_claimed_version(store: &Store) -> Option<String> {
+    let newest = list::candidates(store)
+        .into_iter()
+        .find_map(|c| paths::manifest_of(&c.path))?;
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(newest).ok()?).ok()?;
+    let origin = manifest.get("metadata")?.get("sessionHistoryOrigin")?;
+    origin.get("version")?.as_str().map(str::to_owned)
+}
 
 impl Adapter for ClineAdapter {
     fn name(&self) -> &str {
@@ -47,6 +62,7 @@ impl Adapter for ClineAdapter {
             },
             default_home: Store::of(None).home.display().to_string(),
             resume_command: Some("cline --id {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 
@@ -99,10 +115,12 @@ impl Adapter for ClineAdapter {
             providers.as_deref(),
             request.transcript.session.model.as_deref(),
         );
+        let version = version::stamp(newest_claimed_version(&store), VERIFIED_CLIENTS);
         let rendered = write::render(
             &request.transcript,
             &session_id,
             &cwd,
+            &version,
             &model,
             &injected.path,
         )

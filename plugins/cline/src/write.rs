@@ -14,8 +14,6 @@ use handoff_plugin_api::{Part, Role, Transcript};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// The Cline version whose store this writes.
-pub const CLIENT_VERSION: &str = "3.0.65";
 const TITLE_PREFIX: &str = "handoff: ";
 
 /// The provider and model the user set Cline to (`data/settings/providers.json`).
@@ -185,11 +183,13 @@ fn message_id(role: &str) -> String {
     format!("msg_{}", &id.simple().to_string()[..8])
 }
 
-/// The session's files and row for `transcript`; `None` when it has nothing Cline can show.
+/// The session's files and row for `transcript`, as Cline `client_version` writes them; `None`
+/// when it has nothing Cline can show.
 pub fn render(
     transcript: &Transcript,
     session_id: &str,
     cwd: &str,
+    client_version: &str,
     model: &Model,
     messages_path: &str,
 ) -> Option<Rendered> {
@@ -254,7 +254,7 @@ pub fn render(
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| prompt.clone());
     let metadata = json!({
-        "sessionHistoryOrigin": {"mode": "user", "version": CLIENT_VERSION},
+        "sessionHistoryOrigin": {"mode": "user", "version": client_version},
         "title": format!("{TITLE_PREFIX}{title}"),
     });
     let document = json!({
@@ -262,7 +262,7 @@ pub fn render(
         "updated_at": ended_at,
         "agent": "lead",
         "sessionId": session_id,
-        "origin": {"source": "cli", "mode": "user", "sessionId": session_id, "version": CLIENT_VERSION},
+        "origin": {"source": "cli", "mode": "user", "sessionId": session_id, "version": client_version},
         "messages": writer.messages,
     });
     let mut manifest = Map::new();

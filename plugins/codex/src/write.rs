@@ -7,14 +7,15 @@ use crate::state_db::{self, NewThread};
 use crate::tools;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
+use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Tool, Transcript,
     Written,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::path::Path;
 
-pub const CLI_VERSION: &str = "0.169.0";
 pub const ORIGINATOR: &str = "codex_cli_rs";
 /// `exec` would hide the session from the picker.
 const SOURCE: &str = "cli";
@@ -258,8 +259,15 @@ fn image_url(media: &Media) -> Option<String> {
     }
 }
 
-/// The rollout text of `transcript` as session `id` of project `cwd`, created at `now_ms`.
-pub fn render(transcript: &Transcript, id: &str, cwd: &str, now_ms: i64) -> Rendered {
+/// The rollout text of `transcript` as session `id` of project `cwd`, created at `now_ms` by
+/// Codex `cli_version`.
+pub fn render(
+    transcript: &Transcript,
+    id: &str,
+    cwd: &str,
+    now_ms: i64,
+    cli_version: &str,
+) -> Rendered {
     let mut writer = Writer {
         lines: Vec::new(),
         timestamp_ms: now_ms,
@@ -278,7 +286,7 @@ pub fn render(transcript: &Transcript, id: &str, cwd: &str, now_ms: i64) -> Rend
             "timestamp": created,
             "cwd": cwd,
             "originator": ORIGINATOR,
-            "cli_version": CLI_VERSION,
+            "cli_version": cli_version,
             "source": SOURCE,
         }),
     );
@@ -305,6 +313,17 @@ pub fn render(transcript: &Transcript, id: &str, cwd: &str, now_ms: i64) -> Rend
     }
 }
 
+/// The Codex version the newest rollout on this machine was written by.
+fn newest_claimed_version(home: &Path) -> Option<String> {
+    let newest = paths::rollout_files(&paths::sessions_dir(home))
+        .into_iter()
+        .max_by_key(|file| file.modified_ms)?;
+    version::claimed_in(&newest.path, |line| {
+        (line.get("type")?.as_str()? == "session_meta")
+            .then(|| line.get("payload")?.get("cli_version")?.as_str())?
+    })
+}
+
 /// Writes (or plans, or renders) `request.transcript` as a new Codex session.
 pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
     let home = paths::home(request.home.as_deref());
@@ -322,7 +341,8 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
     if request.mode == InjectMode::Plan {
         return Ok(injected);
     }
-    let rendered = render(&request.transcript, &id, &cwd, now);
+    let cli_version = version::stamp(newest_claimed_version(&home), crate::VERIFIED_CLIENTS);
+    let rendered = render(&request.transcript, &id, &cwd, now, &cli_version);
     if request.mode == InjectMode::Render {
         injected.rendered = Some(rendered.text);
         return Ok(injected);
@@ -344,7 +364,7 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
             first_user_message: &title,
             created_ms: now,
             model_provider: &provider,
-            cli_version: CLI_VERSION,
+            cli_version: &cli_version,
             originator: ORIGINATOR,
             source: SOURCE,
         };
@@ -395,7 +415,7 @@ mod tests {
                 Message::new(Role::User, vec![lost]),
             ],
         );
-        let text = render(&transcript, "id", "/p", 0).text;
+        let text = render(&transcript, "id", "/p", 0, "0.169.0").text;
         assert!(text.contains(r#""type":"function_call""#), "{text}");
         assert!(!text.contains("function_call_output"), "{text}");
         assert!(!text.contains("interrupted"), "{text}");

@@ -13,6 +13,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
     Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
@@ -27,6 +28,19 @@ pub fn module() -> AdapterModuleRef {
 
 #[derive(Default)]
 pub struct CopilotAdapter;
+
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["1.0.102"];
+
+/// The Copilot version that started the newest session on this machine.
+fn newest_claimed_version(home: &Path) -> Option<String> {
+    let newest = list::folders(home).into_iter().next()?;
+    version::claimed_in(&newest.events, |event| {
+        (event.get("type")?.as_str()? == "session.start")
+            .then(|| event.get("data")?.get("copilotVersion")?.as_str())?
+    })
+}
 
 impl Adapter for CopilotAdapter {
     fn name(&self) -> &str {
@@ -45,6 +59,7 @@ impl Adapter for CopilotAdapter {
             },
             default_home: paths::home(None).display().to_string(),
             resume_command: Some("copilot --resume {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 
@@ -86,7 +101,8 @@ impl Adapter for CopilotAdapter {
         if request.mode == InjectMode::Plan {
             return Ok(injected);
         }
-        let rendered = write::render(&request.transcript, &injected.session_id, &cwd)
+        let version = version::stamp(newest_claimed_version(&home), VERIFIED_CLIENTS);
+        let rendered = write::render(&request.transcript, &injected.session_id, &cwd, &version)
             .ok_or_else(|| AdapterError::invalid("copilot: the transcript has nothing to write"))?;
         if request.mode == InjectMode::Render {
             injected.rendered = Some(rendered.events);

@@ -11,8 +11,6 @@ use handoff_plugin_api::{Message, Part, Transcript};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-/// The client version the written session claims (the one the format was verified against).
-pub const CLIENT_VERSION: &str = "1.0.102";
 const TITLE_PREFIX: &str = "handoff: ";
 
 /// The two files of a session folder.
@@ -144,9 +142,14 @@ fn call_id_of(request: &Value) -> Option<&str> {
     request["toolCallId"].as_str()
 }
 
-/// The folder's files for session `id` in project `cwd`; `None` when nothing would reach the
-/// model.
-pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> {
+/// The folder's files for session `id` in project `cwd`, started by Copilot `client_version`;
+/// `None` when nothing would reach the model.
+pub fn render(
+    transcript: &Transcript,
+    id: &str,
+    cwd: &str,
+    client_version: &str,
+) -> Option<Rendered> {
     let first_ms = transcript
         .messages
         .iter()
@@ -167,7 +170,7 @@ pub fn render(transcript: &Transcript, id: &str, cwd: &str) -> Option<Rendered> 
             "sessionId": id,
             "version": 1,
             "producer": "copilot-agent",
-            "copilotVersion": CLIENT_VERSION,
+            "copilotVersion": client_version,
             "startTime": format_rfc3339_ms(first_ms),
             "context": {"cwd": cwd},
         }),

@@ -75,6 +75,7 @@ impl Adapter for CrushAdapter {
             },
             default_home: Home::of(None).dir.display().to_string(),
             resume_command: Some(resume_command("{id}")),
+            verified_clients: Vec::new(),
         }
     }
 

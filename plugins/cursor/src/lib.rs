@@ -66,6 +66,7 @@ impl Adapter for CursorAdapter {
             },
             default_home: paths::home(None).display().to_string(),
             resume_command: None,
+            verified_clients: Vec::new(),
         }
     }
 

@@ -29,6 +29,10 @@ pub fn module() -> AdapterModuleRef {
 #[derive(Default)]
 pub struct GeminiAdapter;
 
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["0.61.0"];
+
 impl Adapter for GeminiAdapter {
     fn name(&self) -> &str {
         "gemini"
@@ -46,6 +50,7 @@ impl Adapter for GeminiAdapter {
             },
             default_home: paths::home(None).display().to_string(),
             resume_command: Some("gemini --resume {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 

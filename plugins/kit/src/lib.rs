@@ -17,3 +17,4 @@ pub mod testing;
 pub mod text;
 pub mod time;
 pub mod tools;
+pub mod version;

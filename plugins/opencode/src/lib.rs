@@ -154,6 +154,7 @@ fn info(app: &App) -> AgentInfo {
         },
         default_home: paths::data_home(app, None).display().to_string(),
         resume_command: Some(resume_command(app, "{id}")),
+        verified_clients: vec![app.version.into()],
     }
 }
 

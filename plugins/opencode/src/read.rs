@@ -43,7 +43,7 @@ pub fn to_extracted(
     let mut report = ExtractReport {
         skipped_lines: skipped,
         sidechains: session.children,
-        warnings: Vec::new(),
+        ..ExtractReport::default()
     };
     let mut out = Vec::new();
     for (index, message) in messages.iter().enumerate() {

@@ -35,6 +35,10 @@ fn layout(home: Option<&str>) -> (std::path::PathBuf, Layout) {
     (agent_dir, layout)
 }
 
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["1.6.0"];
+
 impl Adapter for PiAdapter {
     fn name(&self) -> &str {
         "pi"
@@ -52,6 +56,7 @@ impl Adapter for PiAdapter {
             },
             default_home: paths::agent_dir(None).display().to_string(),
             resume_command: Some("pi --session {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 

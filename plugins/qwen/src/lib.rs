@@ -12,6 +12,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
     Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
@@ -26,6 +27,16 @@ pub fn module() -> AdapterModuleRef {
 
 #[derive(Default)]
 pub struct QwenAdapter;
+
+/// The client releases the conformance suite proved this adapter with, oldest first: the one
+/// `conformance/pins` installs and newer ones a `scripts/conformance --latest` run passed with.
+pub const VERIFIED_CLIENTS: &[&str] = &["0.24.4"];
+
+/// The Qwen Code version that wrote the newest session on this machine.
+fn newest_claimed_version(home: &Path) -> Option<String> {
+    let newest = list::all_files(home).into_iter().next()?;
+    version::claimed_in(&newest.path, |record| record.get("version")?.as_str())
+}
 
 impl Adapter for QwenAdapter {
     fn name(&self) -> &str {
@@ -44,6 +55,7 @@ impl Adapter for QwenAdapter {
             },
             default_home: paths::home(None).display().to_string(),
             resume_command: Some("qwen --resume {id}".into()),
+            verified_clients: VERIFIED_CLIENTS.iter().map(|v| v.to_string()).collect(),
         }
     }
 
@@ -90,8 +102,15 @@ impl Adapter for QwenAdapter {
             None => paths::config_home(),
         };
         let model = write::configured_model(paths::settings(&settings_home));
-        let rendered = write::render(&request.transcript, &injected.session_id, &cwd, model)
-            .ok_or_else(|| AdapterError::invalid("qwen: the transcript has nothing to write"))?;
+        let version = version::stamp(newest_claimed_version(&home), VERIFIED_CLIENTS);
+        let rendered = write::render(
+            &request.transcript,
+            &injected.session_id,
+            &cwd,
+            &version,
+            model,
+        )
+        .ok_or_else(|| AdapterError::invalid("qwen: the transcript has nothing to write"))?;
         if request.mode == InjectMode::Render {
             injected.rendered = Some(rendered);
             return Ok(injected);

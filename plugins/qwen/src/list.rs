@@ -49,7 +49,7 @@ fn files_in(dirs: impl IntoIterator<Item = PathBuf>) -> Vec<SessionFile> {
     files
 }
 
-fn all_files(home: &Path) -> Vec<SessionFile> {
+pub fn all_files(home: &Path) -> Vec<SessionFile> {
     let projects = std::fs::read_dir(paths::projects_dir(home))
         .into_iter()
         .flatten()

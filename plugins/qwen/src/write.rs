@@ -12,8 +12,6 @@ use handoff_plugin_api::{Message, Part, Transcript};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// The client version the written session claims (the one the format was verified against).
-pub const CLIENT_VERSION: &str = "0.24.4";
 const TITLE_PREFIX: &str = "handoff: ";
 
 struct Writer<'a> {
@@ -23,6 +21,7 @@ struct Writer<'a> {
     own: bool,
     session_id: &'a str,
     cwd: &'a str,
+    client_version: &'a str,
     git_branch: Option<&'a str>,
     model: Option<String>,
     /// The model turn being built.
@@ -42,7 +41,7 @@ impl Writer<'_> {
             "type": kind,
             "provenance": provenance,
             "cwd": self.cwd,
-            "version": CLIENT_VERSION,
+            "version": self.client_version,
         });
         if let Some(branch) = self.git_branch {
             record["gitBranch"] = json!(branch);
@@ -152,11 +151,13 @@ impl Writer<'_> {
     }
 }
 
-/// The session file of session `id` in project `cwd`; `None` when nothing would reach the model.
+/// The session file of session `id` in project `cwd`, written as Qwen Code `client_version`
+/// writes; `None` when nothing would reach the model.
 pub fn render(
     transcript: &Transcript,
     session_id: &str,
     cwd: &str,
+    client_version: &str,
     model: Option<String>,
 ) -> Option<String> {
     let first_ms = transcript
@@ -171,6 +172,7 @@ pub fn render(
         own: transcript.session.agent == "qwen",
         session_id,
         cwd,
+        client_version,
         git_branch: transcript.session.git_branch.as_deref(),
         model,
         parts: Vec::new(),

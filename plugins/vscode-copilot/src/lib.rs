@@ -53,6 +53,7 @@ impl Adapter for VscodeCopilotAdapter {
             },
             default_home: paths::default_user_dir().display().to_string(),
             resume_command: None,
+            verified_clients: Vec::new(),
         }
     }
 

@@ -173,6 +173,7 @@ impl Adapter for Faulty {
             },
             default_home: "/nonexistent".into(),
             resume_command: None,
+            verified_clients: Vec::new(),
         }
     }
 
