@@ -118,10 +118,23 @@ fn show_progress(ui: &Ui, request: &Request, event: Progress) {
             budget,
             normalized,
             skipped_lines,
-        } => ui.step(&format!(
-            "Extracted context{}",
-            extract_notes(redactions, budget, normalized, skipped_lines)
-        )),
+            unknown_records,
+        } => {
+            ui.step(&format!(
+                "Extracted context{}",
+                extract_notes(redactions, budget, normalized, skipped_lines)
+            ));
+            if !unknown_records.is_empty() {
+                let kinds: Vec<String> = unknown_records
+                    .iter()
+                    .map(|(kind, n)| format!("{kind} ×{n}"))
+                    .collect();
+                ui.detail(&format!(
+                    "passed over records of kinds the reader does not know (as the client does): {}",
+                    kinds.join(", ")
+                ));
+            }
+        }
         Progress::Warning(text) => ui.warn(text),
     }
 }

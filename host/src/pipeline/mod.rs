@@ -18,6 +18,7 @@ use verify::verify;
 use anyhow::{Result, anyhow, bail};
 use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::budget::BudgetReport;
 use crate::config::{Config, Format};
@@ -61,8 +62,11 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetReport>,
     pub redactions: usize,
-    pub redactions_by_kind: std::collections::BTreeMap<String, usize>,
+    pub redactions_by_kind: BTreeMap<String, usize>,
     pub skipped_lines: usize,
+    /// Records of kinds the source's reader does not know, passed over as its client does.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_records: BTreeMap<String, usize>,
     pub sidechains: usize,
     pub budget: BudgetReport,
     /// Tool calls given the interrupted result, and results kept as text.
@@ -112,6 +116,7 @@ pub enum Progress<'a> {
         budget: &'a BudgetReport,
         normalized: &'a Normalized,
         skipped_lines: usize,
+        unknown_records: &'a BTreeMap<String, usize>,
     },
     Warning(&'a str),
 }
@@ -185,11 +190,26 @@ pub fn run(
     };
     let budget = fit(transcript, plan);
     let normalized = normalize(transcript);
+    // A kind is the source file's text like any other: printed only redacted.
+    let unknown_records: BTreeMap<String, usize> =
+        std::mem::take(&mut extracted.report.unknown_records)
+            .into_iter()
+            .map(|(kind, n)| match &redactor {
+                Some(redactor) => (
+                    redactor
+                        .redact_text(&kind, &mut RedactionCounts::default())
+                        .into_owned(),
+                    n,
+                ),
+                None => (kind, n),
+            })
+            .collect();
     progress(Progress::Converted {
         redactions: &redactions,
         budget: &budget,
         normalized: &normalized,
         skipped_lines: extracted.report.skipped_lines,
+        unknown_records: &unknown_records,
     });
 
     // The target resumes where the conversation happened, wherever handoff was run from.
@@ -202,6 +222,7 @@ pub fn run(
         redactions: redactions.total(),
         redactions_by_kind: redactions.by_kind,
         skipped_lines: extracted.report.skipped_lines,
+        unknown_records,
         sidechains: extracted.report.sidechains,
         budget,
         normalized,

@@ -836,3 +836,32 @@ fn written_sessions_claim_the_newest_local_release_when_it_was_verified() {
         );
     }
 }
+
+#[test]
+fn records_of_unknown_kinds_are_passed_over_and_counted() {
+    let env = env();
+    // What the verified clients wrote holds no kind the readers do not know.
+    for from in AGENTS {
+        let report = env.transfer_json(from, "claude", &["--dry-run"]);
+        assert_eq!(report.get("unknown_records"), None, "{from}: {report}");
+    }
+    // A newer client's record kind: passed over, counted, and named with --verbose.
+    let source = env
+        .home
+        .path()
+        .join(".claude/projects/-tmp-elsewhere")
+        .join(format!("{CLAUDE_ID}.jsonl"));
+    let mut text = std::fs::read_to_string(&source).unwrap();
+    for _ in 0..2 {
+        text.push_str("{\"type\":\"future-kind\",\"sessionId\":\"x\"}\n");
+    }
+    std::fs::write(&source, text).unwrap();
+    let report = env.transfer_json("claude", "codex", &["--dry-run"]);
+    assert_eq!(report["unknown_records"]["future-kind"], 2, "{report}");
+    assert_eq!(report["skipped_lines"], 0, "{report}");
+    let args = ["claude", "codex", "--session-id", CLAUDE_ID, "--dry-run"];
+    let quiet = stderr(&env.run(&args));
+    assert!(!quiet.contains("future-kind"), "{quiet}");
+    let verbose = stderr(&env.run(&[&args[..], &["--verbose"]].concat()));
+    assert!(verbose.contains("future-kind ×2"), "{verbose}");
+}

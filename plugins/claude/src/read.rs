@@ -3,7 +3,7 @@
 
 use crate::tools;
 use handoff_adapter_kit::loose::{LooseBool, LooseObject, LooseStr, present};
-use handoff_adapter_kit::{jsonl, time::parse_rfc3339_ms};
+use handoff_adapter_kit::{jsonl, report, time::parse_rfc3339_ms};
 use handoff_plugin_api::{
     AdapterError, AdapterResult, ExtractReport, Extracted, Media, Message, Part, Role, SessionMeta,
     Transcript,
@@ -53,6 +53,30 @@ pub fn title_from_text(text: &str) -> Option<String> {
 fn is_conversation_type(kind: &str) -> bool {
     matches!(kind, "user" | "assistant" | "attachment" | "system")
 }
+
+/// Row kinds of Claude Code's own bookkeeping (titles, file snapshots, queue and request records,
+/// …), seen in the sessions of the verified releases: nothing of them reaches the model.
+const BOOKKEEPING_TYPES: &[&str] = &[
+    "summary",
+    "custom-title",
+    "ai-title",
+    "tag",
+    "agent-name",
+    "agent-color",
+    "pr-link",
+    "file-history-snapshot",
+    "progress",
+    "queue-operation",
+    "last-prompt",
+    "tools-used",
+    "atis-latch",
+    "cost-state",
+    "api-request",
+    "api-request-blob",
+    "api-request-shape",
+    "worktree-state",
+    "content-replacement",
+];
 
 /// What the reader uses of a row, every field read loosely (a value of the wrong type is absent,
 /// as in the client). Everything else, notably `toolUseResult` (the client's own copy of each
@@ -156,6 +180,12 @@ pub fn read_session(
     for row in &rows {
         titles.observe(row.kind(), |key| row.title_field(key));
     }
+    let mut unknown = ExtractReport::default();
+    let kinds = rows
+        .iter()
+        .map(Row::kind)
+        .filter(|k| !is_conversation_type(k));
+    report::count_unknown(&mut unknown, kinds, BOOKKEEPING_TYPES);
     let leaf = rows.iter().rposition(|row| {
         is_conversation_type(row.kind()) && !row.sidechain() && row.uuid().is_some()
     });
@@ -172,7 +202,7 @@ pub fn read_session(
     let mut report = ExtractReport {
         skipped_lines: skipped,
         sidechains: count_subagent_files(path, session_id),
-        ..ExtractReport::default()
+        ..unknown
     };
     let chain = {
         let mut by_uuid: HashMap<&str, usize> = HashMap::with_capacity(rows.len());

@@ -13,6 +13,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::report;
 use handoff_adapter_kit::sqlite::written_databases;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
@@ -218,12 +219,20 @@ fn extract_file(file: &Path) -> AdapterResult<Extracted> {
         git_branch: None,
         source_path: Some(file.display().to_string()),
     };
+    let mut report = ExtractReport::default();
+    let blocks = conversation
+        .messages
+        .iter()
+        .filter_map(|m| m.get("content").and_then(serde_json::Value::as_array))
+        .flatten();
+    let kinds = blocks.filter_map(|b| b.get("type").and_then(serde_json::Value::as_str));
+    report::count_unknown(&mut report, kinds, read::KNOWN_BLOCKS);
     let (transcript, skipped_lines) = read::transcript(conversation, meta);
     Ok(Extracted {
         transcript,
         report: ExtractReport {
             skipped_lines,
-            ..ExtractReport::default()
+            ..report
         },
     })
 }

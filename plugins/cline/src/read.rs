@@ -117,6 +117,17 @@ struct ModelInfo {
     provider: LooseStr,
 }
 
+/// Content block types of Cline's Anthropic-style messages (redacted thinking is opaque to any
+/// other model and stays out).
+pub const KNOWN_BLOCKS: &[&str] = &[
+    "text",
+    "thinking",
+    "redacted_thinking",
+    "tool_use",
+    "tool_result",
+    "image",
+];
+
 /// The messages as a transcript, and how many stored messages or blocks were skipped.
 pub fn transcript(conversation: Conversation, meta: SessionMeta) -> (Transcript, usize) {
     let mut skipped = 0;

@@ -94,7 +94,7 @@ impl Adapter for CodexAdapter {
 /// One rollout file as a transcript.
 fn extract_file(path: &Path) -> AdapterResult<Extracted> {
     let bytes = rollout::load(path)?;
-    let parsed = rollout::parse(&bytes);
+    let mut parsed = rollout::parse(&bytes);
     if parsed.records.is_empty() {
         return Err(AdapterError::invalid(format!(
             "{}: no Codex rollout line in this file",
@@ -118,6 +118,7 @@ fn extract_file(path: &Path) -> AdapterResult<Extracted> {
         transcript,
         report: ExtractReport {
             skipped_lines: parsed.skipped,
+            unknown_records: std::mem::take(&mut parsed.unknown_types),
             ..ExtractReport::default()
         },
     })

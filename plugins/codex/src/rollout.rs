@@ -8,6 +8,7 @@
 use handoff_adapter_kit::{jsonl, time::parse_rfc3339_ms};
 use handoff_plugin_api::AdapterError;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -32,6 +33,8 @@ pub struct Rollout {
     pub records: Vec<Record>,
     /// Lines that are not JSON objects.
     pub skipped: usize,
+    /// Envelopes of a type Codex's readers do not know, by type: passed over as Codex does.
+    pub unknown_types: BTreeMap<String, usize>,
 }
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -85,9 +88,14 @@ pub fn parse(bytes: &[u8]) -> Rollout {
     let mut rollout = Rollout {
         records: Vec::with_capacity(lines.rows.len()),
         skipped: lines.skipped,
+        unknown_types: BTreeMap::new(),
     };
     for (_, value) in lines.rows {
         let first = rollout.records.is_empty();
+        if let Some(kind) = unknown_envelope(&value) {
+            *rollout.unknown_types.entry(kind.to_owned()).or_default() += 1;
+            continue;
+        }
         if let Some(record) = classify(value, first) {
             rollout.records.push(record);
         }
@@ -110,6 +118,18 @@ fn kind_named(name: &str) -> Option<Kind> {
         "event_msg" => Kind::EventMsg,
         _ => return None,
     })
+}
+
+/// Envelope types of Codex's own bookkeeping (usage and state records) that carry nothing of the
+/// conversation, seen in the rollouts of the verified releases.
+const BOOKKEEPING_TYPES: &[&str] = &["token_usage_record", "world_state"];
+
+/// The type of an envelope (`{"type", "payload"}`) that no Codex reader knows.
+fn unknown_envelope(line: &Value) -> Option<&str> {
+    line.get("payload")?;
+    line.get("type")?
+        .as_str()
+        .filter(|name| kind_named(name).is_none() && !BOOKKEEPING_TYPES.contains(name))
 }
 
 /// One line in the common shape; `None` for lines Codex itself ignores (state snapshots,

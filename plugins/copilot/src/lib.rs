@@ -13,6 +13,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::report;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -159,11 +160,11 @@ fn extract_file(events: &Path) -> AdapterResult<Extracted> {
         .filter(|name| !name.is_empty());
     let mut transcript = read::transcript(&lines.rows, &id, title);
     transcript.session.source_path = Some(events.display().to_string());
-    Ok(Extracted {
-        transcript,
-        report: ExtractReport {
-            skipped_lines: lines.skipped,
-            ..ExtractReport::default()
-        },
-    })
+    let mut report = ExtractReport {
+        skipped_lines: lines.skipped,
+        ..ExtractReport::default()
+    };
+    let kinds = lines.rows.iter().filter_map(|(_, e)| e.kind.as_deref());
+    report::count_unknown(&mut report, kinds, read::KNOWN_EVENTS);
+    Ok(Extracted { transcript, report })
 }

@@ -71,6 +71,22 @@ pub struct Context {
     pub branch: LooseStr,
 }
 
+/// Event types the reader reads or knows to be Copilot's bookkeeping (turn marks, usage, the
+/// system prompt, tool starts), seen in the sessions of the verified releases.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "session.start",
+    "session.model_change",
+    "session.shutdown",
+    "session.usage_record",
+    "user.message",
+    "system.message",
+    "assistant.message",
+    "assistant.turn_start",
+    "assistant.turn_end",
+    "tool.execution_start",
+    "tool.execution_complete",
+];
+
 /// The events of `bytes`, and how many lines were not events.
 pub fn events(bytes: &[u8]) -> jsonl::Lines<Event> {
     jsonl::parse(bytes)

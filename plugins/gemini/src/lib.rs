@@ -13,6 +13,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::report;
 use handoff_adapter_kit::time::now_ms;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -127,7 +128,10 @@ impl Adapter for GeminiAdapter {
 /// One session file as a transcript.
 fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     let lines = read::read_lines(file).map_err(|e| AdapterError::io(file.display(), e))?;
-    let skipped_lines = lines.skipped;
+    let mut report = ExtractReport {
+        skipped_lines: lines.skipped,
+        ..ExtractReport::default()
+    };
     let session = read::session(lines.rows);
     if session.meta.session_id.0.is_none() && session.messages.is_empty() {
         return Err(AdapterError::invalid(format!(
@@ -135,17 +139,13 @@ fn extract_file(file: &Path) -> AdapterResult<Extracted> {
             file.display()
         )));
     }
+    let kinds = session.messages.iter().filter_map(|m| m.kind.as_deref());
+    report::count_unknown(&mut report, kinds, read::KNOWN_MESSAGES);
     let mut transcript = read::transcript(session, "");
     transcript.session.source_path = Some(file.display().to_string());
     transcript.session.cwd = file
         .parent()
         .and_then(Path::parent)
         .and_then(project::marker_owner);
-    Ok(Extracted {
-        transcript,
-        report: ExtractReport {
-            skipped_lines,
-            ..ExtractReport::default()
-        },
-    })
+    Ok(Extracted { transcript, report })
 }

@@ -194,6 +194,9 @@ pub fn is_ignored_user_text(text: &str) -> bool {
         || text.starts_with("<hook_context>")
 }
 
+/// Message types the reader reads: the user's, the model's, and the notices the client showed.
+pub const KNOWN_MESSAGES: &[&str] = &["user", "gemini", "info", "error", "warning"];
+
 /// The conversation of a session. `id` stands when the metadata has none.
 pub fn transcript(session: Session, id: &str) -> Transcript {
     let Session { meta, messages } = session;

@@ -10,6 +10,7 @@ pub mod jsonl;
 pub mod listing;
 pub mod loose;
 pub mod parallel;
+pub mod report;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "testing")]

@@ -5,6 +5,7 @@
 //! words. Assistant messages that failed (`error`) are dropped, as OpenCode drops them.
 
 use crate::tools;
+use handoff_adapter_kit::report;
 use handoff_plugin_api::{
     ExtractReport, Extracted, INTERRUPTED_OUTPUT, Media, Message, Part, Role, SessionMeta,
     Transcript,
@@ -33,6 +34,23 @@ pub struct RawSession {
     pub children: usize,
 }
 
+/// Part types of OpenCode's message model: the ones read, and the step, snapshot, patch, agent
+/// and retry marks that carry nothing for another agent.
+const KNOWN_PARTS: &[&str] = &[
+    "text",
+    "reasoning",
+    "tool",
+    "file",
+    "subtask",
+    "compaction",
+    "step-start",
+    "step-finish",
+    "snapshot",
+    "patch",
+    "agent",
+    "retry",
+];
+
 pub fn to_extracted(
     agent: &str,
     session: &RawSession,
@@ -45,6 +63,11 @@ pub fn to_extracted(
         sidechains: session.children,
         ..ExtractReport::default()
     };
+    let kinds = messages
+        .iter()
+        .flat_map(|m| &m.parts)
+        .filter_map(|p| str_at(p, "type"));
+    report::count_unknown(&mut report, kinds, KNOWN_PARTS);
     let mut out = Vec::new();
     for (index, message) in messages.iter().enumerate() {
         match str_at(&message.info, "role") {

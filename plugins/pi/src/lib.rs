@@ -11,6 +11,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::report;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
     Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
@@ -126,7 +127,15 @@ impl Adapter for PiAdapter {
 /// One session file as a transcript.
 fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     let lines = read::read_entries(file).map_err(|e| AdapterError::io(file.display(), e))?;
-    let skipped_lines = lines.skipped;
+    let mut report = ExtractReport {
+        skipped_lines: lines.skipped,
+        ..ExtractReport::default()
+    };
+    let kinds = lines
+        .rows
+        .iter()
+        .filter_map(|(_, entry)| entry.kind.as_deref());
+    report::count_unknown(&mut report, kinds, read::KNOWN_ENTRIES);
     let session = read::session(lines.rows).ok_or_else(|| {
         AdapterError::invalid(format!(
             "{}: no pi session header on its first line",
@@ -135,11 +144,5 @@ fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     })?;
     let mut transcript = read::transcript(session);
     transcript.session.source_path = Some(file.display().to_string());
-    Ok(Extracted {
-        transcript,
-        report: ExtractReport {
-            skipped_lines,
-            ..ExtractReport::default()
-        },
-    })
+    Ok(Extracted { transcript, report })
 }

@@ -220,6 +220,21 @@ fn in_context(path: Vec<Entry>) -> Vec<Entry> {
     compaction.into_iter().chain(kept).chain(after).collect()
 }
 
+/// Entry types the reader reads or knows to carry nothing for the model (pi's thinking-level,
+/// label and custom bookkeeping), from pi's session format.
+pub const KNOWN_ENTRIES: &[&str] = &[
+    "session",
+    "message",
+    "model_change",
+    "thinking_level_change",
+    "compaction",
+    "branch_summary",
+    "custom",
+    "custom_message",
+    "label",
+    "session_info",
+];
+
 /// The conversation of a session.
 pub fn transcript(session: Session) -> Transcript {
     let Session { header, path } = session;

@@ -12,6 +12,7 @@ mod write;
 use handoff_adapter_kit::find::requested_file;
 use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
+use handoff_adapter_kit::report;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
     Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
@@ -126,7 +127,15 @@ impl Adapter for QwenAdapter {
 /// One session file as a transcript.
 fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     let lines = read::read_records(file).map_err(|e| AdapterError::io(file.display(), e))?;
-    let skipped_lines = lines.skipped;
+    let mut report = ExtractReport {
+        skipped_lines: lines.skipped,
+        ..ExtractReport::default()
+    };
+    let kinds = lines
+        .rows
+        .iter()
+        .filter_map(|(_, record)| record.kind.as_deref());
+    report::count_unknown(&mut report, kinds, read::KNOWN_RECORDS);
     let id = file
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -140,11 +149,5 @@ fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     }
     let mut transcript = read::transcript(chain, &id);
     transcript.session.source_path = Some(file.display().to_string());
-    Ok(Extracted {
-        transcript,
-        report: ExtractReport {
-            skipped_lines,
-            ..ExtractReport::default()
-        },
-    })
+    Ok(Extracted { transcript, report })
 }

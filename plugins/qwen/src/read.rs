@@ -89,6 +89,9 @@ impl Record {
     }
 }
 
+/// Record types Qwen Code writes (the system ones carry their subtype), from its chat recording.
+pub const KNOWN_RECORDS: &[&str] = &["user", "assistant", "tool_result", "system"];
+
 /// The records of a whole file, parsed on every core.
 pub fn read_records(path: &std::path::Path) -> std::io::Result<jsonl::Lines<Record>> {
     jsonl::read(std::fs::File::open(path)?)
