@@ -90,6 +90,14 @@ pub(crate) fn env() -> Env {
 }
 
 impl Env {
+    /// The real Claude Code session laid in HOME.
+    fn claude_source(&self) -> PathBuf {
+        self.home
+            .path()
+            .join(".claude/projects/-tmp-elsewhere")
+            .join(format!("{CLAUDE_ID}.jsonl"))
+    }
+
     pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
         run_in(self.home.path(), &self.project, args)
     }
@@ -334,11 +342,7 @@ fn undo_removes_the_last_transfer_unless_it_changed() {
 fn secrets_are_redacted_in_what_is_written() {
     let env = env();
     let secret = "ghp_Zq8mN3vX7tL2pR9sK4wY6uB1cD5eF0gH2jK4";
-    let source = env
-        .home
-        .path()
-        .join(".claude/projects/-tmp-elsewhere")
-        .join(format!("{CLAUDE_ID}.jsonl"));
+    let source = env.claude_source();
     let text = std::fs::read_to_string(&source).unwrap().replace(
         "HOK_USER_PROMPT_a41c",
         &format!("HOK_USER_PROMPT_a41c token {secret}"),
@@ -412,11 +416,7 @@ fn no_secret_reaches_any_output() {
         key_body,
         "hunter2-Zx9Lm4",
     ];
-    let source = env
-        .home
-        .path()
-        .join(".claude/projects/-tmp-elsewhere")
-        .join(format!("{CLAUDE_ID}.jsonl"));
+    let source = env.claude_source();
     let mut text = std::fs::read_to_string(&source).unwrap();
     for (marker, secret) in placed {
         let secret = if marker == "HOK_FINAL_REPLY_c3f8" {
@@ -846,11 +846,7 @@ fn records_of_unknown_kinds_are_passed_over_and_counted() {
         assert_eq!(report.get("unknown_records"), None, "{from}: {report}");
     }
     // A newer client's record kind: passed over, counted, and named with --verbose.
-    let source = env
-        .home
-        .path()
-        .join(".claude/projects/-tmp-elsewhere")
-        .join(format!("{CLAUDE_ID}.jsonl"));
+    let source = env.claude_source();
     let mut text = std::fs::read_to_string(&source).unwrap();
     for _ in 0..2 {
         text.push_str("{\"type\":\"future-kind\",\"sessionId\":\"x\"}\n");

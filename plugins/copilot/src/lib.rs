@@ -16,8 +16,8 @@ use handoff_adapter_kit::listing::Unchanged;
 use handoff_adapter_kit::report;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
-    Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
     ffi::AdapterModuleRef,
 };
 use std::path::Path;
@@ -160,11 +160,6 @@ fn extract_file(events: &Path) -> AdapterResult<Extracted> {
         .filter(|name| !name.is_empty());
     let mut transcript = read::transcript(&lines.rows, &id, title);
     transcript.session.source_path = Some(events.display().to_string());
-    let mut report = ExtractReport {
-        skipped_lines: lines.skipped,
-        ..ExtractReport::default()
-    };
-    let kinds = lines.rows.iter().filter_map(|(_, e)| e.kind.as_deref());
-    report::count_unknown(&mut report, kinds, read::KNOWN_EVENTS);
+    let report = report::of_lines(&lines, |event| event.kind.as_deref(), read::KNOWN_EVENTS);
     Ok(Extracted { transcript, report })
 }

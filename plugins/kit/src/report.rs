@@ -1,6 +1,23 @@
 //! What a reader tells about the records it passed over.
 
+use crate::jsonl::Lines;
 use handoff_plugin_api::ExtractReport;
+
+/// The report of a JSONL session's lines: those skipped as unreadable, and the records whose kind
+/// (`kind_of`) is not in `known`.
+pub fn of_lines<T>(
+    lines: &Lines<T>,
+    kind_of: impl Fn(&T) -> Option<&str>,
+    known: &[&str],
+) -> ExtractReport {
+    let mut report = ExtractReport {
+        skipped_lines: lines.skipped,
+        ..ExtractReport::default()
+    };
+    let kinds = lines.rows.iter().filter_map(|(_, row)| kind_of(row));
+    count_unknown(&mut report, kinds, known);
+    report
+}
 
 /// Counts in `report` every record kind of `kinds` that is not in `known` (the kinds the reader
 /// reads or knows to be the client's bookkeeping): a newer client than the adapter knows writes

@@ -13,8 +13,8 @@ use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_adapter_kit::report;
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
-    Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
     ffi::AdapterModuleRef,
 };
 use paths::Layout;
@@ -127,15 +127,7 @@ impl Adapter for PiAdapter {
 /// One session file as a transcript.
 fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     let lines = read::read_entries(file).map_err(|e| AdapterError::io(file.display(), e))?;
-    let mut report = ExtractReport {
-        skipped_lines: lines.skipped,
-        ..ExtractReport::default()
-    };
-    let kinds = lines
-        .rows
-        .iter()
-        .filter_map(|(_, entry)| entry.kind.as_deref());
-    report::count_unknown(&mut report, kinds, read::KNOWN_ENTRIES);
+    let report = report::of_lines(&lines, |entry| entry.kind.as_deref(), read::KNOWN_ENTRIES);
     let session = read::session(lines.rows).ok_or_else(|| {
         AdapterError::invalid(format!(
             "{}: no pi session header on its first line",

@@ -15,8 +15,8 @@ use handoff_adapter_kit::listing::Unchanged;
 use handoff_adapter_kit::report;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
-    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractReport, ExtractRequest,
-    Extracted, InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
+    Adapter, AdapterError, AdapterResult, AgentInfo, Capabilities, ExtractRequest, Extracted,
+    InjectMode, InjectRequest, Injected, ListRequest, SessionSummary, Written,
     ffi::AdapterModuleRef,
 };
 use std::path::Path;
@@ -127,15 +127,7 @@ impl Adapter for QwenAdapter {
 /// One session file as a transcript.
 fn extract_file(file: &Path) -> AdapterResult<Extracted> {
     let lines = read::read_records(file).map_err(|e| AdapterError::io(file.display(), e))?;
-    let mut report = ExtractReport {
-        skipped_lines: lines.skipped,
-        ..ExtractReport::default()
-    };
-    let kinds = lines
-        .rows
-        .iter()
-        .filter_map(|(_, record)| record.kind.as_deref());
-    report::count_unknown(&mut report, kinds, read::KNOWN_RECORDS);
+    let report = report::of_lines(&lines, |record| record.kind.as_deref(), read::KNOWN_RECORDS);
     let id = file
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
