@@ -451,10 +451,11 @@ mod tests {
 
     #[test]
     fn nothing_of_the_transcript_becomes_markup() {
-        let attack = "<script>alert(1)</script> <img src=x onerror=alert(2)> \"quoted\" \
-                      [click](javascript:alert(3)) ![pixel](https://tracker.example/p.png)";
+        let html_block = "<script>alert(1)</script> <img src=x onerror=alert(2)>";
+        let markdown = "Inline <img src=x onerror=alert(7)> \"quoted\" [click](javascript:alert(3)) \
+                        ![pixel](https://tracker.example/p.png)";
         let mut source = transcript(vec![
-            vec![text(attack)],
+            vec![text(html_block), text(markdown)],
             vec![Part::ToolCall {
                 id: "c1".into(),
                 name: "<b>tool</b>".into(),

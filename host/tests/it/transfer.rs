@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 8] = [
+pub(crate) const AGENTS: [&str; 8] = [
     "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo",
 ];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
-const MARKERS: [&str; 4] = [
+pub(crate) const MARKERS: [&str; 4] = [
     "HOK_USER_PROMPT_a41c",
     "HOK_ASSISTANT_TEXT_5be2",
     "HOK_OUT_42",
@@ -30,7 +30,7 @@ pub(crate) struct Env {
     pub(crate) project: PathBuf,
 }
 
-fn source_id(agent: &str) -> &'static str {
+pub(crate) fn source_id(agent: &str) -> &'static str {
     match agent {
         "claude" => CLAUDE_ID,
         "codex" => CODEX_ID,
