@@ -3,23 +3,20 @@
 //! a pager that cannot start: the text is printed as it is.
 
 use anyhow::Result;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::output;
 
-/// The terminal's size when stdout is one: `(columns, rows)`.
-pub fn terminal() -> Option<(usize, usize)> {
-    let stdout = std::io::stdout();
-    if !stdout.is_terminal() {
-        return None;
-    }
-    let (width, height) = terminal_size::terminal_size_of(&stdout)?;
+/// The size of the terminal stdout is, `(columns, rows)`; `None` when stdout is not a terminal
+/// or the terminal does not say.
+pub fn screen_size() -> Option<(usize, usize)> {
+    let (width, height) = terminal_size::terminal_size_of(std::io::stdout())?;
     Some((usize::from(width.0), usize::from(height.0)))
 }
 
 pub fn page_or_print(text: &str) -> Result<()> {
-    let Some((width, height)) = terminal() else {
+    let Some((width, height)) = screen_size() else {
         return output::print(text);
     };
     if rows(text, width) < height {

@@ -3,6 +3,7 @@
 //! JSON; read and redacted as a transfer reads it.
 
 use anyhow::Result;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{Context, project_dir};
@@ -67,10 +68,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     }
     match args.format {
         ShowFormat::Text => {
-            let terminal = pager::terminal();
             let style = Style {
-                color: ui::color_allowed(terminal.is_some()),
-                width: terminal.map_or(80, |(width, _)| width.min(MAX_WIDTH)),
+                color: ui::color_allowed(std::io::stdout().is_terminal()),
+                width: pager::screen_size().map_or(80, |(width, _)| width.min(MAX_WIDTH)),
             };
             pager::page_or_print(&render::text(&shown.transcript, shown.sidechains, style))
         }

@@ -301,3 +301,67 @@ fn the_page_renders_in_headless_chromium() {
     assert!(!dom.contains(INJECTED), "{dom}");
     assert!(!dom.contains("<title>HOK_INJECTED"), "{dom}");
 }
+
+/// `handoff show` on a pseudo-terminal of `rows` rows (through `script`), with `PAGER` and a PATH
+/// whose first folder holds a fake `less`; what reached the terminal and what the pager got.
+fn on_terminal(env: &Env, rows: u16, pager: Option<&str>) -> (String, Option<String>) {
+    let bin = env.home.path().join("bin");
+    let received = env.home.path().join("pager.out");
+    let _ = std::fs::remove_file(&received);
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("less");
+    let script = format!(
+        "#!/bin/sh\necho \"LESS=$LESS ARGS=$*\" > '{}'\ncat >> '{}'\n",
+        received.display(),
+        received.display()
+    );
+    std::fs::write(&fake, script).unwrap();
+    crate::support::set_mode(&fake, 0o755);
+    let handoff = assert_cmd::cargo::cargo_bin("handoff");
+    let line = format!(
+        "stty rows {rows} cols 80; exec '{}' show claude --session-id {CLAUDE_ID}",
+        handoff.display()
+    );
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("PATH", path)
+        .current_dir(&env.project);
+    if let Some(pager) = pager {
+        command.env("PAGER", pager);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    (stdout(&output), std::fs::read_to_string(&received).ok())
+}
+
+#[test]
+fn a_text_taller_than_the_terminal_goes_through_the_pager() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED a_text_taller_than_the_terminal_goes_through_the_pager: no `script`");
+        return;
+    }
+    let env = env();
+    let (screen, paged) = on_terminal(&env, 10, None);
+    let paged = paged.expect("less was run");
+    assert!(paged.starts_with("LESS=FRX ARGS=-R\n"), "{paged}");
+    assert!(
+        paged.contains("\x1b[1;36mUser"),
+        "colour on a terminal: {paged}"
+    );
+    assert!(paged.contains("HOK_FINAL_REPLY_c3f8"));
+    assert!(!screen.contains("HOK_FINAL_REPLY_c3f8"), "{screen}");
+
+    // It fits: printed. A pager that cannot start: printed.
+    for (rows, pager) in [(100, None), (10, Some("no-such-pager-9f2"))] {
+        let (screen, paged) = on_terminal(&env, rows, pager);
+        assert!(paged.is_none(), "{rows} rows, {pager:?}");
+        assert!(screen.contains("HOK_FINAL_REPLY_c3f8"), "{screen}");
+    }
+}
