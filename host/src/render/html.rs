@@ -402,7 +402,7 @@ fn is_image_type(media_type: &str) -> bool {
 /// Web and mail addresses, and addresses with no scheme (fragments, relative paths).
 fn is_safe_link(url: &str) -> bool {
     let url = url.trim_start();
-    let scheme_end = url.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+    let scheme_end = url.find([':', '/', '?', '#']);
     match scheme_end {
         Some(end) if url.get(end..end + 1) == Some(":") => {
             let scheme = url.get(..end).unwrap_or_default().to_ascii_lowercase();
