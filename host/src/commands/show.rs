@@ -17,7 +17,8 @@ pub struct Args {
     /// Agent whose session to show (default: the newest session of this project, any agent).
     #[arg(value_name = "AGENT")]
     pub agent: Option<String>,
-    /// A full id or a unique prefix (default: the latest session of this project).
+    /// A full id or a unique prefix (default: the latest session of this project); without
+    /// AGENT, of any agent and any project.
     #[arg(long, value_name = "ID|PREFIX")]
     pub session_id: Option<String>,
     /// How to show it.

@@ -7,7 +7,7 @@
 //! Content-Security-Policy allows no network and only the page's own script, by its hash.
 
 use base64::Engine as _;
-use handoff_plugin_api::{Media, Part, Role, Transcript};
+use handoff_plugin_api::{Media, Part, Transcript};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -17,7 +17,8 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 use super::{
-    Output, Shown, View, call_gist, clock, date_time, media_label, plural, role_label, span,
+    Output, ShownMessage, View, call_gist, clock, date_time, kind_name, media_label, plural,
+    role_label, span,
 };
 
 const STYLE: &str = include_str!("page.css");
@@ -117,7 +118,7 @@ impl Page {
 
     /// The contents: each turn by the first line of what the user said.
     fn contents(&mut self, out: &mut String, view: &View) {
-        let turns: Vec<(usize, &Shown)> = view
+        let turns: Vec<(usize, &ShownMessage)> = view
             .messages
             .iter()
             .filter_map(|shown| shown.turn.map(|turn| (turn, shown)))
@@ -149,14 +150,9 @@ impl Page {
         out.push_str("</ol>\n</nav>\n");
     }
 
-    fn message(&mut self, out: &mut String, view: &View, index: usize, shown: &Shown) {
+    fn message(&mut self, out: &mut String, view: &View, index: usize, shown: &ShownMessage) {
         let message = shown.message;
-        let role = match message.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-            Role::System => "system",
-            Role::Developer => "developer",
-        };
+        let role = role_label(message.role).to_ascii_lowercase();
         let id = match shown.turn {
             Some(turn) => format!("turn-{turn}"),
             None => format!("message-{}", index + 1),
@@ -208,13 +204,8 @@ impl Page {
                     "<details class=\"tool\"><summary><span class=\"name\">{}</span>",
                     escape(name)
                 );
-                if !tool.is_other() {
-                    let kind = serde_json::to_value(tool.kind).unwrap_or_default();
-                    let _ = write!(
-                        out,
-                        " <span class=\"kind\">{}</span>",
-                        escape(kind.as_str().unwrap_or_default())
-                    );
+                if let Some(kind) = kind_name(tool) {
+                    let _ = write!(out, " <span class=\"kind\">{}</span>", escape(&kind));
                 }
                 if let Some(gist) = call_gist(input, tool) {
                     let _ = write!(out, " <code class=\"gist\">{}</code>", escape(&gist));

@@ -64,7 +64,7 @@ pub struct Output<'a> {
 
 /// One message as shown: the parts left once outputs moved to their calls, and the number of
 /// the turn it starts (a user message that says something).
-pub struct Shown<'a> {
+pub struct ShownMessage<'a> {
     pub message: &'a Message,
     pub parts: Vec<&'a Part>,
     pub turn: Option<usize>,
@@ -74,7 +74,7 @@ pub struct Shown<'a> {
 /// (a user message that only carried results, as Claude Code stores them) left out.
 pub struct View<'a> {
     pub transcript: &'a Transcript,
-    pub messages: Vec<Shown<'a>>,
+    pub messages: Vec<ShownMessage<'a>>,
     outputs: HashMap<&'a str, Output<'a>>,
 }
 
@@ -124,7 +124,7 @@ impl<'a> View<'a> {
                     turns += 1;
                     turns
                 });
-                Some(Shown {
+                Some(ShownMessage {
                     message,
                     parts,
                     turn,
@@ -196,6 +196,17 @@ pub fn span(transcript: &Transcript) -> Option<String> {
         Some(updated) => Some(format!("{start} → {}", date_time(updated))),
         None => Some(start),
     }
+}
+
+/// `shell`, `read`… as the transcript model names a call's kind; `None` for a tool of no known
+/// kind.
+pub fn kind_name(tool: &Tool) -> Option<String> {
+    if tool.is_other() {
+        return None;
+    }
+    serde_json::to_value(tool.kind)
+        .ok()
+        .and_then(|kind| kind.as_str().map(str::to_owned))
 }
 
 /// The argument that says most about a call, on one line: a shell command, a path, a pattern;

@@ -7,7 +7,9 @@ use handoff_plugin_api::{Media, Part, Role, Transcript};
 use serde_json::Value;
 use std::fmt::Write;
 
-use super::{FOLDED_LINES, Output, View, clock, fold, media_label, plural, role_label, span};
+use super::{
+    FOLDED_LINES, Output, View, clock, fold, kind_name, media_label, plural, role_label, span,
+};
 
 /// How the text is laid out: with escape codes or none, and the width of the rules.
 #[derive(Debug, Clone, Copy)]
@@ -94,11 +96,9 @@ fn write_part(out: &mut String, view: &View, part: &Part, paint: Paint) {
             input,
             tool,
         } => {
-            let kind = if tool.is_other() {
-                String::new()
-            } else {
-                paint.dim(&format!(" ({})", kind_name(tool)))
-            };
+            let kind = kind_name(tool)
+                .map(|kind| paint.dim(&format!(" ({kind})")))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{} {}{kind}",
@@ -147,14 +147,6 @@ fn write_part(out: &mut String, view: &View, part: &Part, paint: Paint) {
             }
         }
     }
-}
-
-/// `shell`, `read`… as the transcript model names the kind.
-fn kind_name(tool: &handoff_plugin_api::Tool) -> String {
-    serde_json::to_value(tool.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// `    key: value`, each argument on its own lines; long texts folded.
