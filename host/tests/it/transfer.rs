@@ -371,7 +371,8 @@ fn secrets_are_redacted_in_what_is_written() {
 /// Secrets of several families in every part of a real session (the first prompt, which is also
 /// its title; assistant text; a tool call's arguments, JSON-escaped; tool output; a multi-line
 /// key in the final reply) reach no byte that handoff writes or prints: the three targets'
-/// stores, markdown and JSON renderings, the listing, its cache and the history.
+/// stores, markdown, HTML and JSON renderings, `show` in every format, the listing, its cache and
+/// the history.
 #[test]
 fn no_secret_reaches_any_output() {
     let env = env();
@@ -454,7 +455,20 @@ fn no_secret_reaches_any_output() {
         printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID]));
         printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID, "--dry-run"]));
     }
-    for format in ["markdown", "json", "native"] {
+    for format in ["text", "markdown", "html"] {
+        let output = env.run(&[
+            "show",
+            "claude",
+            "--session-id",
+            CLAUDE_ID,
+            "--format",
+            format,
+        ]);
+        assert!(stdout(&output).contains("HOK_OUT_42"), "show {format}");
+        printed.push(output);
+    }
+    printed.push(env.run(&["show", "claude", "--session-id", CLAUDE_ID, "--json"]));
+    for format in ["markdown", "html", "json", "native"] {
         let output = env.run(&[
             "claude",
             "codex",
