@@ -251,8 +251,9 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// The page opened in a real browser: it renders (a screenshot of some size), its script ran to
-/// the end (it marks `<body>`; an error or a refused script leaves it unmarked), the transcript's
-/// markers are in the document and the planted script is text, not an element.
+/// the end (it marks `<body>`; an error or a refused script leaves it unmarked), nothing reached
+/// the console, the transcript's markers are in the document and the planted script is text, not
+/// an element.
 #[test]
 fn the_page_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -288,8 +289,15 @@ fn the_page_renders_in_headless_chromium() {
     let size = std::fs::metadata(&screenshot).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "a screenshot of {size} bytes");
 
-    let output = headless(&["--dump-dom"]);
+    // The page logs nothing itself: any console line is an error or a refused load or script.
+    let output = headless(&["--dump-dom", "--enable-logging=stderr", "--v=0"]);
     assert!(output.status.success(), "{}", stderr(&output));
+    let console: Vec<&str> = std::str::from_utf8(&output.stderr)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .collect();
+    assert!(console.is_empty(), "{console:#?}");
     let dom = stdout(&output);
     assert!(
         dom.contains("<body data-ready=\"true\">"),
