@@ -15,6 +15,8 @@ Examples:
   handoff claude codex --dry-run    show what would be written
   handoff codex claude --no-inject --format markdown > session.md
   handoff list --all
+  handoff show                      the newest session of this project, any agent
+  handoff show codex --format html > session.html
 
 Exit status:
   0  success (also when the reader of stdout closed it early, as `| head` does)
@@ -50,6 +52,8 @@ pub struct Cli {
 pub enum Command {
     /// List sessions of the current project (or all with --all).
     List(commands::list::Args),
+    /// A session to read: in the terminal, as Markdown or HTML, or as JSON.
+    Show(commands::show::Args),
     /// The current project and the latest session of each agent.
     Status(commands::status::Args),
     /// Registered agents: built-ins and plugins.
@@ -109,6 +113,7 @@ fn run(cli: Cli, ui: Ui) -> Result<()> {
     match cli.command {
         None => commands::transfer::run(cli.transfer, &mut ctx),
         Some(Command::List(args)) => commands::list::run(args, &mut ctx),
+        Some(Command::Show(args)) => commands::show::run(args, &mut ctx),
         Some(Command::Status(args)) => commands::status::run(args, &mut ctx),
         Some(Command::Agents(args)) => commands::agents::run(args, &mut ctx),
         Some(Command::History(args)) => commands::history::run(args, &mut ctx),

@@ -103,6 +103,8 @@ pub enum Format {
     Native,
     /// Readable Markdown, a heading per turn.
     Markdown,
+    /// One self-contained HTML page: contents by turn, tool calls folded, code highlighted.
+    Html,
     /// The transcript model as JSON.
     Json,
 }

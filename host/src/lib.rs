@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod history;
 pub mod output;
+pub mod pager;
 pub mod pipeline;
 pub mod project;
 pub mod redact;

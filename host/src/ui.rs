@@ -12,8 +12,7 @@ pub struct Ui {
 impl Ui {
     /// `quiet` silences progress lines (used with `--json`); warnings and errors still go out.
     pub fn new(quiet: bool, verbose: bool) -> Self {
-        let color = std::io::stderr().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = color_allowed(std::io::stderr().is_terminal());
         Self {
             color,
             quiet,
@@ -57,6 +56,11 @@ impl Ui {
             say(format_args!("  {text}"));
         }
     }
+}
+
+/// Colour for a stream that `is_terminal`, unless `NO_COLOR` is set (https://no-color.org).
+pub fn color_allowed(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// One line on stderr. A closed stderr leaves nobody to tell, so its error is dropped.

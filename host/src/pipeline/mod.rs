@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use crate::budget::BudgetReport;
 use crate::config::{Config, Format};
 use crate::history::{self, Endpoint, Record};
-use crate::redact::RedactionCounts;
+use crate::redact::{RedactionCounts, Redactor};
 use crate::registry::{Agent, Registry};
 
 /// One transfer, as the command line asked for it.
@@ -130,29 +130,15 @@ pub fn run(
 ) -> Result<Report> {
     let source_agent = registry.get(&request.from)?;
     let target = registry.get(&request.to)?;
-    let source_home = config.agent_home(&request.from);
     let target_home = config.agent_home(&request.to);
 
-    // The redaction rules compile while the source is read.
-    let (found, redactor) = std::thread::scope(|scope| {
-        let redactor = request
-            .redact
-            .then(|| scope.spawn(|| redactor(&config.redaction.patterns)));
-        let found = extract_nearest(
-            source_agent,
-            source_home,
-            &request.here,
-            request.session_id.as_deref(),
-        );
-        let redactor = redactor.map(|building| {
-            building
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("compiling the redaction rules crashed")))
-        });
-        (found, redactor)
-    });
-    let (project, Source { mut extracted }) = found?;
-    let redactor = redactor.transpose()?;
+    let (project, Source { mut extracted }, redactor) = extract_with_rules(
+        source_agent,
+        config,
+        &request.here,
+        request.session_id.as_deref(),
+        request.redact,
+    )?;
     let transcript = &mut extracted.transcript;
     let mut warnings = Vec::new();
     let mut warn = |text: String, progress: &mut dyn FnMut(Progress)| {
@@ -246,6 +232,7 @@ pub fn run(
             &cwd,
             format,
             transcript,
+            report.sidechains,
         )?);
     }
     if let Action::Print(_) = request.action {
@@ -295,6 +282,72 @@ pub fn run(
     Ok(report)
 }
 
+/// The source session (see [`extract_nearest`]) and, when `redact`, the redaction rules,
+/// compiled on another thread while the source is read.
+fn extract_with_rules(
+    agent: &Agent,
+    config: &Config,
+    here: &str,
+    session_id: Option<&str>,
+    redact: bool,
+) -> Result<(String, Source, Option<Redactor>)> {
+    let (found, redactor) = std::thread::scope(|scope| {
+        let redactor = redact.then(|| scope.spawn(|| redactor(&config.redaction.patterns)));
+        let found = extract_nearest(agent, config.agent_home(agent.name()), here, session_id);
+        let redactor = redactor.map(|building| {
+            building
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("compiling the redaction rules crashed")))
+        });
+        (found, redactor)
+    });
+    let (project, source) = found?;
+    Ok((project, source, redactor.transpose()?))
+}
+
+/// One session to look at (`handoff show`): the same source and redaction as a transfer.
+#[derive(Debug, Clone)]
+pub struct ShowRequest {
+    pub agent: String,
+    /// Where handoff runs: the project directory, or a folder inside it.
+    pub here: String,
+    /// A full id or a unique prefix; `None`: the latest session of the project.
+    pub session_id: Option<String>,
+    pub redact: bool,
+}
+
+/// The session `show` prints, redacted, and what the reader noticed about it.
+pub struct Shown {
+    pub transcript: Transcript,
+    pub sidechains: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Reads and redacts one session, everything of it (no budget: nothing is written).
+pub fn read(request: &ShowRequest, config: &Config, registry: &Registry) -> Result<Shown> {
+    let agent = registry.get(&request.agent)?;
+    let (_, Source { mut extracted }, redactor) = extract_with_rules(
+        agent,
+        config,
+        &request.here,
+        request.session_id.as_deref(),
+        request.redact,
+    )?;
+    let mut warnings = std::mem::take(&mut extracted.report.warnings);
+    match &redactor {
+        Some(redactor) => {
+            let mut everything = plan(&extracted.transcript, None);
+            redact(&mut extracted.transcript, redactor, &mut everything);
+        }
+        None => warnings.push("secret redaction is off: the output may contain credentials".into()),
+    }
+    Ok(Shown {
+        transcript: extracted.transcript,
+        sidechains: extracted.report.sidechains,
+        warnings,
+    })
+}
+
 /// Keeps a written session only if it lies inside the target's home and reads back as meant;
 /// otherwise removes it and fails.
 fn commit(
@@ -315,17 +368,19 @@ fn commit(
     Ok(())
 }
 
-/// The transcript as `--format` asks: readable Markdown, the transcript model, or the target's
-/// own format.
+/// The transcript as `--format` asks: readable Markdown or HTML, the transcript model, or the
+/// target's own format.
 fn render(
     target: &Agent,
     home: Option<String>,
     cwd: &str,
     format: Format,
     transcript: &Transcript,
+    sidechains: usize,
 ) -> Result<String> {
     Ok(match format {
         Format::Markdown => crate::render::markdown(transcript),
+        Format::Html => crate::render::html(transcript, sidechains),
         Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
         Format::Native => {
             let rendered = inject(target, home, cwd, InjectMode::Render, transcript)?;

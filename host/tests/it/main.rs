@@ -16,4 +16,5 @@ mod malformed;
 mod plugin_aider;
 mod plugin_paths;
 mod plugins;
+mod show;
 mod transfer;

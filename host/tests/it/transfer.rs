@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 pub(crate) const CLAUDE_ID: &str = "c7f43f34-d913-44a6-9e66-6480077ad443";
 const CODEX_ID: &str = "01a20b25-6870-7401-bf9b-27b91e0e682f";
 const OPENCODE_ID: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
-const AGENTS: [&str; 8] = [
+pub(crate) const AGENTS: [&str; 8] = [
     "claude", "codex", "opencode", "copilot", "gemini", "qwen", "pi", "kilo",
 ];
 /// Markers the real clients wrote into every fixture (conformance/src/scenario.rs).
-const MARKERS: [&str; 4] = [
+pub(crate) const MARKERS: [&str; 4] = [
     "HOK_USER_PROMPT_a41c",
     "HOK_ASSISTANT_TEXT_5be2",
     "HOK_OUT_42",
@@ -30,7 +30,7 @@ pub(crate) struct Env {
     pub(crate) project: PathBuf,
 }
 
-fn source_id(agent: &str) -> &'static str {
+pub(crate) fn source_id(agent: &str) -> &'static str {
     match agent {
         "claude" => CLAUDE_ID,
         "codex" => CODEX_ID,
@@ -375,7 +375,8 @@ fn secrets_are_redacted_in_what_is_written() {
 /// Secrets of several families in every part of a real session (the first prompt, which is also
 /// its title; assistant text; a tool call's arguments, JSON-escaped; tool output; a multi-line
 /// key in the final reply) reach no byte that handoff writes or prints: the three targets'
-/// stores, markdown and JSON renderings, the listing, its cache and the history.
+/// stores, markdown, HTML and JSON renderings, `show` in every format, the listing, its cache and
+/// the history.
 #[test]
 fn no_secret_reaches_any_output() {
     let env = env();
@@ -454,7 +455,20 @@ fn no_secret_reaches_any_output() {
         printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID]));
         printed.push(env.run(&["claude", to, "--session-id", CLAUDE_ID, "--dry-run"]));
     }
-    for format in ["markdown", "json", "native"] {
+    for format in ["text", "markdown", "html"] {
+        let output = env.run(&[
+            "show",
+            "claude",
+            "--session-id",
+            CLAUDE_ID,
+            "--format",
+            format,
+        ]);
+        assert!(stdout(&output).contains("HOK_OUT_42"), "show {format}");
+        printed.push(output);
+    }
+    printed.push(env.run(&["show", "claude", "--session-id", CLAUDE_ID, "--json"]));
+    for format in ["markdown", "html", "json", "native"] {
         let output = env.run(&[
             "claude",
             "codex",

@@ -1,7 +1,7 @@
 //! `--format markdown`: a transcript for people (and for pasting into a review), a heading per
 //! turn, tool calls and outputs as fenced blocks.
 
-use handoff_plugin_api::{Media, Part, Role, Transcript};
+use handoff_plugin_api::{Media, Part, Transcript};
 use std::fmt::Write;
 
 pub fn markdown(transcript: &Transcript) -> String {
@@ -17,13 +17,7 @@ pub fn markdown(transcript: &Transcript) -> String {
         let _ = writeln!(out, "- Project: `{cwd}`");
     }
     for message in &transcript.messages {
-        let role = match message.role {
-            Role::User => "User",
-            Role::Assistant => "Assistant",
-            Role::System => "System",
-            Role::Developer => "Developer",
-        };
-        let _ = writeln!(out, "\n## {role}\n");
+        let _ = writeln!(out, "\n## {}\n", super::role_label(message.role));
         for part in &message.parts {
             write_part(&mut out, part);
         }
@@ -77,17 +71,7 @@ fn write_part(out: &mut String, part: &Part) {
 }
 
 fn media(out: &mut String, label: &str, media: &Media) {
-    let name = media
-        .path
-        .as_deref()
-        .or(media.name.as_deref())
-        .unwrap_or("inline");
-    let size = media
-        .data_base64
-        .as_ref()
-        .map(|d| format!(", {} bytes", d.len() / 4 * 3))
-        .unwrap_or_default();
-    let _ = writeln!(out, "*{label}: {name} ({}{size})*\n", media.media_type);
+    let _ = writeln!(out, "*{label}: {}*\n", super::media_label(media));
 }
 
 /// A fence longer than any backtick run inside, so content can never close it early.
@@ -100,7 +84,7 @@ fn fenced(out: &mut String, lang: &str, content: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handoff_plugin_api::{Message, SessionMeta};
+    use handoff_plugin_api::{Message, Role, SessionMeta};
 
     #[test]
     fn tool_calls_and_outputs_are_fenced_blocks() {
