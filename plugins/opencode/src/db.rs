@@ -184,7 +184,8 @@ pub struct Filter<'a> {
     pub project_id: Option<&'a str>,
 }
 
-/// The root sessions of `?1` (directory) / `?2` (project id) in `table`.
+/// A session row `s` is a root session (not a subagent's) of directory `?1` or project id `?2`
+/// (`?1` null: of any project).
 const ROOTS: &str = "s.parent_id IS NULL
     AND (?1 IS NULL OR s.directory = ?1 OR (?2 IS NOT NULL AND s.project_id = ?2))";
 
