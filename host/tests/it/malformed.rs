@@ -631,8 +631,9 @@ fn hostile_project_directories() {
     }
 }
 
-/// An OpenCode database upgraded to 2.x (its sessions moved to `session_v2`) is named in every
-/// command that reads it, and nothing is read or written half-way.
+/// An OpenCode 2.x database (its sessions moved to `session_v2`) whose tables lack the columns
+/// the reader uses is named in every command that reads it, and nothing is read or written
+/// half-way.
 #[test]
 fn an_opencode_2_database_is_named_not_half_read() {
     let env = Env::new().with_opencode_db();
@@ -671,4 +672,97 @@ fn an_opencode_2_database_is_named_not_half_read() {
     let line = assert_clean_error(&into, 5);
     assert!(named(&line), "{line}");
     before_write.assert_changes_only_under(&env.snapshot(), &[&env.home.path().join(".handoff")]);
+}
+
+/// A database upgraded by OpenCode 2.x's migration (the DDL read from its public source, rows
+/// shaped as it documents them): its sessions list once each and transfer out with the report
+/// saying where they came from; the database is left as it was.
+#[test]
+fn an_opencode_2_database_is_read_and_left_as_it_was() {
+    const V2_ID: &str = "ses_2f00000000001MainV2Session";
+    let env = Env::new().with_opencode_db();
+    let db = env.opencode_home().join("opencode.db");
+    let ddl =
+        crate::support::workspace().join("plugins/opencode/tests/fixtures/v2/loose_psylocke.sql");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&std::fs::read_to_string(ddl).unwrap())
+        .unwrap();
+    // The upgrade's one-time copy of the 1.x sessions, ids kept.
+    conn.execute_batch(
+        "INSERT OR IGNORE INTO session_v2 (id, project_id, parent_id, slug, directory, title,
+             version, time_created, time_updated)
+         SELECT id, project_id, parent_id, slug, directory, title, version, time_created,
+             time_updated FROM session",
+    )
+    .unwrap();
+    let project = env.project.display().to_string();
+    conn.execute(
+        "INSERT INTO session_v2 (id, project_id, slug, directory, title, version, time_created,
+             time_updated)
+         SELECT ?1, id, 'slug', ?2, 'V2 session', '2.0.3', 1800000000000, 1800000000000
+         FROM project LIMIT 1",
+        rusqlite::params![V2_ID, project],
+    )
+    .unwrap();
+    let rows = [
+        (
+            "user",
+            serde_json::json!({"text": "HOST_V2_PROMPT", "files": [], "agents": [], "skills": [],
+                "time": {"created": 1800000000000_i64}}),
+        ),
+        (
+            "assistant",
+            serde_json::json!({"agent": "build",
+            "model": {"id": "claude-sonnet-4-5", "providerID": "anthropic"},
+            "time": {"created": 1800000000100_i64},
+            "content": [
+                {"type": "text", "text": "HOST_V2_REPLY"},
+                {"type": "tool", "id": "call_1", "name": "bash", "time": {"created": 1800000000100_i64},
+                    "state": {"status": "completed", "input": {"command": "echo out"},
+                        "content": [{"type": "text", "text": "HOST_V2_OUT"}]}}
+            ]}),
+        ),
+    ];
+    for (seq, (kind, data)) in rows.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO session_message (id, session_id, type, seq, time_created, time_updated, data)
+             VALUES (?1, ?2, ?3, ?4, 1800000000000, 1800000000000, ?5)",
+            rusqlite::params![format!("msg_{seq}"), V2_ID, kind, seq, data.to_string()],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let before = env.snapshot();
+
+    let list = env.run(&["list", "--all", "--agent", "opencode", "--json"]);
+    assert!(list.status.success(), "{}", crate::harden::stderr(&list));
+    let listed: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    let ids: Vec<&str> = listed
+        .iter()
+        .filter_map(|r| r["session_id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [V2_ID, "ses_df4dad3a5ffe34Xtv7dLURTax8"],
+        "each session once"
+    );
+
+    let output = env.transfer("opencode", "claude", V2_ID, &[]);
+    let report = assert_ok_json(&output);
+    let warned = report["warnings"].as_array().unwrap();
+    assert!(
+        warned.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("read from an OpenCode 2.x database")),
+        "{report}"
+    );
+    let written = std::fs::read_to_string(report["target"]["path"].as_str().unwrap()).unwrap();
+    for marker in ["HOST_V2_PROMPT", "HOST_V2_REPLY", "HOST_V2_OUT"] {
+        assert!(written.contains(marker), "{marker} handed to Claude");
+    }
+    before.assert_changes_only_under(
+        &env.snapshot(),
+        &[&env.claude_home(), &env.home.path().join(".handoff")],
+    );
 }

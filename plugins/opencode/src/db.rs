@@ -1,4 +1,5 @@
-//! `opencode.db` (OpenCode ≥ 1.2): reading read-only while OpenCode may be running, writing one
+//! `opencode.db` (OpenCode ≥ 1.2): reading read-only while OpenCode may be running (1.x tables,
+//! and 2.x's `session_v2` / `session_message` where the upgrade added them), writing one 1.x
 //! session in one transaction, removing exactly what was written.
 
 use crate::app::App;
@@ -11,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::read::{RawMessage, RawSession};
+use crate::v2::V2Message;
 use crate::write::NativeSession;
 
 /// OpenCode opens its database with the same timeout.
@@ -102,34 +104,77 @@ const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
     ),
 ];
 
-/// Opens the database read-only. WAL readers see committed data while OpenCode writes.
+/// The columns the OpenCode 2.x reader uses (read from OpenCode's public source, migration
+/// `20260804233008_loose_psylocke`); later migrations add others, which are left alone.
+const V2_COLUMNS: [(&str, &[&str]); 2] = [
+    (
+        "session_v2",
+        &[
+            "id",
+            "project_id",
+            "parent_id",
+            "directory",
+            "title",
+            "model",
+            "time_created",
+            "time_updated",
+        ],
+    ),
+    (
+        "session_message",
+        &["id", "session_id", "type", "seq", "data"],
+    ),
+];
+
+/// Opens the database read-only. WAL readers see committed data while OpenCode writes. An
+/// OpenCode 2.x database is read when its tables have the columns the reader uses.
 pub fn open_read(path: &Path) -> Result<Connection, AdapterError> {
     let conn = sqlite::open(path, false, BUSY_TIMEOUT)?;
-    refuse_v2(&conn, path)?;
+    if is_v2(&conn, path)?
+        && let Some((table, column)) = sqlite::missing_column(&conn, path, &V2_COLUMNS)?
+    {
+        return Err(AdapterError::unsupported(format!(
+            "{}: an OpenCode 2.x database (table session_v2) whose {table} has no column \
+             {column}; handoff reads only the 2.x layout of OpenCode's public source",
+            path.display()
+        )));
+    }
     Ok(conn)
 }
 
-/// OpenCode 2.x keeps its sessions in new tables of the same file and leaves the 1.x ones as they
-/// were at the upgrade. Its layout is not one this handoff can prove (its client is not on the
-/// registry here), so such a database is refused by name rather than half-read: listing only the
-/// frozen 1.x sessions would hide every newer one.
-fn refuse_v2(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
-    let v2 = conn
-        .query_row(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_v2'",
-            [],
-            |row| row.get::<_, String>(0),
-        )
-        .optional()
-        .map_err(|e| sql_error(path, e))?;
-    match v2 {
-        Some(table) => Err(AdapterError::unsupported(format!(
-            "{}: an OpenCode 2.x database (table {table}); handoff reads and writes OpenCode 1.x \
-             sessions only, and those before the upgrade are frozen in this file",
+/// OpenCode 2.x keeps its sessions in `session_v2` of the same file and leaves the 1.x tables as
+/// they were at the upgrade.
+pub fn is_v2(conn: &Connection, path: &Path) -> Result<bool, AdapterError> {
+    has_table(conn, path, "session_v2")
+}
+
+fn has_table(conn: &Connection, path: &Path, table: &str) -> Result<bool, AdapterError> {
+    conn.query_row(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+    .map_err(|e| sql_error(path, e))
+}
+
+/// No 2.x client can be run here to prove what it accepts, so a 2.x database is never written.
+fn refuse_v2_write(conn: &Connection, path: &Path) -> Result<(), AdapterError> {
+    if is_v2(conn, path)? {
+        return Err(AdapterError::unsupported(format!(
+            "{}: an OpenCode 2.x database (table session_v2); handoff reads it but does not \
+             write it, as no OpenCode 2.x client can be run here to prove what it accepts",
             path.display()
-        ))),
-        None => Ok(()),
+        )));
     }
+    Ok(())
+}
+
+/// In a 2.x database, the 1.x sessions that 2.x never imported: those a 1.x client created after
+/// the one-time copy (the copy kept every id, so an id in `session_v2` is the same session).
+fn v1_leftovers(conn: &Connection, path: &Path) -> Result<bool, AdapterError> {
+    Ok(has_table(conn, path, "session")? && has_table(conn, path, "message")?)
 }
 
 /// Which sessions `list` shows: all, or one project's (its directory, or its projectID unless
@@ -139,7 +184,13 @@ pub struct Filter<'a> {
     pub project_id: Option<&'a str>,
 }
 
-/// Root sessions (not subagents), newest first, with their message counts.
+/// A session row `s` is a root session (not a subagent's) of directory `?1` or project id `?2`
+/// (`?1` null: of any project).
+const ROOTS: &str = "s.parent_id IS NULL
+    AND (?1 IS NULL OR s.directory = ?1 OR (?2 IS NOT NULL AND s.project_id = ?2))";
+
+/// Root sessions (not subagents), newest first, with their message counts. In a 2.x database:
+/// the `session_v2` ones and the 1.x ones it never imported, newest first as 2.x orders them.
 pub fn list(
     app: &App,
     conn: &Connection,
@@ -152,17 +203,29 @@ pub fn list(
         Some(f) => (Some(f.directory), f.project_id),
         None => (None, None),
     };
-    let mut statement = conn
-        .prepare(
-            "SELECT s.id, s.directory, s.title, s.time_created, s.time_updated,
-                    (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id)
-             FROM session s
-             WHERE s.parent_id IS NULL
-               AND (?1 IS NULL OR s.directory = ?1 OR (?2 IS NOT NULL AND s.project_id = ?2))
-             ORDER BY s.time_updated DESC, s.id
-             LIMIT ?3",
-        )
-        .map_err(|e| sql_error(path, e))?;
+    let v1 = format!(
+        "SELECT s.id AS id, s.directory, s.title, s.time_created, s.time_updated AS updated,
+                (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id)
+         FROM session s WHERE {ROOTS}"
+    );
+    let sql = if is_v2(conn, path)? {
+        // Only the conversation's rows count, not the switch and idle bookkeeping.
+        let v2 = format!(
+            "SELECT s.id AS id, s.directory, s.title, s.time_created, s.time_updated AS updated,
+                    (SELECT COUNT(*) FROM session_message m
+                     WHERE m.session_id = s.id AND m.type IN ('user', 'assistant'))
+             FROM session_v2 s WHERE {ROOTS}"
+        );
+        let leftovers = if v1_leftovers(conn, path)? {
+            format!(" UNION ALL {v1} AND s.id NOT IN (SELECT id FROM session_v2)")
+        } else {
+            String::new()
+        };
+        format!("{v2}{leftovers} ORDER BY updated DESC, id DESC LIMIT ?3")
+    } else {
+        format!("{v1} ORDER BY updated DESC, id LIMIT ?3")
+    };
+    let mut statement = conn.prepare(&sql).map_err(|e| sql_error(path, e))?;
     let rows = statement
         .query_map(params![directory, project_id, limit], |row| {
             Ok(SessionSummary {
@@ -190,15 +253,23 @@ pub fn list(
         .collect())
 }
 
-/// Session ids starting with `prefix`.
+/// Session ids starting with `prefix` (of either layout in a 2.x database).
 pub fn ids_with_prefix(
     conn: &Connection,
     path: &Path,
     prefix: &str,
 ) -> Result<Vec<String>, AdapterError> {
-    let mut statement = conn
-        .prepare("SELECT id FROM session WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 20")
-        .map_err(|e| sql_error(path, e))?;
+    let tables: &[&str] = match (is_v2(conn, path)?, v1_leftovers(conn, path)?) {
+        (true, true) => &["session_v2", "session"],
+        (true, false) => &["session_v2"],
+        (false, _) => &["session"],
+    };
+    let selects: Vec<String> = tables
+        .iter()
+        .map(|t| format!("SELECT id FROM {t} WHERE substr(id, 1, length(?1)) = ?1"))
+        .collect();
+    let sql = format!("{} ORDER BY id LIMIT 20", selects.join(" UNION "));
+    let mut statement = conn.prepare(&sql).map_err(|e| sql_error(path, e))?;
     let rows = statement
         .query_map([prefix], |row| text(row, 0))
         .map_err(|e| sql_error(path, e))?;
@@ -208,39 +279,117 @@ pub fn ids_with_prefix(
     Ok(ids.into_iter().flatten().collect())
 }
 
-/// One session with its messages (ordered by `(time_created, id)`) and parts (by `id`); rows
-/// whose JSON does not parse are skipped and counted.
-pub fn load(
+/// A session as loaded, in the layout it is stored in.
+pub enum Loaded {
+    /// A 1.x session; `beside_v2` when the file is a 2.x database that never imported it.
+    V1 {
+        session: RawSession,
+        messages: Vec<RawMessage>,
+        skipped: usize,
+        beside_v2: bool,
+    },
+    V2 {
+        session: RawSession,
+        messages: Vec<V2Message>,
+        skipped: usize,
+    },
+}
+
+/// One session with its messages; rows whose JSON does not parse are skipped and counted. A 2.x
+/// database answers from `session_v2` first (it holds the imported copy of a 1.x session).
+pub fn load(conn: &Connection, path: &Path, id: &str) -> Result<Loaded, AdapterError> {
+    let v2 = is_v2(conn, path)?;
+    if v2 && let Some(session) = session_row(conn, path, "session_v2", id)? {
+        let (messages, skipped) = load_v2_messages(conn, path, id)?;
+        return Ok(Loaded::V2 {
+            session,
+            messages,
+            skipped,
+        });
+    }
+    let session = match (v2, v1_leftovers(conn, path)?) {
+        (true, false) => None,
+        _ => session_row(conn, path, "session", id)?,
+    };
+    let session = session.ok_or_else(|| {
+        AdapterError::not_found(format!("no opencode session {id} in {}", path.display()))
+    })?;
+    let (messages, skipped) = load_v1_messages(conn, path, id)?;
+    Ok(Loaded::V1 {
+        session,
+        messages,
+        skipped,
+        beside_v2: v2,
+    })
+}
+
+/// The session row of `id` in `table` (`session` or `session_v2`, alike where read).
+fn session_row(
+    conn: &Connection,
+    path: &Path,
+    table: &str,
+    id: &str,
+) -> Result<Option<RawSession>, AdapterError> {
+    conn.query_row(
+        &format!(
+            "SELECT id, directory, title, time_created, time_updated, model,
+                    (SELECT COUNT(*) FROM {table} c WHERE c.parent_id = s.id)
+             FROM {table} s WHERE id = ?1"
+        ),
+        [id],
+        |row| {
+            Ok(RawSession {
+                id: text(row, 0)?.unwrap_or_else(|| id.to_owned()),
+                directory: text(row, 1)?,
+                title: text(row, 2)?,
+                created_ms: int(row, 3)?,
+                updated_ms: int(row, 4)?,
+                model: text(row, 5)?.and_then(|m| serde_json::from_str(&m).ok()),
+                children: int(row, 6)?
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(0),
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| sql_error(path, e))
+}
+
+/// A 2.x session's messages in the order the client reads them (`seq`).
+fn load_v2_messages(
     conn: &Connection,
     path: &Path,
     id: &str,
-) -> Result<(RawSession, Vec<RawMessage>, usize), AdapterError> {
-    let session = conn
-        .query_row(
-            "SELECT id, directory, title, time_created, time_updated, model,
-                    (SELECT COUNT(*) FROM session c WHERE c.parent_id = s.id)
-             FROM session s WHERE id = ?1",
-            [id],
-            |row| {
-                Ok(RawSession {
-                    id: text(row, 0)?.unwrap_or_else(|| id.to_owned()),
-                    directory: text(row, 1)?,
-                    title: text(row, 2)?,
-                    created_ms: int(row, 3)?,
-                    updated_ms: int(row, 4)?,
-                    model: text(row, 5)?.and_then(|m| serde_json::from_str(&m).ok()),
-                    children: int(row, 6)?
-                        .and_then(|n| usize::try_from(n).ok())
-                        .unwrap_or(0),
-                })
-            },
-        )
-        .optional()
-        .map_err(|e| sql_error(path, e))?
-        .ok_or_else(|| {
-            AdapterError::not_found(format!("no opencode session {id} in {}", path.display()))
-        })?;
+) -> Result<(Vec<V2Message>, usize), AdapterError> {
+    let mut skipped = 0;
+    let mut messages = Vec::new();
+    let mut statement = conn
+        .prepare("SELECT id, type, data FROM session_message WHERE session_id = ?1 ORDER BY seq")
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map([id], |row| {
+            Ok((text(row, 0)?, text(row, 1)?, text(row, 2)?))
+        })
+        .map_err(|e| sql_error(path, e))?;
+    for row in rows {
+        let (Some(id), Some(kind), Some(data)) = row.map_err(|e| sql_error(path, e))? else {
+            skipped += 1;
+            continue;
+        };
+        match serde_json::from_str::<Value>(&data) {
+            Ok(data @ Value::Object(_)) => messages.push(V2Message { id, kind, data }),
+            _ => skipped += 1,
+        }
+    }
+    Ok((messages, skipped))
+}
 
+/// A 1.x session's messages (ordered by `(time_created, id)`) and parts (by `id`).
+fn load_v1_messages(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<(Vec<RawMessage>, usize), AdapterError> {
     let mut skipped = 0;
     let mut messages = Vec::new();
     let mut statement = conn
@@ -288,11 +437,12 @@ pub fn load(
             _ => skipped += 1,
         }
     }
-    Ok((session, messages, skipped))
+    Ok((messages, skipped))
 }
 
 /// Refuses a schema this writer does not know: migrations it has not seen, or a missing column.
 pub fn check_schema(app: &App, conn: &Connection, path: &Path) -> Result<(), AdapterError> {
+    refuse_v2_write(conn, path)?;
     let applied: Vec<String> = conn
         .prepare("SELECT id FROM migration")
         .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
@@ -334,7 +484,7 @@ pub fn check_schema(app: &App, conn: &Connection, path: &Path) -> Result<(), Ada
 /// Opens the database for writing, the way OpenCode does (WAL stays as it is; foreign keys on).
 pub fn open_write(path: &Path, busy: Duration) -> Result<Connection, AdapterError> {
     let conn = sqlite::open(path, true, busy)?;
-    refuse_v2(&conn, path)?;
+    refuse_v2_write(&conn, path)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)

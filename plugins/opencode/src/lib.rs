@@ -1,6 +1,6 @@
-//! The OpenCode adapter: reads `opencode.db` (OpenCode ≥ 1.2) or the legacy JSON tree, writes
-//! sessions OpenCode resumes (`opencode --session <id>`), in its database, or in the JSON tree for
-//! an old install. The same code serves Kilo Code CLI, a fork that keeps OpenCode's store in
+//! The OpenCode adapter: reads `opencode.db` (OpenCode ≥ 1.2, and the tables 2.x adds to it) or
+//! the legacy JSON tree, writes sessions OpenCode 1.x resumes (`opencode --session <id>`), in its
+//! database, or in the JSON tree for an old install. The same code serves Kilo Code CLI, a fork that keeps OpenCode's store in
 //! `kilo.db` (`kilo run --session <id>`): everything that differs is in [`app::App`].
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
@@ -13,6 +13,7 @@ mod paths;
 mod project_id;
 mod read;
 mod tools;
+mod v2;
 mod write;
 
 use handoff_adapter_kit::find::Search;
@@ -184,11 +185,31 @@ fn extract(app: &App, request: ExtractRequest) -> AdapterResult<Extracted> {
             search(app, &store).latest(whose, latest)?.session_id
         }
     };
-    let (session, messages, skipped, source) = match &store {
+    match &store {
         Store::Db(path) => {
             let conn = db::open_read(path)?;
-            let (session, messages, skipped) = db::load(&conn, path, &id)?;
-            (session, messages, skipped, path.display().to_string())
+            let source = path.display().to_string();
+            let extracted = match db::load(&conn, path, &id)? {
+                db::Loaded::V2 {
+                    session,
+                    messages,
+                    skipped,
+                } => v2::to_extracted(app.name, &session, &messages, &source, skipped),
+                db::Loaded::V1 {
+                    session,
+                    messages,
+                    skipped,
+                    beside_v2,
+                } => {
+                    let mut extracted =
+                        read::to_extracted(app.name, &session, &messages, &source, skipped);
+                    if beside_v2 {
+                        extracted.report.warnings.push(V1_BESIDE_V2.to_owned());
+                    }
+                    extracted
+                }
+            };
+            usable(extracted, &source)
         }
         Store::Legacy(storage) => {
             let file = legacy::sessions(storage)
@@ -196,20 +217,23 @@ fn extract(app: &App, request: ExtractRequest) -> AdapterResult<Extracted> {
                 .find(|s| s.info.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
                 .ok_or_else(|| AdapterError::not_found(format!("no {} session {id}", app.name)))?;
             let (session, messages, skipped) = legacy::load(storage, &file);
-            (session, messages, skipped, file.path.display().to_string())
+            let source = file.path.display().to_string();
+            usable(
+                read::to_extracted(app.name, &session, &messages, &source, skipped),
+                &source,
+            )
         }
-        Store::Missing(..) => {
-            return Err(AdapterError::not_found(format!(
-                "no {} session with id {id} (looked in {store})",
-                app.name
-            )));
-        }
-    };
-    usable(
-        read::to_extracted(app.name, &session, &messages, &source, skipped),
-        &source,
-    )
+        Store::Missing(..) => Err(AdapterError::not_found(format!(
+            "no {} session with id {id} (looked in {store})",
+            app.name
+        ))),
+    }
 }
+
+/// Said of a 1.x session kept in a 2.x database: 2.x imported the 1.x sessions once, at the
+/// upgrade, so it does not show this one.
+const V1_BESIDE_V2: &str = "a 1.x session in an OpenCode 2.x database, created after 2.x \
+                            imported the 1.x ones; OpenCode 2.x does not show it";
 
 fn inject(app: &App, request: InjectRequest) -> AdapterResult<Injected> {
     let directory = physical(Path::new(&request.cwd));

@@ -145,7 +145,7 @@ fn user_message(
     }
     finish(
         Role::User,
-        message,
+        &message.info,
         parts,
         message.info.get("model").and_then(model_of_user),
     )
@@ -185,12 +185,13 @@ fn assistant_message(message: &RawMessage) -> Option<Message> {
         (None, Some(model)) => Some(model.to_owned()),
         _ => None,
     };
-    finish(Role::Assistant, message, parts, model)
+    finish(Role::Assistant, info, parts, model)
 }
 
-fn finish(
+/// A message of `parts` (none: no message), its time and agent read from `info`.
+pub fn finish(
     role: Role,
-    message: &RawMessage,
+    info: &Value,
     parts: Vec<Part>,
     model: Option<String>,
 ) -> Option<Message> {
@@ -198,13 +199,12 @@ fn finish(
         return None;
     }
     let mut extra = Map::new();
-    if let Some(agent) = str_at(&message.info, "agent") {
+    if let Some(agent) = str_at(info, "agent") {
         extra.insert("opencode_agent".into(), Value::String(agent.to_owned()));
     }
     Some(Message {
         role,
-        timestamp_ms: message
-            .info
+        timestamp_ms: info
             .get("time")
             .and_then(|t| t.get("created"))
             .and_then(Value::as_i64),
@@ -217,7 +217,7 @@ fn finish(
 /// Reasoning is unsigned in OpenCode, but a provider's own signature may ride in its metadata
 /// (Anthropic's thinking signature, OpenAI's encrypted content); keep it so that provider's
 /// adapter can replay it.
-fn reasoning(text: &str, metadata: Option<&Value>) -> Part {
+pub fn reasoning(text: &str, metadata: Option<&Value>) -> Part {
     let signed = |provider: &str, key: &str| {
         metadata
             .and_then(|m| m.get(provider))
@@ -269,8 +269,23 @@ fn tool(part: &Value) -> Vec<Part> {
             true,
         ),
         // pending / running: the call never finished; said in the words every adapter uses.
-        _ => (INTERRUPTED_OUTPUT.to_owned(), Vec::new(), true),
+        _ => interrupted(),
     };
+    call_and_result(call_id, name, input, (output, images, is_error))
+}
+
+/// What a call that never finished returns.
+pub fn interrupted() -> (String, Vec<Media>, bool) {
+    (INTERRUPTED_OUTPUT.to_owned(), Vec::new(), true)
+}
+
+/// A tool call and its result `(output, images, is_error)`, side by side as OpenCode keeps them.
+pub fn call_and_result(
+    call_id: &str,
+    name: &str,
+    input: Value,
+    (output, images, is_error): (String, Vec<Media>, bool),
+) -> Vec<Part> {
     vec![
         Part::ToolCall {
             id: call_id.to_owned(),
@@ -288,16 +303,20 @@ fn tool(part: &Value) -> Vec<Part> {
 }
 
 fn file_part(part: &Value) -> Option<Part> {
-    let media = media_of(part)?;
-    Some(if media.media_type.starts_with("image/") {
+    media_of(part).map(media_part)
+}
+
+/// An image, or any other file.
+pub fn media_part(media: Media) -> Part {
+    if media.media_type.starts_with("image/") {
         Part::Image(media)
     } else {
         Part::File(media)
-    })
+    }
 }
 
 /// A file part's `url` (`data:` inline bytes, or `file://` path) as media.
-fn media_of(part: &Value) -> Option<Media> {
+pub fn media_of(part: &Value) -> Option<Media> {
     let url = str_at(part, "url")?;
     let mime = str_at(part, "mime").unwrap_or("application/octet-stream");
     let name = str_at(part, "filename").map(str::to_owned);
@@ -343,7 +362,7 @@ fn model_of_user(model: &Value) -> Option<String> {
     ))
 }
 
-fn model_of_session(model: &Value) -> Option<String> {
+pub fn model_of_session(model: &Value) -> Option<String> {
     let model = match model {
         Value::String(text) => serde_json::from_str(text).ok()?,
         other => other.clone(),

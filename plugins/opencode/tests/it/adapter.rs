@@ -18,12 +18,12 @@ const REAL_SESSION: &str = "ses_df4dad3a5ffe34Xtv7dLURTax8";
 const REAL_PROJECT_DIR: &str = "/tmp/handoff-conf-kJnvWF/work/project";
 const LEGACY_SESSION: &str = "ses_df50c8024ffeGLzF4GeqzMcDBh";
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// One OpenCode config for the whole test binary: provider `mock` with `mock-model`, the default.
-fn setup() {
+pub(crate) fn setup() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let dir = tempfile::tempdir().unwrap().keep();
@@ -63,7 +63,7 @@ fn real_home() -> tempfile::TempDir {
 }
 
 /// A data home with an empty database of 1.18.33's exact schema and migrations (tests only).
-fn schema_home() -> tempfile::TempDir {
+pub(crate) fn schema_home() -> tempfile::TempDir {
     setup();
     let home = tempfile::tempdir().unwrap();
     let conn = Connection::open(home.path().join("opencode.db")).unwrap();
@@ -78,7 +78,7 @@ fn schema_home() -> tempfile::TempDir {
     home
 }
 
-fn project_dir() -> (tempfile::TempDir, String) {
+pub(crate) fn project_dir() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = std::fs::canonicalize(dir.path())
         .unwrap()
@@ -87,12 +87,12 @@ fn project_dir() -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-fn home_of(dir: &tempfile::TempDir) -> Option<String> {
+pub(crate) fn home_of(dir: &tempfile::TempDir) -> Option<String> {
     Some(dir.path().display().to_string())
 }
 
 /// Every session of the home, newest first.
-fn list_all(home: &tempfile::TempDir) -> Vec<handoff_plugin_api::SessionSummary> {
+pub(crate) fn list_all(home: &tempfile::TempDir) -> Vec<handoff_plugin_api::SessionSummary> {
     OpenCodeAdapter
         .list_sessions(ListRequest {
             home: home_of(home),
@@ -101,7 +101,7 @@ fn list_all(home: &tempfile::TempDir) -> Vec<handoff_plugin_api::SessionSummary>
         .unwrap()
 }
 
-fn extract(home: &tempfile::TempDir, id: &str) -> handoff_plugin_api::Extracted {
+pub(crate) fn extract(home: &tempfile::TempDir, id: &str) -> handoff_plugin_api::Extracted {
     OpenCodeAdapter
         .extract(ExtractRequest {
             home: home_of(home),
@@ -140,7 +140,7 @@ fn message(role: Role, ms: i64, parts: Vec<Part>) -> Message {
 /// A Claude-shaped conversation as the host's normalize step hands it over: results come back in
 /// user messages; text follows a tool call in the same turn; one call was never answered, so it
 /// has the interrupted result right after it.
-fn foreign_transcript() -> Transcript {
+pub(crate) fn foreign_transcript() -> Transcript {
     let base = 1_760_000_000_000;
     let meta = SessionMeta {
         id: "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),

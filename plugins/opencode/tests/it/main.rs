@@ -3,3 +3,4 @@
 mod adapter;
 mod legacy_install;
 mod real_client;
+mod v2;
