@@ -70,6 +70,7 @@ impl From<Entry> for EntryFields {
             created_ms,
             path,
             cached: _,
+            store: _,
         } = row;
         (
             size, mtime_ms, agent, session_id, cwd, title, messages, updated_ms, created_ms, path,
@@ -94,6 +95,7 @@ impl From<EntryFields> for Entry {
                 created_ms,
                 path,
                 cached: false,
+                store: None,
             },
         }
     }

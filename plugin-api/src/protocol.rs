@@ -84,6 +84,10 @@ pub struct SessionSummary {
     /// `session_id` and `path` are meaningful.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
+    /// The kind of store the row comes from, when the adapter reads more than one kind and this
+    /// one deserves a word (`OpenCode 2.x database, read only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {

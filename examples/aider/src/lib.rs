@@ -89,6 +89,7 @@ impl Adapter for AiderAdapter {
                     created_ms: section.started_ms,
                     path: location.file.display().to_string(),
                     cached: false,
+                    store: None,
                 })
             })
             .take(request.limit.unwrap_or(usize::MAX))

@@ -136,6 +136,16 @@ pub fn run(args: Args, _ui: &Ui) -> Result<()> {
         if let Some((_, Ok(rows))) = position.and_then(|i| counts.get(i)) {
             facts.insert("sessions".into(), json!(rows.len()));
             detail.push_str(&format!("; {} sessions for this project", rows.len()));
+            let mut stores = std::collections::BTreeMap::<&str, usize>::new();
+            for store in rows.iter().filter_map(|row| row.store.as_deref()) {
+                *stores.entry(store).or_default() += 1;
+            }
+            for (store, n) in &stores {
+                detail.push_str(&format!(" ({n} in an {store})"));
+            }
+            if !stores.is_empty() {
+                facts.insert("stores".into(), json!(stores));
+            }
         } else if let Some((_, Err(e))) = position.and_then(|i| counts.get(i)) {
             status = status.max_with(Status::Warning);
             detail.push_str(&format!(

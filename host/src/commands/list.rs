@@ -90,9 +90,10 @@ fn write_row(
     } else {
         String::new()
     };
+    let store = store_note(row);
     writeln!(
         out,
-        "{:<9} {:<36} {:>8} {:>5} msgs  {title}{place}",
+        "{:<9} {:<36} {:>8} {:>5} msgs  {title}{store}{place}",
         row.agent,
         row.session_id,
         age(row.updated_ms, now),
@@ -288,8 +289,16 @@ impl Titles {
     }
 }
 
+/// ` [OpenCode 2.x database, read only]` when the row's store deserves a word.
+pub fn store_note(row: &SessionSummary) -> String {
+    row.store
+        .as_deref()
+        .map(|store| format!(" [{store}]"))
+        .unwrap_or_default()
+}
+
 pub fn row_json(row: &SessionSummary) -> serde_json::Value {
-    json!({
+    let mut json = json!({
         "agent": row.agent,
         "session_id": row.session_id,
         "cwd": row.cwd,
@@ -298,7 +307,11 @@ pub fn row_json(row: &SessionSummary) -> serde_json::Value {
         "updated": row.updated_ms.map(handoff_time),
         "updated_ms": row.updated_ms,
         "path": row.path,
-    })
+    });
+    if let Some(store) = &row.store {
+        json["store"] = json!(store);
+    }
+    json
 }
 
 /// RFC 3339 UTC, second precision.

@@ -84,11 +84,12 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
                 let what = match (latest, problem) {
                     (_, Some(problem)) => format!("error: {}", one_line(problem, 100)),
                     (Some(row), None) => format!(
-                        "{} · {} · {} msgs · {}",
+                        "{} · {} · {} msgs · {}{}",
                         row.session_id,
                         age(row.updated_ms, now),
                         row.messages,
-                        one_line(row.title.as_deref().unwrap_or("(untitled)"), 50)
+                        one_line(row.title.as_deref().unwrap_or("(untitled)"), 50),
+                        super::list::store_note(row),
                     ),
                     (None, None) => String::from("no session for this project"),
                 };

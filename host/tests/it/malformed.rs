@@ -9,6 +9,7 @@ use crate::harden::{
     Env, INVALID_SESSION, NO_SESSION, Snapshot, assert_clean_error, assert_no_temp_files,
     assert_ok_json, copy_tree, fixture, put,
 };
+use crate::support::stdout;
 use serde_json::Value;
 use std::path::Path;
 
@@ -745,6 +746,27 @@ fn an_opencode_2_database_is_read_and_left_as_it_was() {
         ids,
         [V2_ID, "ses_df4dad3a5ffe34Xtv7dLURTax8"],
         "each session once"
+    );
+    // list, status and doctor name the store the sessions were read from.
+    let v2_store = "OpenCode 2.x database, read only";
+    assert!(listed.iter().all(|r| r["store"] == v2_store), "{listed:?}");
+    let human = env.run(&["list", "--all", "--agent", "opencode"]);
+    assert!(
+        stdout(&human).contains(&format!("[{v2_store}]")),
+        "{}",
+        stdout(&human)
+    );
+    let status = env.run(&["status", "--cwd", &project]);
+    assert!(
+        stdout(&status).contains(&format!("[{v2_store}]")),
+        "{}",
+        stdout(&status)
+    );
+    let doctor = env.run(&["doctor", "--cwd", &project]);
+    assert!(
+        stdout(&doctor).contains(&format!("in an {v2_store}")),
+        "{}",
+        stdout(&doctor)
     );
 
     let output = env.transfer("opencode", "claude", V2_ID, &[]);

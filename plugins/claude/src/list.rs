@@ -100,6 +100,7 @@ fn row(file: &SessionFile, unchanged: &Unchanged) -> Option<SessionSummary> {
         created_ms: scan.created_ms,
         path: file.path.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

@@ -190,6 +190,7 @@ fn summary(candidate: &Candidate, wanted: Option<&str>) -> Option<SessionSummary
         created_ms: identity.created_ms,
         path: candidate.path.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

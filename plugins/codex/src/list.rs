@@ -135,6 +135,7 @@ fn row_of(
         created_ms: known.created_ms,
         path: file.path.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

@@ -114,6 +114,7 @@ fn summary(
         created_ms: field("created_at").as_deref().and_then(parse_rfc3339_ms),
         path: folder.events.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

@@ -76,6 +76,7 @@ fn rows(store: &Store, limit: Option<usize>) -> AdapterResult<Vec<SessionSummary
             created_ms: row.created,
             path: path.clone(),
             cached: false,
+            store: None,
         })
         .collect())
 }

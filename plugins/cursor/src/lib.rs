@@ -160,6 +160,7 @@ fn summary(db: &Path, chat: Chat) -> SessionSummary {
         created_ms: chat.created_ms,
         path: db.display().to_string(),
         cached: false,
+        store: None,
     }
 }
 

@@ -252,6 +252,7 @@ fn row(
         created_ms: start.as_deref().and_then(parse_rfc3339_ms),
         path: file.path.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

@@ -189,6 +189,10 @@ pub struct Filter<'a> {
 const ROOTS: &str = "s.parent_id IS NULL
     AND (?1 IS NULL OR s.directory = ?1 OR (?2 IS NOT NULL AND s.project_id = ?2))";
 
+/// How a listed row of a 2.x database says where it comes from.
+const V2_ROW: &str = "v2";
+const V1_BESIDE_V2_ROW: &str = "v1";
+
 /// Root sessions (not subagents), newest first, with their message counts. In a 2.x database:
 /// the `session_v2` ones and the 1.x ones it never imported, newest first as 2.x orders them.
 pub fn list(
@@ -203,27 +207,31 @@ pub fn list(
         Some(f) => (Some(f.directory), f.project_id),
         None => (None, None),
     };
-    let v1 = format!(
-        "SELECT s.id AS id, s.directory, s.title, s.time_created, s.time_updated AS updated,
-                (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id)
-         FROM session s WHERE {ROOTS}"
-    );
+    // The last column says which tables a row comes from in a 2.x database.
+    let v1 = |store: &str| {
+        format!(
+            "SELECT s.id AS id, s.directory, s.title, s.time_created, s.time_updated AS updated,
+                    (SELECT COUNT(*) FROM message m WHERE m.session_id = s.id), {store}
+             FROM session s WHERE {ROOTS}"
+        )
+    };
     let sql = if is_v2(conn, path)? {
         // Only the conversation's rows count, not the switch and idle bookkeeping.
         let v2 = format!(
             "SELECT s.id AS id, s.directory, s.title, s.time_created, s.time_updated AS updated,
                     (SELECT COUNT(*) FROM session_message m
-                     WHERE m.session_id = s.id AND m.type IN ('user', 'assistant'))
+                     WHERE m.session_id = s.id AND m.type IN ('user', 'assistant')), '{V2_ROW}'
              FROM session_v2 s WHERE {ROOTS}"
         );
         let leftovers = if v1_leftovers(conn, path)? {
+            let v1 = v1(&format!("'{V1_BESIDE_V2_ROW}'"));
             format!(" UNION ALL {v1} AND s.id NOT IN (SELECT id FROM session_v2)")
         } else {
             String::new()
         };
         format!("{v2}{leftovers} ORDER BY updated DESC, id DESC LIMIT ?3")
     } else {
-        format!("{v1} ORDER BY updated DESC, id LIMIT ?3")
+        format!("{} ORDER BY updated DESC, id LIMIT ?3", v1("NULL"))
     };
     let mut statement = conn.prepare(&sql).map_err(|e| sql_error(path, e))?;
     let rows = statement
@@ -240,6 +248,10 @@ pub fn list(
                     .unwrap_or(0),
                 path: path.display().to_string(),
                 cached: false,
+                store: text(row, 6)?.map(|tables| match tables.as_str() {
+                    V2_ROW => format!("{} 2.x database, read only", app.display_name),
+                    _ => format!("{} 1.x table that {0} 2.x does not show", app.display_name),
+                }),
             })
         })
         .map_err(|e| sql_error(path, e))?;

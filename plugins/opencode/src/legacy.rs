@@ -102,6 +102,7 @@ pub fn list(
                 path: s.path.display().to_string(),
                 cached: false,
                 session_id: id,
+                store: None,
             })
         })
         .take(limit.unwrap_or(usize::MAX))

@@ -177,6 +177,7 @@ fn summary(file: &SessionFile, wanted: Option<&str>) -> Option<SessionSummary> {
             created_ms: started.as_deref().and_then(parse_rfc3339_ms),
             path: file.path.display().to_string(),
             cached: false,
+            store: None,
         })
     })
     .ok()

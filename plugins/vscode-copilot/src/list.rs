@@ -103,6 +103,7 @@ fn summary(file: &ChatFile) -> Option<SessionSummary> {
         created_ms: chat.session.created_ms,
         path: file.path.display().to_string(),
         cached: false,
+        store: None,
     })
 }
 

@@ -191,6 +191,7 @@ impl Adapter for Faulty {
             created_ms: Some(0),
             path: "/nonexistent/faulty-1".into(),
             cached: false,
+            store: None,
         }])
     }
 
