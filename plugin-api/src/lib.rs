@@ -9,8 +9,8 @@
 //! another major), so it stays 1 while the wire stays readable both ways. New fields arrive with
 //! serde defaults: a plugin built against an older minor version keeps loading and working, and
 //! only its source may need the new field when it builds a struct by name (`tool` in
-//! [`Part::ToolCall`] since 1.2, `verified_clients` in [`protocol::AgentInfo`] and `store` in [`protocol::SessionSummary`] since
-//! 1.3).
+//! [`Part::ToolCall`] since 1.2; `verified_clients` in [`protocol::AgentInfo`] and `store` in
+//! [`protocol::SessionSummary`] since 1.3).
 #![allow(non_local_definitions)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
