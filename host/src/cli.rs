@@ -15,6 +15,7 @@ Examples:
   handoff claude codex --dry-run    show what would be written
   handoff codex claude --no-inject --format markdown > session.md
   handoff list --all
+  handoff search 'migration failed' --all
 
 Exit status:
   0  success (also when the reader of stdout closed it early, as `| head` does)
@@ -50,6 +51,8 @@ pub struct Cli {
 pub enum Command {
     /// List sessions of the current project (or all with --all).
     List(commands::list::Args),
+    /// Sessions whose user, assistant or tool texts hold a text, newest first.
+    Search(commands::search::Args),
     /// The current project and the latest session of each agent.
     Status(commands::status::Args),
     /// Registered agents: built-ins and plugins.
@@ -109,6 +112,7 @@ fn run(cli: Cli, ui: Ui) -> Result<()> {
     match cli.command {
         None => commands::transfer::run(cli.transfer, &mut ctx),
         Some(Command::List(args)) => commands::list::run(args, &mut ctx),
+        Some(Command::Search(args)) => commands::search::run(args, &mut ctx),
         Some(Command::Status(args)) => commands::status::run(args, &mut ctx),
         Some(Command::Agents(args)) => commands::agents::run(args, &mut ctx),
         Some(Command::History(args)) => commands::history::run(args, &mut ctx),
