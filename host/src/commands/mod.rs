@@ -6,6 +6,7 @@ pub mod config;
 pub mod doctor;
 pub mod history;
 pub mod list;
+pub mod picker;
 pub mod search;
 pub mod status;
 pub mod transfer;
