@@ -1,0 +1,181 @@
+//! `--pick` under a real pseudo-terminal (tmux): the project's sessions listed, filtered as typed,
+//! and the one picked is the one transferred; without a terminal, a usage error.
+
+use crate::harden::{CLAUDE_REAL_ID, Env, assert_clean_error};
+use crate::search::claude_in;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const NEWER_ID: &str = "22222222-d913-44a6-9e66-6480077ad443";
+
+/// A tmux server of its own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// `None` when tmux is not installed.
+    fn start(name: &str, command: &str) -> Option<Self> {
+        let socket = format!("handoff-it-{name}-{}", std::process::id());
+        let started = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "160",
+                "-y",
+                "30",
+                command,
+            ])
+            .status();
+        match started {
+            Ok(status) => {
+                assert!(status.success(), "tmux could not start {command}");
+                Some(Self { socket })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => panic!("tmux: {e}"),
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The screen once `ready` holds for it.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The project with two Claude sessions: the real one, and a newer copy with another prompt.
+fn two_sessions() -> Env {
+    let env = Env::new();
+    let project = env.project.clone();
+    claude_in(&env, &project, CLAUDE_REAL_ID, |text| text);
+    let newer = claude_in(&env, &project, NEWER_ID, |text| {
+        text.replace(
+            "HOK_USER_PROMPT_a41c: run the marker command",
+            "Refactor the parser",
+        )
+    });
+    let file = std::fs::File::options().write(true).open(newer).unwrap();
+    file.set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
+        .unwrap();
+    env
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+#[test]
+fn the_session_picked_by_typing_is_the_one_transferred() {
+    let env = two_sessions();
+    let report: PathBuf = env.home.path().join("report.json");
+    let status = env.home.path().join("status");
+    let command = format!(
+        "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm NO_COLOR=1 {bin} claude codex --pick --cwd {project} --json > {report}; echo $? > {status}",
+        home = shell_quote(env.home.path()),
+        bin = shell_quote(Path::new(env!("CARGO_BIN_EXE_handoff"))),
+        project = shell_quote(&env.project),
+        report = shell_quote(&report),
+        status = shell_quote(&status),
+    );
+    let Some(tmux) = Tmux::start("pick", &command) else {
+        eprintln!("skipped: tmux is not installed, and --pick needs a terminal to be tested");
+        return;
+    };
+    let screen = tmux.wait_for("the picker", |s| {
+        s.contains(NEWER_ID) && s.contains(CLAUDE_REAL_ID)
+    });
+    // Newest first, each with its title, age, messages and size.
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("msgs")).collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    assert!(
+        rows[0].contains("Refactor the parser") && rows[0].contains(NEWER_ID),
+        "{screen}"
+    );
+    assert!(rows[1].contains("HOK_USER_PROMPT_a41c"), "{screen}");
+    for row in &rows {
+        assert!(row.contains(" ago ") && row.contains(" KB "), "{row}");
+    }
+    // Typing filters: only the older session is left, and Enter picks it.
+    tmux.keys(&["-l", "hok_user"]);
+    tmux.wait_for("the filtered list", |s| !s.contains(NEWER_ID));
+    tmux.keys(&["Enter"]);
+    let start = Instant::now();
+    while !status.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no end; the screen:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let code = std::fs::read_to_string(&status).unwrap();
+    assert_eq!(code.trim(), "0", "{}", tmux.screen());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(report["source"]["session_id"], CLAUDE_REAL_ID, "{report}");
+    assert_eq!(report["target"]["agent"], "codex");
+}
+
+#[test]
+fn without_a_terminal_pick_points_to_session_id() {
+    let env = two_sessions();
+    let project = env.project.display().to_string();
+    let before = env.snapshot();
+    // The test runs with stdin and stderr piped.
+    let output = env.run(&["claude", "codex", "--pick", "--cwd", &project]);
+    let line = assert_clean_error(&output, 2);
+    assert!(
+        line.contains("terminal") && line.contains("--session-id"),
+        "{line}"
+    );
+    assert!(
+        before
+            .changes(&env.snapshot())
+            .iter()
+            .all(|p| p.starts_with(env.home.path().join(".handoff"))),
+        "a refused pick wrote a session"
+    );
+    let output = env.run(&["claude", "codex", "--pick", "--session-id", CLAUDE_REAL_ID]);
+    assert_eq!(output.status.code(), Some(2));
+}
