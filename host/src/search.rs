@@ -164,18 +164,19 @@ impl Query {
     /// redacted), whitespace runs shown as one space. When the match is gone from `text` (it
     /// was inside a secret that redaction replaced), around `near`, where it was.
     pub fn snippet(&self, text: &str, near: usize, width: usize) -> String {
-        const BEFORE: usize = 30;
+        // A third of the line before the match, the rest after it.
+        let before_room = width / 3;
         let (start, end) = self.find_in(text).unwrap_or_else(|| {
             let at = floor_char_boundary(text, near);
             (at, at)
         });
         // Only the neighbourhood is squeezed: a tool output can be megabytes.
-        let head = text.get(floor_char_boundary(text, start.saturating_sub(BEFORE * 8))..start);
+        let head = text.get(floor_char_boundary(text, start.saturating_sub(width * 8))..start);
         let tail = text.get(end..floor_char_boundary(text, end + width * 8));
         let before: Vec<char> = squeeze(head.unwrap_or_default()).chars().collect();
-        let kept_before = before.len().min(BEFORE);
+        let kept_before = before.len().min(before_room);
         let mut line = String::new();
-        if kept_before < before.len() || start > BEFORE * 8 {
+        if kept_before < before.len() || start > width * 8 {
             line.push('…');
         }
         line.extend(before.get(before.len() - kept_before..).unwrap_or_default());
@@ -225,4 +226,191 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handoff_plugin_api::{Message, SessionMeta};
+    use serde_json::json;
+
+    fn query(text: &str) -> Query {
+        Query::new(text, false).unwrap()
+    }
+
+    /// `text` stored as a JSON string the ways writers do it: serde's and JavaScript's (only `"`,
+    /// `\` and controls escaped), Go's (also `<`, `>`, `&`), Python's `ensure_ascii` (every
+    /// non-ASCII character as `\uXXXX`), and PHP's (also `/`).
+    fn spellings(text: &str) -> Vec<String> {
+        let plain = serde_json::to_string(text).unwrap();
+        let go = plain
+            .replace('<', r"\u003c")
+            .replace('>', r"\u003e")
+            .replace('&', r"\u0026");
+        let ascii: String = plain
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    c.encode_utf16(&mut [0; 2])
+                        .iter()
+                        .map(|unit| format!(r"\u{unit:04x}"))
+                        .collect()
+                }
+            })
+            .collect();
+        let php = plain.replace('/', r"\/");
+        vec![plain, go, ascii, php]
+    }
+
+    #[test]
+    fn a_file_that_holds_a_match_is_never_ruled_out_however_it_is_escaped() {
+        let texts = [
+            r#"run "cargo test" in src/lib.rs && echo <done> 'ok' a+b `x` C:\dir"#,
+            "Größe der Datei: 12 KB\nÉTÉ à Paris — ok",
+            "line one\n\tline two\r\nline three",
+        ];
+        let queries = [
+            r#""cargo test" in src/lib"#,
+            "&& ECHO <DONE>",
+            r"a+b `x` c:\DIR",
+            "größe der",
+            "été à paris",
+            "ONE\n\tline",
+            "three",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut buffer = Vec::new();
+        for text in texts {
+            for (index, spelled) in spellings(text).iter().enumerate() {
+                let path = dir.path().join(format!("{index}.jsonl"));
+                std::fs::write(&path, format!("{{\"text\":{spelled}}}\n")).unwrap();
+                for q in queries {
+                    let query = query(q);
+                    if query.find_in(text).is_some() {
+                        assert!(
+                            query.file_may_match(&path, &mut buffer).unwrap(),
+                            "{q:?} in {spelled}"
+                        );
+                    }
+                }
+            }
+        }
+        // And the scan does rule out a file without the text.
+        let path = dir.path().join("other.jsonl");
+        std::fs::write(&path, r#"{"text":"nothing of the sort"}"#).unwrap();
+        assert!(
+            !query("cargo test")
+                .file_may_match(&path, &mut buffer)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn a_match_across_two_pieces_of_a_long_file_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.jsonl");
+        let mut text = "x".repeat((1 << 20) - 3);
+        text.push_str("NEEDLE in the middle");
+        std::fs::write(&path, &text).unwrap();
+        let mut buffer = Vec::new();
+        assert!(
+            query("needle in")
+                .file_may_match(&path, &mut buffer)
+                .unwrap()
+        );
+        assert!(
+            !query("needle out")
+                .file_may_match(&path, &mut buffer)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn case_folds_for_every_letter_but_an_ascii_letter_only_to_ascii() {
+        assert!(query("ÉTÉ").find_in("un été").is_some());
+        assert!(query("straße").find_in("STRAßE").is_some());
+        assert!(query("KELVIN").find_in("kelvin").is_some());
+        // The Kelvin sign folds to `k` in Unicode; here it is another letter (see the module).
+        assert!(query("k").find_in("\u{212a}").is_none());
+        assert!(Query::new("Abc", true).unwrap().find_in("abc").is_none());
+        // Regex syntax is text here.
+        assert_eq!(query("a.c (x)").find_in("abc a.c (X)"), Some((4, 11)));
+    }
+
+    #[test]
+    fn user_assistant_and_tool_texts_are_searched_and_the_newest_match_kept() {
+        let message = |role, parts| Message::new(role, parts);
+        let transcript = Transcript::new(
+            SessionMeta::default(),
+            vec![
+                message(
+                    Role::System,
+                    vec![Part::Text {
+                        text: "deploy rules".into(),
+                    }],
+                ),
+                message(
+                    Role::User,
+                    vec![Part::Text {
+                        text: "please Deploy it".into(),
+                    }],
+                ),
+                message(
+                    Role::Assistant,
+                    vec![
+                        Part::Reasoning {
+                            text: "deploy now".into(),
+                            signature: None,
+                            provider: None,
+                        },
+                        Part::ToolCall {
+                            id: "c1".into(),
+                            name: "Bash".into(),
+                            input: json!({"command": ["make", "DEPLOY=1"]}),
+                            tool: Default::default(),
+                        },
+                    ],
+                ),
+                message(
+                    Role::User,
+                    vec![Part::ToolResult {
+                        call_id: "c1".into(),
+                        output: "deployed".into(),
+                        images: vec![],
+                        is_error: false,
+                    }],
+                ),
+            ],
+        );
+        let found = query("deploy").find(&transcript).unwrap();
+        // The system prompt and the reasoning are not searched.
+        assert_eq!(found.texts, 3);
+        assert_eq!(
+            (found.place, found.text, found.at),
+            (Place::ToolOutput, "deployed", 0)
+        );
+        let found = query("DEPLOY=").find(&transcript).unwrap();
+        assert_eq!((found.place, found.text), (Place::ToolCall, "DEPLOY=1"));
+        assert!(query("rules").find(&transcript).is_none());
+    }
+
+    #[test]
+    fn a_snippet_is_one_line_around_the_match() {
+        let q = query("needle");
+        let text = format!(
+            "{}\n\nthe   NEEDLE\tis here\n{}",
+            "a ".repeat(200),
+            "b ".repeat(200)
+        );
+        let line = q.snippet(&text, 0, 40);
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        assert!(line.contains("a the NEEDLE is here b"), "{line}");
+        assert_eq!(line.chars().count(), 40, "{line}");
+        assert_eq!(q.snippet("a needle", 0, 40), "a needle");
+        // Gone from the redacted text: around where it was.
+        let line = q.snippet("key [REDACTED:github_token] used", 4, 40);
+        assert_eq!(line, "key [REDACTED:github_token] used");
+    }
 }

@@ -101,7 +101,10 @@ fn every_agents_tool_output_is_found_newest_first() {
         ],
         "{hits:#?}"
     );
-    let crush = search(&env, &["FAILS WITH A MISSING TARGET", "--all", "--agent", "crush"]);
+    let crush = search(
+        &env,
+        &["FAILS WITH A MISSING TARGET", "--all", "--agent", "crush"],
+    );
     assert_eq!(
         field(&crush[0], "session_id"),
         CRUSH_FIXTURE_ID,
