@@ -66,9 +66,11 @@ enum Outcome {
     Unreadable(String),
 }
 
-/// Sessions looked at together: enough to keep every core busy, few enough to stop soon after
-/// the limit.
-const BATCH: usize = 32;
+/// Sessions looked at together at first: enough to keep every core busy, few enough to stop
+/// soon when the newest sessions match. Each batch after is twice as big, up to the last size
+/// (a batch waits for its slowest session before the next starts).
+const FIRST_BATCH: usize = 32;
+const LAST_BATCH: usize = 1024;
 const SNIPPET_WIDTH: usize = 100;
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
@@ -157,7 +159,12 @@ fn search(
         more: false,
         unreadable: Vec::new(),
     };
-    for batch in jobs.chunks(BATCH) {
+    let mut batch_size = FIRST_BATCH;
+    let mut rest = jobs.as_slice();
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(batch_size.min(rest.len()));
+        rest = after;
+        batch_size = (batch_size * 2).min(LAST_BATCH);
         let outcomes = handoff_adapter_kit::parallel::par_map(batch, |(agent, scan, row)| {
             look(
                 agent,
@@ -212,11 +219,18 @@ fn look(
             Err(e) => return Ok(Outcome::Unreadable(format!("{}: {e}", row.path))),
         }
     }
+    // A scanned file is the session's own, so it is named (the built-ins read the file named);
+    // finding it by id would list the agent's store again for every session.
+    let (session_id, path) = if scan {
+        (None, Some(row.path.clone()))
+    } else {
+        (Some(row.session_id.clone()), None)
+    };
     let extracted = match agent.extract(&ExtractRequest {
         home,
         cwd: row.cwd.clone(),
-        session_id: Some(row.session_id.clone()),
-        path: None,
+        session_id,
+        path,
     }) {
         Ok(extracted) => extracted,
         Err(e) => return Ok(Outcome::Unreadable(e.to_string())),
