@@ -56,6 +56,7 @@ pub fn pick_session(ctx: &mut Context, agent: &str, project: &str) -> Result<Str
         Box::new(SimpleTheme)
     };
     let term = Term::stderr();
+    let _interrupt = InterruptEndsThePicker::new();
     let picked = FuzzySelect::with_theme(theme.as_ref())
         .with_prompt(format!(
             "{display_name} session (type to filter, Enter to pick, Esc to cancel)"
@@ -72,10 +73,43 @@ pub fn pick_session(ctx: &mut Context, agent: &str, project: &str) -> Result<Str
             .map(|row| row.session_id.clone())
             .ok_or_else(|| anyhow!("the picker answered a row it was not given")),
         Ok(None) => fail(Kind::NoSession, "no session picked"),
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            let _ = term.show_cursor();
+            fail(Kind::NoSession, "no session picked")
+        }
         Err(e) => {
             // The picker hides the cursor while it runs; an error leaves it hidden.
             let _ = term.show_cursor();
             Err(anyhow!("the session picker failed: {e}"))
+        }
+    }
+}
+
+/// While the picker reads a key the terminal is raw, and Ctrl-C arrives as a key that the
+/// picker's terminal library turns into SIGINT, which would end handoff with the cursor hidden.
+/// Ignored meanwhile, the signal leaves the key as an interrupted read: the picker ends as with
+/// Esc, and the cursor is shown again.
+struct InterruptEndsThePicker {
+    #[cfg(unix)]
+    before: libc::sighandler_t,
+}
+
+impl InterruptEndsThePicker {
+    fn new() -> Self {
+        Self {
+            // SAFETY: SIG_IGN is a valid disposition; the previous one is put back on drop.
+            #[cfg(unix)]
+            before: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
+        }
+    }
+}
+
+impl Drop for InterruptEndsThePicker {
+    fn drop(&mut self) {
+        // SAFETY: the disposition `signal` answered before, valid by construction.
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGINT, self.before);
         }
     }
 }

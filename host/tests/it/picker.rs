@@ -104,26 +104,49 @@ fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 
-#[test]
-fn the_session_picked_by_typing_is_the_one_transferred() {
-    let env = two_sessions();
-    let report: PathBuf = env.home.path().join("report.json");
-    let status = env.home.path().join("status");
+/// `handoff claude codex --pick --json` in a tmux pane (stdout into `report.json`, the exit
+/// status into `status`; the pane stays open after) and the screen once the picker shows both
+/// sessions; `None` when tmux is not installed.
+fn picker_in_tmux(env: &Env, name: &str) -> Option<(Tmux, String)> {
     let command = format!(
-        "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm NO_COLOR=1 {bin} claude codex --pick --cwd {project} --json > {report}; echo $? > {status}",
+        "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm NO_COLOR=1 {bin} claude codex --pick --cwd {project} --json > {report}; echo $? > {status}; sleep 600",
         home = shell_quote(env.home.path()),
         bin = shell_quote(Path::new(env!("CARGO_BIN_EXE_handoff"))),
         project = shell_quote(&env.project),
-        report = shell_quote(&report),
-        status = shell_quote(&status),
+        report = shell_quote(&env.home.path().join("report.json")),
+        status = shell_quote(&env.home.path().join("status")),
     );
-    let Some(tmux) = Tmux::start("pick", &command) else {
+    let Some(tmux) = Tmux::start(name, &command) else {
         eprintln!("skipped: tmux is not installed, and --pick needs a terminal to be tested");
-        return;
+        return None;
     };
     let screen = tmux.wait_for("the picker", |s| {
         s.contains(NEWER_ID) && s.contains(CLAUDE_REAL_ID)
     });
+    Some((tmux, screen))
+}
+
+/// The exit status of the command in the pane, once it ended.
+fn exit_status(env: &Env, tmux: &Tmux) -> String {
+    let status = env.home.path().join("status");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&status).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no end; the screen:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(&status).unwrap().trim().to_owned()
+}
+
+#[test]
+fn the_session_picked_by_typing_is_the_one_transferred() {
+    let env = two_sessions();
+    let Some((tmux, screen)) = picker_in_tmux(&env, "pick") else {
+        return;
+    };
     // Newest first, each with its title, age, messages and size.
     let rows: Vec<&str> = screen.lines().filter(|l| l.contains("msgs")).collect();
     assert_eq!(rows.len(), 2, "{screen}");
@@ -139,22 +162,47 @@ fn the_session_picked_by_typing_is_the_one_transferred() {
     tmux.keys(&["-l", "hok_user"]);
     tmux.wait_for("the filtered list", |s| !s.contains(NEWER_ID));
     tmux.keys(&["Enter"]);
-    let start = Instant::now();
-    while !status.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no end; the screen:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let code = std::fs::read_to_string(&status).unwrap();
-    assert_eq!(code.trim(), "0", "{}", tmux.screen());
+    assert_eq!(exit_status(&env, &tmux), "0", "{}", tmux.screen());
+    let report = env.home.path().join("report.json");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["source"]["session_id"], CLAUDE_REAL_ID, "{report}");
     assert_eq!(report["target"]["agent"], "codex");
+}
+
+/// Esc, and Ctrl-C too (the terminal is raw meanwhile), end the picker: nothing transferred, one
+/// error line, the cursor shown again.
+#[test]
+fn esc_or_ctrl_c_picks_nothing_and_gives_the_cursor_back() {
+    for key in ["Escape", "C-c"] {
+        let env = two_sessions();
+        let Some((tmux, _)) = picker_in_tmux(&env, &format!("cancel-{key}")) else {
+            return;
+        };
+        let before = env.snapshot();
+        tmux.keys(&[key]);
+        assert_eq!(exit_status(&env, &tmux), "3", "{key}: {}", tmux.screen());
+        let screen = tmux.screen();
+        assert!(
+            screen.contains("error: no session picked"),
+            "{key}: {screen}"
+        );
+        let cursor = Command::new("tmux")
+            .args(["-L", &tmux.socket, "display", "-p", "#{cursor_flag}"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&cursor.stdout).trim(),
+            "1",
+            "{key}: the cursor is still hidden"
+        );
+        let written: Vec<PathBuf> = before
+            .changes(&env.snapshot())
+            .into_iter()
+            .filter(|p| !p.ends_with("status") && !p.starts_with(env.home.path().join(".handoff")))
+            .collect();
+        assert!(written.is_empty(), "{key}: {written:?}");
+    }
 }
 
 #[test]
