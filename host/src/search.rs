@@ -8,8 +8,10 @@
 //! so a text holding the query holds them in the file that stores it, however it is encoded.
 
 use aho_corasick::AhoCorasick;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use handoff_plugin_api::{Part, Role, Transcript};
+
+use crate::error::{Error, Kind};
 use regex::Regex;
 use serde_json::Value;
 use std::io::Read;
@@ -78,8 +80,7 @@ impl Query {
                 pattern.push_str(&format!("(?i:{escaped})"));
             }
         }
-        let matcher =
-            Regex::new(&pattern).map_err(|e| anyhow!("cannot search for {text:?}: {e}"))?;
+        let matcher = Regex::new(&pattern).map_err(too_long)?;
         let stretch = text
             .split(|c: char| {
                 !(c.is_ascii_graphic() || c == ' ') || MAY_BE_ESCAPED.contains(&(c as u8))
@@ -91,7 +92,7 @@ impl Query {
                 finder: AhoCorasick::builder()
                     .ascii_case_insensitive(!case_sensitive)
                     .build([stretch])
-                    .map_err(|e| anyhow!("cannot search for {text:?}: {e}"))?,
+                    .map_err(too_long)?,
                 len: stretch.len(),
             }),
             None => None,
@@ -191,6 +192,11 @@ impl Query {
         }
         line.trim().to_owned()
     }
+}
+
+/// The one way an escaped literal fails to compile: it is too long.
+fn too_long(error: impl std::fmt::Display) -> Error {
+    Error::new(Kind::Usage, format!("cannot search for that text: {error}"))
 }
 
 /// Every string in a JSON value (keys aside).
