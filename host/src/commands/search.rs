@@ -190,12 +190,21 @@ fn search(
     Ok(searched)
 }
 
-/// Whether a session's raw file may be scanned for the text: a built-in's JSON lines file, which
-/// in every store handoff knows is the whole session as the client wrote it (a plugin's file, a
-/// compressed rollout or a JSON document such as OpenCode's older session info may not hold the
-/// messages, so those are read through their adapter).
+/// The built-in agents whose JSON-lines session file holds each text of the session whole, as
+/// one JSON string, so a text that holds the query holds its stretch in the file (their readers
+/// put each stored string in its own part, or join strings with a newline, which no stretch
+/// holds; a label a reader puts before a stored text, like pi's "Ran `ls`", is found only by a
+/// query within one or the other). VS Code's log builds a reply from many appended pieces, OpenCode's older tree keeps
+/// the messages beside the file listed, a plugin's store is unknown: those are read through their
+/// adapters, as are databases and compressed rollouts.
+const SCANNED_AGENTS: [&str; 6] = ["claude", "codex", "copilot", "gemini", "qwen", "pi"];
+
+/// Whether a session's raw file may be scanned for the text instead of read (see
+/// [`SCANNED_AGENTS`]).
 fn scannable(agent: &Agent, path: &str) -> bool {
-    agent.origin == Origin::Builtin && path.ends_with(".jsonl")
+    agent.origin == Origin::Builtin
+        && SCANNED_AGENTS.contains(&agent.name())
+        && path.ends_with(".jsonl")
 }
 
 thread_local! {
