@@ -66,6 +66,13 @@ pub struct Found<'a> {
 /// the query that holds one may be spelled otherwise in the file.
 const MAY_BE_ESCAPED: &[u8] = b"\"\\/<>&'+`";
 
+/// Whether every JSON writer puts `c` down as it is: printable ASCII but [`MAY_BE_ESCAPED`].
+fn spelled_as_is(c: char) -> bool {
+    u8::try_from(c).is_ok_and(|byte| {
+        (byte.is_ascii_graphic() || byte == b' ') && !MAY_BE_ESCAPED.contains(&byte)
+    })
+}
+
 impl Query {
     pub fn new(text: &str, case_sensitive: bool) -> Result<Self> {
         let mut pattern = String::with_capacity(text.len() * 8);
@@ -82,9 +89,7 @@ impl Query {
         }
         let matcher = Regex::new(&pattern).map_err(too_long)?;
         let stretch = text
-            .split(|c: char| {
-                !(c.is_ascii_graphic() || c == ' ') || MAY_BE_ESCAPED.contains(&(c as u8))
-            })
+            .split(|c: char| !spelled_as_is(c))
             .max_by_key(|s| s.len())
             .filter(|s| !s.is_empty());
         let prefilter = match stretch {

@@ -11,7 +11,7 @@ use crate::cache::{self, ListCache};
 use crate::config::Config;
 use crate::error::{Error, Kind, fail};
 use crate::output;
-use crate::redact::{LazyRedactor, RedactionCounts, Redactor};
+use crate::redact::{LazyRedactor, RedactionCounts};
 use crate::registry::Agent;
 use crate::spinner::Spinner;
 use crate::ui::{Ui, age, now_ms, one_line};
@@ -252,7 +252,7 @@ fn list_agent(
     request.unchanged = cache.stamps(cwd);
     let answer = agent.list_sessions(&request)?;
     let redactor = if answer.iter().any(|r| !r.cached && r.title.is_some()) {
-        Some(titles.redactor()?)
+        Some(titles.redactor.get()?)
     } else {
         None
     };
@@ -281,10 +281,6 @@ impl Titles {
             key: on.then(|| cache::redaction_key(&config.redaction.patterns)),
             redactor: LazyRedactor::new(&config.redaction.patterns),
         }
-    }
-
-    fn redactor(&self) -> Result<&Redactor> {
-        self.redactor.get()
     }
 }
 

@@ -92,7 +92,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     };
     let searched = {
         let _spinner = Spinner::after_delay("Searching sessions", !args.json);
-        search(ctx, rows, &query, limit)?
+        search(ctx, &rows, &query, limit)?
     };
     if let Some(first) = searched.unreadable.first() {
         let others = match searched.unreadable.len() {
@@ -132,23 +132,18 @@ struct Searched {
 }
 
 /// Looks through `rows` (newest first) until `limit` sessions match.
-fn search(
-    ctx: &Context,
-    rows: Vec<SessionSummary>,
-    query: &Query,
-    limit: usize,
-) -> Result<Searched> {
+fn search(ctx: &Context, rows: &[SessionSummary], query: &Query, limit: usize) -> Result<Searched> {
     let config = &ctx.config;
     let redactor = config
         .redaction_on()
         .then(|| LazyRedactor::new(&config.redaction.patterns));
     // A file listed for several sessions (a database) holds more than one session's text.
     let mut sessions_per_path: HashMap<&str, usize> = HashMap::new();
-    for row in &rows {
+    for row in rows {
         *sessions_per_path.entry(row.path.as_str()).or_default() += 1;
     }
     let mut jobs = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let agent = ctx.registry.get(&row.agent)?;
         let scan =
             sessions_per_path.get(row.path.as_str()) == Some(&1) && scannable(agent, &row.path);
@@ -190,13 +185,13 @@ fn search(
     Ok(searched)
 }
 
-/// The built-in agents whose JSON-lines session file holds each text of the session whole, as
-/// one JSON string, so a text that holds the query holds its stretch in the file (their readers
-/// put each stored string in its own part, or join strings with a newline, which no stretch
-/// holds; a label a reader puts before a stored text, like pi's "Ran `ls`", is found only by a
-/// query within one or the other). VS Code's log builds a reply from many appended pieces, OpenCode's older tree keeps
-/// the messages beside the file listed, a plugin's store is unknown: those are read through their
-/// adapters, as are databases and compressed rollouts.
+/// The built-in agents whose JSON-lines session file holds each text of the session whole, as one
+/// JSON string, so a text that holds the query holds its stretch in the file (their readers put
+/// each stored string in its own part, or join strings with a newline, which no stretch holds; a
+/// label a reader puts before a stored text, like pi's "Ran `ls`", is found only by a query within
+/// one or the other). VS Code's log builds a reply from many appended pieces, OpenCode's older tree
+/// keeps the messages beside the file listed, a plugin's store is unknown: those are read through
+/// their adapters, as are databases and compressed rollouts.
 const SCANNED_AGENTS: [&str; 6] = ["claude", "codex", "copilot", "gemini", "qwen", "pi"];
 
 /// Whether a session's raw file may be scanned for the text instead of read (see
