@@ -17,6 +17,7 @@ Examples:
   handoff list --all
   handoff show                      the newest session of this project, any agent
   handoff show codex --format html > session.html
+  handoff search 'migration failed' --all
 
 Exit status:
   0  success (also when the reader of stdout closed it early, as `| head` does)
@@ -54,6 +55,8 @@ pub enum Command {
     List(commands::list::Args),
     /// A session to read: in the terminal, as Markdown or HTML, or as JSON.
     Show(commands::show::Args),
+    /// Sessions whose user, assistant or tool texts hold a text, newest first.
+    Search(commands::search::Args),
     /// The current project and the latest session of each agent.
     Status(commands::status::Args),
     /// Registered agents: built-ins and plugins.
@@ -114,6 +117,7 @@ fn run(cli: Cli, ui: Ui) -> Result<()> {
         None => commands::transfer::run(cli.transfer, &mut ctx),
         Some(Command::List(args)) => commands::list::run(args, &mut ctx),
         Some(Command::Show(args)) => commands::show::run(args, &mut ctx),
+        Some(Command::Search(args)) => commands::search::run(args, &mut ctx),
         Some(Command::Status(args)) => commands::status::run(args, &mut ctx),
         Some(Command::Agents(args)) => commands::agents::run(args, &mut ctx),
         Some(Command::History(args)) => commands::history::run(args, &mut ctx),

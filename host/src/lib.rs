@@ -18,6 +18,7 @@ pub mod project;
 pub mod redact;
 pub mod registry;
 pub mod render;
+pub mod search;
 pub mod spinner;
 pub mod ui;
 pub mod wire;

@@ -20,6 +20,11 @@ impl Ui {
         }
     }
 
+    /// Whether stderr shows colour.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")

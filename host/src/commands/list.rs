@@ -5,17 +5,16 @@ use handoff_plugin_api::{ListRequest, SessionSummary};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use super::{Context, project_dir};
 use crate::cache::{self, ListCache};
 use crate::config::Config;
 use crate::error::{Error, Kind, fail};
 use crate::output;
-use crate::redact::{RedactionCounts, Redactor};
+use crate::redact::{LazyRedactor, RedactionCounts};
 use crate::registry::Agent;
 use crate::spinner::Spinner;
-use crate::ui::{age, now_ms, one_line};
+use crate::ui::{Ui, age, now_ms, one_line};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,19 +48,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         args.limit,
         !args.json,
     )?;
-    if let Some(cwd) = &cwd {
-        let elsewhere: Vec<&str> = projects
-            .iter()
-            .map(String::as_str)
-            .filter(|dir| dir != cwd)
-            .collect();
-        if !elsewhere.is_empty() {
-            ctx.ui.line(&format!(
-                "No session for {cwd}; sessions of the nearest project: {}",
-                elsewhere.join(", ")
-            ));
-        }
-    }
+    tell_nearest(&ctx.ui, cwd.as_deref(), &projects);
     if args.json {
         let rows: Vec<_> = rows.iter().map(row_json).collect();
         return output::println(serde_json::Value::Array(rows));
@@ -76,6 +63,25 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         rows.iter()
             .try_for_each(|row| write_row(out, row, args.all, now))
     })
+}
+
+/// Says so when the rows are of an ancestor of `cwd` (the nearest project with sessions), not of
+/// `cwd` itself.
+pub fn tell_nearest(ui: &Ui, cwd: Option<&str>, projects: &[String]) {
+    let Some(cwd) = cwd else {
+        return;
+    };
+    let elsewhere: Vec<&str> = projects
+        .iter()
+        .map(String::as_str)
+        .filter(|dir| *dir != cwd)
+        .collect();
+    if !elsewhere.is_empty() {
+        ui.line(&format!(
+            "No session for {cwd}; sessions of the nearest project: {}",
+            elsewhere.join(", ")
+        ));
+    }
 }
 
 fn write_row(
@@ -247,7 +253,7 @@ fn list_agent(
     request.unchanged = cache.stamps(cwd);
     let answer = agent.list_sessions(&request)?;
     let redactor = if answer.iter().any(|r| !r.cached && r.title.is_some()) {
-        Some(titles.redactor()?)
+        Some(titles.redactor.get()?)
     } else {
         None
     };
@@ -262,13 +268,11 @@ fn list_agent(
     Ok(rows)
 }
 
-/// Redaction of listed titles, built only when a title needs it (compiling the rules costs more
-/// than a warm listing), once for all agents.
+/// Redaction of listed titles, built only when a title needs it, once for all agents.
 struct Titles {
     /// The cache key of the redaction rules; `None` when redaction is off.
     key: Option<String>,
-    patterns: Vec<String>,
-    redactor: OnceLock<Result<Redactor, String>>,
+    redactor: LazyRedactor,
 }
 
 impl Titles {
@@ -276,16 +280,8 @@ impl Titles {
         let on = config.redaction_on();
         Self {
             key: on.then(|| cache::redaction_key(&config.redaction.patterns)),
-            patterns: config.redaction.patterns.clone(),
-            redactor: OnceLock::new(),
+            redactor: LazyRedactor::new(&config.redaction.patterns),
         }
-    }
-
-    fn redactor(&self) -> Result<&Redactor> {
-        self.redactor
-            .get_or_init(|| Redactor::new(&self.patterns).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| anyhow!("[redaction] patterns: {e}"))
     }
 }
 

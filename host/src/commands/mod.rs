@@ -6,6 +6,8 @@ pub mod config;
 pub mod doctor;
 pub mod history;
 pub mod list;
+pub mod picker;
+pub mod search;
 pub mod show;
 pub mod status;
 pub mod transfer;

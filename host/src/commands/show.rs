@@ -6,7 +6,7 @@ use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::{Context, project_dir};
+use super::{Context, picker, project_dir};
 use crate::error::{Kind, fail};
 use crate::pipeline::{self, ShowRequest, Shown};
 use crate::render::{self, Style};
@@ -19,8 +19,11 @@ pub struct Args {
     pub agent: Option<String>,
     /// A full id or a unique prefix (default: the latest session of this project); without
     /// AGENT, of any agent and any project.
-    #[arg(long, value_name = "ID|PREFIX")]
+    #[arg(long, value_name = "ID|PREFIX", conflicts_with = "pick")]
     pub session_id: Option<String>,
+    /// Pick AGENT's session from a list of the project's, filtered as you type (a terminal).
+    #[arg(long, requires = "agent")]
+    pub pick: bool,
     /// How to show it.
     #[arg(long, value_enum, default_value_t, conflicts_with = "json")]
     pub format: ShowFormat,
@@ -54,6 +57,10 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     let here = project_dir(args.cwd.as_deref())?;
     let redact = ctx.config.redaction_on() && !args.no_redact_secrets;
     let (agent, session_id) = match args.agent {
+        Some(agent) if args.pick => {
+            let id = picker::pick_session(ctx, &agent, &here)?;
+            (agent, Some(id))
+        }
         Some(agent) => (agent, args.session_id),
         None => {
             let (agent, id) = newest(ctx, &here, args.session_id.as_deref(), !args.json)?;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
-use super::{Context, project_dir};
+use super::{Context, picker, project_dir};
 use crate::budget::BudgetReport;
 use crate::config::Format;
 use crate::error::{Kind, fail};
@@ -24,6 +24,10 @@ pub struct Args {
     /// Source session: a full id or a unique prefix (default: the latest of this project).
     #[arg(long, value_name = "ID|PREFIX")]
     pub session_id: Option<String>,
+    /// Pick the source session from a list of the project's sessions, filtered as you type (on
+    /// a terminal).
+    #[arg(long, conflicts_with = "session_id")]
+    pub pick: bool,
     /// Show what would be written; write nothing anywhere.
     #[arg(long)]
     pub dry_run: bool,
@@ -66,18 +70,25 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     } else {
         Action::Write
     };
+    let here = project_dir(args.cwd.as_deref())?;
+    // Both agents resolve before anything is read, so a typo costs nothing.
+    ctx.agent(&to)?;
+    ctx.agent(&from)?;
+    let session_id = if args.pick {
+        Some(picker::pick_session(ctx, &from, &here)?)
+    } else {
+        args.session_id.clone()
+    };
+    let defaults = &ctx.config.defaults;
     let request = Request {
-        here: project_dir(args.cwd.as_deref())?,
-        session_id: args.session_id.clone(),
+        here,
+        session_id,
         action,
         redact: ctx.config.redaction_on() && !args.no_redact_secrets,
         max_tokens: (!args.full).then(|| args.max_tokens.unwrap_or(defaults.max_tokens)),
         from,
         to,
     };
-    // Both agents resolve before anything is read, so a typo costs nothing.
-    ctx.agent(&request.to)?;
-    ctx.agent(&request.from)?;
     let ui = &ctx.ui;
     let report = pipeline::run(&request, &ctx.config, &ctx.registry, &mut |event| {
         show_progress(ui, &request, event);

@@ -35,6 +35,7 @@ pub use catalogue::fingerprint as catalogue_fingerprint;
 pub use engine::Redactor;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Kind reported for a match of a pattern from the user's config.
 pub const CUSTOM_KIND: &str = "custom";
@@ -58,6 +59,30 @@ impl RedactionCounts {
 
     fn add(&mut self, kind: &str) {
         *self.by_kind.entry(kind.to_owned()).or_default() += 1;
+    }
+}
+
+/// A [`Redactor`] built at its first use, once for every thread: compiling the rules costs more
+/// than a warm listing, and most listings and searches never need them.
+pub struct LazyRedactor {
+    patterns: Vec<String>,
+    redactor: OnceLock<Result<Redactor, String>>,
+}
+
+impl LazyRedactor {
+    /// The builtin rules and the user's `patterns` (from config).
+    pub fn new(patterns: &[String]) -> Self {
+        Self {
+            patterns: patterns.to_vec(),
+            redactor: OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> anyhow::Result<&Redactor> {
+        self.redactor
+            .get_or_init(|| Redactor::new(&self.patterns).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("[redaction] patterns: {e}"))
     }
 }
 
