@@ -61,7 +61,7 @@ struct Hit {
 
 enum Outcome {
     Miss,
-    Hit(Hit),
+    Hit(Box<Hit>),
     /// The session could not be read: why, for a warning.
     Unreadable(String),
 }
@@ -174,7 +174,7 @@ fn search(ctx: &Context, rows: &[SessionSummary], query: &Query, limit: usize) -
             match outcome? {
                 Outcome::Miss => {}
                 Outcome::Unreadable(why) => searched.unreadable.push(why),
-                Outcome::Hit(hit) if searched.hits.len() < limit => searched.hits.push(hit),
+                Outcome::Hit(hit) if searched.hits.len() < limit => searched.hits.push(*hit),
                 Outcome::Hit(_) => searched.more = true,
             }
         }
@@ -253,12 +253,12 @@ fn look(
         }
         None => query.snippet(found.text, found.at, SNIPPET_WIDTH),
     };
-    Ok(Outcome::Hit(Hit {
+    Ok(Outcome::Hit(Box::new(Hit {
         row: row.clone(),
         matches: found.texts,
         place: found.place,
         snippet,
-    }))
+    })))
 }
 
 fn write_hit(out: &mut impl Write, hit: &Hit, now: i64) -> std::io::Result<()> {
