@@ -3,17 +3,20 @@
 //!
 //! An adapter author implements [`Adapter`] and exports it with [`export_adapter!`]; the wrapper
 //! here turns it into the ABI (JSON across, panics caught). Built-in adapters go through the very
-//! same [`root_module`], so the host has one code path for both.
+//! same [`root_module`], so the host has one code path for both; the handshake lets a built-in,
+//! compiled into the host's own program, hand its requests and answers over as values instead of
+//! JSON ([`in_process`]).
 //!
 //! Versions: the crate's major version is part of the ABI (`abi_stable` refuses a library of
 //! another major), so it stays 1 while the wire stays readable both ways. New fields arrive with
 //! serde defaults: a plugin built against an older minor version keeps loading and working, and
 //! only its source may need the new field when it builds a part by name (`tool` in
-//! [`Part::ToolCall`] since 1.2).
+//! [`Part::ToolCall`] since 1.2, `encodings` in [`Hello`] since 1.3).
 #![allow(non_local_definitions)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod ffi;
+pub mod in_process;
 pub mod model;
 pub mod protocol;
 
@@ -29,7 +32,7 @@ use abi_stable::{
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use ffi::{AdapterBox, AdapterFfi, AdapterFfi_TO, AdapterModule, AdapterModuleRef};
 
@@ -71,7 +74,7 @@ pub fn root_module<A: Adapter + Default>() -> AdapterModuleRef {
 extern "C" fn new_adapter<A: Adapter + Default>() -> AdapterBox {
     // Constructing the adapter runs author code too: a panic here must not unwind across the ABI.
     let adapter = guarded(A::default)
-        .map(|a| Wrapped(Ok(a)))
+        .map(|a| Wrapped(Ok(Arc::new(a))))
         .unwrap_or_else(|message| {
             Wrapped(Err(AdapterError::internal(format!(
                 "adapter constructor crashed: {message}"
@@ -80,8 +83,9 @@ extern "C" fn new_adapter<A: Adapter + Default>() -> AdapterBox {
     AdapterFfi_TO::from_value(adapter, TD_Opaque)
 }
 
-/// The ABI face of an [`Adapter`]; holds the constructor's failure if it had one.
-struct Wrapped<A>(Result<A, AdapterError>);
+/// The ABI face of an [`Adapter`]; holds the constructor's failure if it had one. The adapter is
+/// shared with the in-process channel when the host takes it ([`in_process`]).
+struct Wrapped<A>(Result<Arc<A>, AdapterError>);
 
 impl<A: Adapter> Wrapped<A> {
     fn run<Req, Resp>(
@@ -225,7 +229,15 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
         match method.as_str() {
             Hello::NAME => self.run(
                 request,
-                |a, host: Hello| hello::<A>(a, &host),
+                |a, host: Hello| {
+                    let answer = hello::<A>(a, &host)?;
+                    if let Ok(adapter) = &self.0
+                        && host.speaks(ENCODING_IN_PROCESS)
+                    {
+                        in_process::hand_over(Arc::new(in_process::Direct(Arc::clone(adapter))));
+                    }
+                    Ok(answer)
+                },
                 serde_json::to_string,
             ),
             Remove::NAME => self.run(request, |a, r: Remove| a.remove(r), serde_json::to_string),

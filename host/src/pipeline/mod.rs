@@ -13,10 +13,10 @@ pub use normalize::Normalized;
 use normalize::normalize;
 use source::{Source, extract_nearest, recorded_dir};
 use steps::{fit, inject, plan, redact, redactor};
-use verify::verify;
+use verify::{Fingerprint, verify};
 
 use anyhow::{Result, anyhow, bail};
-use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
+use handoff_plugin_api::{Extracted, InjectMode, Injected, Role, Transcript};
 use serde::Serialize;
 
 use crate::budget::BudgetReport;
@@ -146,9 +146,12 @@ pub fn run(
         });
         (found, redactor)
     });
-    let (project, Source { mut extracted }) = found?;
+    let (project, Source { extracted }) = found?;
     let redactor = redactor.transpose()?;
-    let transcript = &mut extracted.transcript;
+    let Extracted {
+        mut transcript,
+        report: mut extract_report,
+    } = extracted;
     let mut warnings = Vec::new();
     let mut warn = |text: String, progress: &mut dyn FnMut(Progress)| {
         progress(Progress::Warning(&text));
@@ -168,13 +171,13 @@ pub fn run(
             .map(|(created, updated)| updated - created),
     };
     progress(Progress::Found(&source, &project));
-    for warning in std::mem::take(&mut extracted.report.warnings) {
+    for warning in std::mem::take(&mut extract_report.warnings) {
         warn(warning, progress);
     }
 
-    let mut plan = plan(transcript, request.max_tokens);
+    let mut plan = plan(&transcript, request.max_tokens);
     let redactions = match &redactor {
-        Some(redactor) => redact(transcript, redactor, &mut plan),
+        Some(redactor) => redact(&mut transcript, redactor, &mut plan),
         None => {
             warn(
                 "secret redaction is off: the new session may contain credentials".into(),
@@ -183,26 +186,26 @@ pub fn run(
             RedactionCounts::default()
         }
     };
-    let budget = fit(transcript, plan);
-    let normalized = normalize(transcript);
+    let budget = fit(&mut transcript, plan);
+    let normalized = normalize(&mut transcript);
     progress(Progress::Converted {
         redactions: &redactions,
         budget: &budget,
         normalized: &normalized,
-        skipped_lines: extracted.report.skipped_lines,
+        skipped_lines: extract_report.skipped_lines,
     });
 
     // The target resumes where the conversation happened, wherever handoff was run from.
-    let cwd = recorded_dir(transcript).unwrap_or_else(|| project.clone());
-    let (users, assistants) = role_counts(transcript);
+    let cwd = recorded_dir(&transcript).unwrap_or_else(|| project.clone());
+    let (users, assistants) = role_counts(&transcript);
     let mut report = Report {
         project,
         source,
         target: None,
         redactions: redactions.total(),
         redactions_by_kind: redactions.by_kind,
-        skipped_lines: extracted.report.skipped_lines,
-        sidechains: extracted.report.sidechains,
+        skipped_lines: extract_report.skipped_lines,
+        sidechains: extract_report.sidechains,
         budget,
         normalized,
         messages_written: transcript.messages.len(),
@@ -224,7 +227,7 @@ pub fn run(
             target_home.clone(),
             &cwd,
             format,
-            transcript,
+            &transcript,
         )?);
     }
     if let Action::Print(_) = request.action {
@@ -236,17 +239,20 @@ pub fn run(
         Action::Write => InjectMode::Write,
         _ => InjectMode::Plan,
     };
+    // What the written session must read back as, taken before the transcript moves to the
+    // target.
+    let meant = (mode == InjectMode::Write).then(|| Fingerprint::of(&transcript));
     let injected = inject(target, target_home.clone(), &cwd, mode, transcript)?;
     for warning in &injected.warnings {
         warn(warning.clone(), progress);
     }
-    if mode == InjectMode::Write {
-        commit(target, target_home.as_deref(), &cwd, &injected, transcript)?;
+    if let Some(meant) = meant {
+        commit(target, target_home.as_deref(), &cwd, &injected, &meant)?;
         let record = Record::new(
             Endpoint {
                 agent: request.from.clone(),
-                session_id: transcript.session.id.clone(),
-                path: transcript.session.source_path.clone(),
+                session_id: report.source.session_id.clone(),
+                path: report.source.path.clone(),
             },
             Endpoint {
                 agent: request.to.clone(),
@@ -281,7 +287,7 @@ fn commit(
     home: Option<&str>,
     cwd: &str,
     injected: &Injected,
-    meant: &Transcript,
+    meant: &Fingerprint,
 ) -> Result<()> {
     crate::written::check_inside(target, home, injected)?;
     if let Err(e) = verify(target, home.map(str::to_owned), cwd, injected, meant) {
@@ -307,7 +313,9 @@ fn render(
         Format::Markdown => crate::render::markdown(transcript),
         Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
         Format::Native => {
-            let rendered = inject(target, home, cwd, InjectMode::Render, transcript)?;
+            // The target's own format is only asked for to be shown: the transcript is still
+            // to be written (or planned) after, so the target renders a copy.
+            let rendered = inject(target, home, cwd, InjectMode::Render, transcript.clone())?;
             rendered.rendered.unwrap_or_default()
         }
     })
