@@ -419,6 +419,64 @@ mod tests {
         assert!(error.message.contains("upgrade the plugin"), "{error}");
     }
 
+    /// A host that speaks the in-process channel takes the adapter over from the `hello` it
+    /// says on this thread (the same adapter: its answers are the wrapper's); a host that lists
+    /// only JSON, or an older one that lists nothing, is left the ABI.
+    #[test]
+    fn hello_hands_the_adapter_over_only_to_a_host_that_speaks_in_process() {
+        in_process::take_handover();
+        say_hello(&Hello::current("handoff test", &[])).unwrap();
+        let adapter = in_process::take_handover().expect("handed over");
+        assert!(in_process::take_handover().is_none(), "taken once");
+        let error = adapter.extract(ExtractRequest::default()).unwrap_err();
+        assert_eq!(error, AdapterError::not_found("none"));
+        assert!(adapter.list_sessions(ListRequest::default()).unwrap().is_empty());
+
+        for encodings in [vec![ENCODING_JSON.to_owned()], Vec::new()] {
+            let host = Hello {
+                encodings,
+                ..Hello::current("handoff test", &[])
+            };
+            let answer = say_hello(&host).unwrap();
+            assert!(answer.speaks(ENCODING_IN_PROCESS));
+            assert!(in_process::take_handover().is_none());
+        }
+    }
+
+    /// An adapter that panics in process gives an internal error, as it would across the ABI.
+    #[test]
+    fn a_panic_in_process_is_an_internal_error() {
+        #[derive(Default)]
+        struct Panicky;
+        impl Adapter for Panicky {
+            fn name(&self) -> &str {
+                "panicky"
+            }
+            fn info(&self) -> AgentInfo {
+                Quiet.info()
+            }
+            fn list_sessions(&self, _: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+                panic!("listing went wrong")
+            }
+            fn extract(&self, _: ExtractRequest) -> AdapterResult<Extracted> {
+                Quiet.extract(ExtractRequest::default())
+            }
+            fn inject(&self, _: InjectRequest) -> AdapterResult<Injected> {
+                Quiet.inject(InjectRequest {
+                    home: None,
+                    cwd: String::new(),
+                    mode: InjectMode::Plan,
+                    transcript: Transcript::new(SessionMeta::default(), Vec::new()),
+                })
+            }
+        }
+        let adapter = in_process::Direct(Arc::new(Panicky));
+        let error = in_process::InProcess::list_sessions(&adapter, ListRequest::default())
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Internal);
+        assert!(error.message.contains("listing went wrong"), "{error}");
+    }
+
     /// A transcript newer than the plugin knows is refused by name, not read silently.
     #[test]
     fn a_plugin_refuses_a_newer_transcript() {
