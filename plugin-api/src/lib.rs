@@ -430,7 +430,12 @@ mod tests {
         assert!(in_process::take_handover().is_none(), "taken once");
         let error = adapter.extract(ExtractRequest::default()).unwrap_err();
         assert_eq!(error, AdapterError::not_found("none"));
-        assert!(adapter.list_sessions(ListRequest::default()).unwrap().is_empty());
+        assert!(
+            adapter
+                .list_sessions(ListRequest::default())
+                .unwrap()
+                .is_empty()
+        );
 
         for encodings in [vec![ENCODING_JSON.to_owned()], Vec::new()] {
             let host = Hello {
@@ -471,8 +476,8 @@ mod tests {
             }
         }
         let adapter = in_process::Direct(Arc::new(Panicky));
-        let error = in_process::InProcess::list_sessions(&adapter, ListRequest::default())
-            .unwrap_err();
+        let error =
+            in_process::InProcess::list_sessions(&adapter, ListRequest::default()).unwrap_err();
         assert_eq!(error.kind, ErrorKind::Internal);
         assert!(error.message.contains("listing went wrong"), "{error}");
     }
