@@ -454,3 +454,36 @@ fn check_private(path: &Path) -> Result<(), String> {
 fn check_private(_path: &Path) -> Result<(), String> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// Every built-in is compiled into this program, so the handshake hands each over, and a
+    /// session reads the same as values as it does through the ABI's JSON.
+    #[test]
+    fn builtins_take_the_in_process_channel_and_read_as_they_do_in_json() {
+        let registry = Registry::new(PathBuf::from("/nonexistent"), TIMEOUT).unwrap();
+        for agent in registry.agents() {
+            assert!(agent.in_process.is_some(), "{}", agent.name());
+        }
+
+        let mut json_only =
+            Agent::from_module(handoff_claude::module(), Origin::Builtin, TIMEOUT).unwrap();
+        json_only.in_process = None;
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../plugins/claude/tests/fixtures/compaction.jsonl"
+        );
+        let request = ExtractRequest {
+            path: Some(fixture.into()),
+            ..ExtractRequest::default()
+        };
+        let in_process = registry.get("claude").unwrap().extract(request.clone());
+        let through_json = json_only.extract(request).unwrap();
+        assert!(!through_json.transcript.messages.is_empty());
+        assert_eq!(in_process.unwrap(), through_json);
+    }
+}
