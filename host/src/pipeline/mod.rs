@@ -247,19 +247,28 @@ pub fn run(
         warn(warning.clone(), progress);
     }
     if let Some(meant) = meant {
-        commit(target, target_home.as_deref(), &cwd, &injected, &meant)?;
-        let record = Record::new(
-            Endpoint {
-                agent: request.from.clone(),
-                session_id: report.source.session_id.clone(),
-                path: report.source.path.clone(),
-            },
-            Endpoint {
-                agent: request.to.clone(),
-                session_id: injected.session_id.clone(),
-                path: Some(injected.path.clone()),
-            },
+        let record = || {
+            Record::new(
+                Endpoint {
+                    agent: request.from.clone(),
+                    session_id: report.source.session_id.clone(),
+                    path: report.source.path.clone(),
+                },
+                Endpoint {
+                    agent: request.to.clone(),
+                    session_id: injected.session_id.clone(),
+                    path: Some(injected.path.clone()),
+                },
+                &injected,
+            )
+        };
+        let record = commit(
+            target,
+            target_home.as_deref(),
+            &cwd,
             &injected,
+            &meant,
+            record,
         )?;
         if let Err(e) = history::append(&record) {
             warn(
@@ -281,23 +290,33 @@ pub fn run(
 }
 
 /// Keeps a written session only if it lies inside the target's home and reads back as meant;
-/// otherwise removes it and fails.
+/// otherwise removes it and fails. Its history record (the written files' hashes) is made while
+/// it is read back.
 fn commit(
     target: &Agent,
     home: Option<&str>,
     cwd: &str,
     injected: &Injected,
     meant: &Fingerprint,
-) -> Result<()> {
+    record: impl FnOnce() -> Result<Record> + Send,
+) -> Result<Record> {
     crate::written::check_inside(target, home, injected)?;
-    if let Err(e) = verify(target, home.map(str::to_owned), cwd, injected, meant) {
+    let (verified, record) = std::thread::scope(|scope| {
+        let record = scope.spawn(record);
+        let verified = verify(target, home.map(str::to_owned), cwd, injected, meant);
+        let record = record
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("hashing the written files crashed")));
+        (verified, record)
+    });
+    if let Err(e) = verified {
         let cleanup = crate::written::remove(target, home, injected)
             .err()
             .map(|c| format!(" (and removing it failed: {c:#})"))
             .unwrap_or_default();
         bail!("the written session did not read back as meant, removed it{cleanup}: {e:#}");
     }
-    Ok(())
+    record
 }
 
 /// The transcript as `--format` asks: readable Markdown, the transcript model, or the target's
