@@ -5,7 +5,7 @@
 use crate::paths;
 use crate::state_db::{self, NewThread};
 use crate::tools;
-use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
+use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file_with};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
 use handoff_plugin_api::{
     AdapterError, AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Tool,
@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
 
 pub const CLI_VERSION: &str = "0.169.0";
 pub const ORIGINATOR: &str = "codex_cli_rs";
@@ -26,12 +27,6 @@ const SOURCE: &str = "cli";
 enum CallShape {
     Function,
     Custom,
-}
-
-pub struct Rendered {
-    pub text: String,
-    /// The first user text written, for the thread index's title and preview.
-    pub first_user_message: Option<String>,
 }
 
 /// A rollout line as Codex writes it, its payload borrowed from the transcript: the lines are
@@ -112,8 +107,8 @@ enum Event<'a> {
     },
 }
 
-struct Writer<'a> {
-    out: Vec<u8>,
+struct Writer<'a, W> {
+    out: W,
     timestamp_ms: i64,
     /// `timestamp_ms` as written, formatted once per change.
     timestamp: String,
@@ -128,7 +123,7 @@ struct Writer<'a> {
     synthetic_ids: usize,
 }
 
-impl<'a> Writer<'a> {
+impl<'a, W: Write> Writer<'a, W> {
     fn line(&mut self, kind: &str, payload: impl Serialize) -> serde_json::Result<()> {
         let line = Line {
             timestamp: &self.timestamp,
@@ -136,8 +131,7 @@ impl<'a> Writer<'a> {
             payload,
         };
         serde_json::to_writer(&mut self.out, &line)?;
-        self.out.push(b'\n');
-        Ok(())
+        self.out.write_all(b"\n").map_err(serde_json::Error::io)
     }
 
     fn item(&mut self, payload: Item<'_>) -> serde_json::Result<()> {
@@ -371,15 +365,26 @@ fn image_url(media: &Media) -> Option<String> {
 }
 
 /// The rollout text of `transcript` as session `id` of project `cwd`, created at `now_ms`.
-pub fn render(
+pub fn render(transcript: &Transcript, id: &str, cwd: &str, now_ms: i64) -> AdapterResult<String> {
+    let mut out = Vec::new();
+    render_into(&mut out, transcript, id, cwd, now_ms)
+        .map_err(|e| AdapterError::internal(format!("codex: cannot encode the rollout: {e}")))?;
+    String::from_utf8(out)
+        .map_err(|e| AdapterError::internal(format!("codex: the rollout is not UTF-8: {e}")))
+}
+
+/// Writes the rollout of `transcript` into `out` line by line; answers the first user text
+/// written, for the thread index's title and preview.
+fn render_into(
+    out: impl Write,
     transcript: &Transcript,
     id: &str,
     cwd: &str,
     now_ms: i64,
-) -> AdapterResult<Rendered> {
+) -> serde_json::Result<Option<String>> {
     let created = format_rfc3339_ms(now_ms);
     let mut writer = Writer {
-        out: Vec::new(),
+        out,
         timestamp_ms: now_ms,
         timestamp: created.clone(),
         native: transcript.session.agent == "codex",
@@ -389,42 +394,33 @@ pub fn render(
         first_user_message: None,
         synthetic_ids: 0,
     };
-    let written = (|| {
-        writer.line(
-            "session_meta",
-            json!({
-                "id": id,
-                "timestamp": created,
-                "cwd": cwd,
-                "originator": ORIGINATOR,
-                "cli_version": CLI_VERSION,
-                "source": SOURCE,
-            }),
-        )?;
-        writer.line("turn_context", json!({"cwd": cwd}))?;
-        for message in &transcript.messages {
-            if matches!(message.role, Role::System | Role::Developer) {
-                // Another agent's instructions are not Codex's; Codex brings its own.
-                continue;
-            }
-            writer.flush()?;
-            if let Some(ms) = message.timestamp_ms {
-                writer.set_time(ms);
-            }
-            for part in &message.parts {
-                writer.part(message.role, part)?;
-            }
+    writer.line(
+        "session_meta",
+        json!({
+            "id": id,
+            "timestamp": created,
+            "cwd": cwd,
+            "originator": ORIGINATOR,
+            "cli_version": CLI_VERSION,
+            "source": SOURCE,
+        }),
+    )?;
+    writer.line("turn_context", json!({"cwd": cwd}))?;
+    for message in &transcript.messages {
+        if matches!(message.role, Role::System | Role::Developer) {
+            // Another agent's instructions are not Codex's; Codex brings its own.
+            continue;
         }
-        writer.flush()
-    })();
-    written
-        .map_err(|e| AdapterError::internal(format!("codex: cannot encode the rollout: {e}")))?;
-    let text = String::from_utf8(writer.out)
-        .map_err(|e| AdapterError::internal(format!("codex: the rollout is not UTF-8: {e}")))?;
-    Ok(Rendered {
-        text,
-        first_user_message: writer.first_user_message,
-    })
+        writer.flush()?;
+        if let Some(ms) = message.timestamp_ms {
+            writer.set_time(ms);
+        }
+        for part in &message.parts {
+            writer.part(message.role, part)?;
+        }
+    }
+    writer.flush()?;
+    Ok(writer.first_user_message)
 }
 
 /// Writes (or plans, or renders) `request.transcript` as a new Codex session.
@@ -444,18 +440,22 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
     if request.mode == InjectMode::Plan {
         return Ok(injected);
     }
-    let rendered = render(&request.transcript, &id, &cwd, now)?;
     if request.mode == InjectMode::Render {
-        injected.rendered = Some(rendered.text);
+        injected.rendered = Some(render(&request.transcript, &id, &cwd, now)?);
         return Ok(injected);
     }
-    write_new_file(&home, &path, rendered.text.as_bytes())?;
+    // Encoded straight into the new file: the rollout is never held whole as well.
+    let mut first_user_message = None;
+    write_new_file_with(&home, &path, |out| {
+        first_user_message = render_into(out, &request.transcript, &id, &cwd, now)
+            .map_err(|e| AdapterError::io(path.display(), e))?;
+        Ok(())
+    })?;
     injected.written.push(Written::File {
         path: injected.path.clone(),
     });
     if let Some(db) = state_db::find(&home) {
-        let title = rendered
-            .first_user_message
+        let title = first_user_message
             .or_else(|| request.transcript.session.title.clone())
             .unwrap_or_else(|| "handoff".into());
         let provider = state_db::configured_provider(&home);
@@ -517,7 +517,7 @@ mod tests {
                 Message::new(Role::User, vec![lost]),
             ],
         );
-        let text = render(&transcript, "id", "/p", 0).unwrap().text;
+        let text = render(&transcript, "id", "/p", 0).unwrap();
         assert!(text.contains(r#""type":"function_call""#), "{text}");
         assert!(!text.contains("function_call_output"), "{text}");
         assert!(!text.contains("interrupted"), "{text}");
