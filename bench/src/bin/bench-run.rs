@@ -2,7 +2,9 @@
 //!
 //! Runs `handoff` and the Python `handoff-agent` alternately on the generated tree (`gen-data`),
 //! each case at least `--runs` times per tool, and prints a Markdown table of median wall time,
-//! ratio and peak RSS (from `wait4`, per process).
+//! ratio and peak RSS (from `wait4`, per process). The transfers run with handoff's default
+//! context budget and with `--full`, every message converted and written, which is the work
+//! handoff-agent always does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
