@@ -18,6 +18,7 @@ use verify::{Fingerprint, verify};
 use anyhow::{Result, anyhow, bail};
 use handoff_plugin_api::{Extracted, InjectMode, Injected, Role, Transcript};
 use serde::Serialize;
+use std::borrow::Cow;
 
 use crate::budget::BudgetReport;
 use crate::config::{Config, Format};
@@ -216,23 +217,22 @@ pub fn run(
         rendered: None,
     };
 
-    let render_as = match request.action {
-        Action::Print(format) => Some(format),
-        Action::DryRun { preview } => preview,
-        Action::Write => None,
-    };
-    if let Some(format) = render_as {
-        report.rendered = Some(render(
-            target,
-            target_home.clone(),
-            &cwd,
-            format,
-            &transcript,
-        )?);
-    }
-    if let Action::Print(_) = request.action {
-        report.warnings = warnings;
-        return Ok(report);
+    match request.action {
+        // Printing is the last use of the transcript: it goes to the target whole.
+        Action::Print(format) => {
+            let transcript = Cow::Owned(transcript);
+            report.rendered = Some(render(target, target_home, &cwd, format, transcript)?);
+            report.warnings = warnings;
+            return Ok(report);
+        }
+        Action::DryRun {
+            preview: Some(format),
+        } => {
+            let transcript = Cow::Borrowed(&transcript);
+            let rendered = render(target, target_home.clone(), &cwd, format, transcript)?;
+            report.rendered = Some(rendered);
+        }
+        Action::DryRun { preview: None } | Action::Write => {}
     }
 
     let mode = match request.action {
@@ -326,15 +326,15 @@ fn render(
     home: Option<String>,
     cwd: &str,
     format: Format,
-    transcript: &Transcript,
+    transcript: Cow<'_, Transcript>,
 ) -> Result<String> {
     Ok(match format {
-        Format::Markdown => crate::render::markdown(transcript),
-        Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
+        Format::Markdown => crate::render::markdown(&transcript),
+        Format::Json => serde_json::to_string_pretty(&transcript)? + "\n",
         Format::Native => {
-            // The target's own format is only asked for to be shown: the transcript is still
-            // to be written (or planned) after, so the target renders a copy.
-            let rendered = inject(target, home, cwd, InjectMode::Render, transcript.clone())?;
+            // A borrowed transcript is still to be planned after: the target renders a copy.
+            let transcript = transcript.into_owned();
+            let rendered = inject(target, home, cwd, InjectMode::Render, transcript)?;
             rendered.rendered.unwrap_or_default()
         }
     })
