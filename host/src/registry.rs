@@ -1,14 +1,18 @@
 //! The agent registry: built-in adapters and `cdylib` plugins, both through the same root module.
 //!
 //! Built-ins hand over their `AdapterModuleRef` as a value; plugin files are loaded with
-//! `plugin-api`'s loader. From then on both are an [`Agent`]: typed JSON calls over the ABI.
+//! `plugin-api`'s loader. From then on both are an [`Agent`]: typed calls over the ABI as JSON,
+//! or, for an adapter compiled into this program that the handshake handed over, as the values
+//! themselves ([`handoff_plugin_api::in_process`]).
 
 use crate::error::{Error, Kind};
 use anyhow::{Context, Result, anyhow, bail};
 use handoff_plugin_api::ffi::{AdapterBox, AdapterModuleRef, load_module};
+use handoff_plugin_api::in_process::{InProcess, take_handover};
 use handoff_plugin_api::{
-    AdapterError, AgentInfo, ErrorKind, ExtractRequest, Extracted, Hello, IR_VERSION, Injected,
-    ListRequest, Method, Mismatch, Remove, SessionSummary, decode_error, newer_transcript,
+    AdapterError, AgentInfo, ENCODING_IN_PROCESS, ErrorKind, ExtractRequest, Extracted, Hello,
+    IR_VERSION, InjectRequest, Injected, ListRequest, Method, Mismatch, Remove, SessionSummary,
+    decode_error, newer_transcript,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
@@ -27,6 +31,9 @@ pub struct Agent {
     pub info: AgentInfo,
     pub origin: Origin,
     adapter: Arc<AdapterBox>,
+    /// The same adapter without the ABI, when it is compiled into this program: sessions then
+    /// cross as values, not JSON.
+    in_process: Option<Arc<dyn InProcess>>,
     timeout: Duration,
 }
 
@@ -39,10 +46,11 @@ impl Agent {
         if info.name.is_empty() || info.name != adapter.name().as_str() {
             bail!("its name() and info().name disagree or are empty");
         }
-        let agent = Self {
+        let mut agent = Self {
             info,
             origin,
             adapter: Arc::new(adapter),
+            in_process: None,
             timeout,
         };
         agent.handshake()?;
@@ -50,8 +58,9 @@ impl Agent {
     }
 
     /// Says hello and checks the answer, before any other call: a plugin outside this handoff's
-    /// range is refused with one line saying which side to upgrade.
-    fn handshake(&self) -> Result<()> {
+    /// range is refused with one line saying which side to upgrade. An adapter compiled into this
+    /// program hands itself over for the in-process channel while answering.
+    fn handshake(&mut self) -> Result<()> {
         let host = Hello::current(
             format!("handoff {}", env!("CARGO_PKG_VERSION")),
             &[Remove::NAME],
@@ -59,12 +68,14 @@ impl Agent {
         // Like `info`, answered on this thread: it is the plugin's first words, said while
         // loading, and a thread per agent would be most of the startup time.
         let json = serde_json::to_string(&host)?;
+        take_handover();
         let answer = self
             .adapter
             .call(Hello::NAME.into(), json.as_str().into())
             .into_result()
             .map(String::from)
             .map_err(String::from);
+        let handed_over = take_handover();
         let plugin =
             match self.decode_answer(Hello::NAME, answer, |text| serde_json::from_str(text)) {
                 Ok(plugin) => plugin,
@@ -79,13 +90,17 @@ impl Agent {
                         ir_version: 1,
                         methods: Vec::new(),
                         software: String::from("handoff-plugin-api 1.0"),
+                        encodings: Vec::new(),
                     }
                 }
                 // The plugin refused this handoff; its line says why.
                 Err(e) => return Err(e.into()),
             };
         match host.mismatch(&plugin) {
-            None => Ok(()),
+            None => {
+                self.in_process = handed_over.filter(|_| plugin.speaks(ENCODING_IN_PROCESS));
+                Ok(())
+            }
             Some(Mismatch::UpgradeSelf) => bail!(
                 "plugin {} needs a newer handoff: upgrade handoff (it needs protocol {} and transcript version {}; {} speaks up to {} and {})",
                 self.info.name,
@@ -122,12 +137,24 @@ impl Agent {
         }
     }
 
-    pub fn list_sessions(&self, request: &ListRequest) -> Result<Vec<SessionSummary>, Error> {
-        self.invoke("list_sessions", request)
+    pub fn list_sessions(&self, request: ListRequest) -> Result<Vec<SessionSummary>, Error> {
+        match &self.in_process {
+            Some(adapter) => {
+                let adapter = Arc::clone(adapter);
+                self.in_process_call("list_sessions", move || adapter.list_sessions(request))
+            }
+            None => self.invoke("list_sessions", &request),
+        }
     }
 
-    pub fn extract(&self, request: &ExtractRequest) -> Result<Extracted, Error> {
-        let extracted = self.invoke_with("extract", request, crate::wire::decode_extracted)?;
+    pub fn extract(&self, request: ExtractRequest) -> Result<Extracted, Error> {
+        let extracted = match &self.in_process {
+            Some(adapter) => {
+                let adapter = Arc::clone(adapter);
+                self.in_process_call("extract", move || adapter.extract(request))?
+            }
+            None => self.invoke_with("extract", &request, crate::wire::decode_extracted)?,
+        };
         let version = extracted.transcript.ir_version;
         if version > IR_VERSION {
             return Err(self.newer_transcript_error(version));
@@ -145,9 +172,16 @@ impl Agent {
         )
     }
 
-    /// An [`handoff_plugin_api::InjectRequest`], or anything that serializes as one (a borrowed transcript).
-    pub fn inject(&self, request: &impl Serialize) -> Result<Injected, Error> {
-        self.invoke("inject", request)
+    /// Writes (or plans, or renders) the request's transcript. It is moved to an in-process
+    /// adapter and encoded from a borrow for a plugin: never copied whole.
+    pub fn inject(&self, request: InjectRequest) -> Result<Injected, Error> {
+        match &self.in_process {
+            Some(adapter) => {
+                let adapter = Arc::clone(adapter);
+                self.in_process_call("inject", move || adapter.inject(request))
+            }
+            None => self.invoke("inject", &request),
+        }
     }
 
     /// Runs one operation on a worker thread so a plugin that hangs becomes an error after the
@@ -172,18 +206,40 @@ impl Agent {
         })?;
         let adapter = Arc::clone(&self.adapter);
         let method = op.to_owned();
+        let answer = self.on_worker(op, move || {
+            let answer = match method.as_str() {
+                "list_sessions" => adapter.list_sessions(json.as_str().into()),
+                "extract" => adapter.extract(json.as_str().into()),
+                "inject" => adapter.inject(json.as_str().into()),
+                other => adapter.call(other.into(), json.as_str().into()),
+            };
+            answer.into_result().map(String::from).map_err(String::from)
+        })?;
+        self.decode_answer(op, answer, decode)
+    }
+
+    /// One operation of the in-process channel, on a worker thread with the same time limit.
+    fn in_process_call<Resp: Send + 'static>(
+        &self,
+        op: &str,
+        call: impl FnOnce() -> Result<Resp, AdapterError> + Send + 'static,
+    ) -> Result<Resp, Error> {
+        self.on_worker(op, call)?
+            .map_err(|error| self.adapter_error(error))
+    }
+
+    /// Runs `work` on a thread of its own and waits for it at most the configured time.
+    fn on_worker<T: Send + 'static>(
+        &self,
+        op: &str,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
         let (tx, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name(format!("{}-{op}", self.info.name))
             .spawn(move || {
-                let answer = match method.as_str() {
-                    "list_sessions" => adapter.list_sessions(json.as_str().into()),
-                    "extract" => adapter.extract(json.as_str().into()),
-                    "inject" => adapter.inject(json.as_str().into()),
-                    other => adapter.call(other.into(), json.as_str().into()),
-                };
                 // The receiver is gone only after a timeout; nothing is left to tell then.
-                let _ = tx.send(answer.into_result().map(String::from).map_err(String::from));
+                let _ = tx.send(work());
             });
         if let Err(e) = spawned {
             return Err(Error::from_adapter(
@@ -191,26 +247,21 @@ impl Agent {
                 format!("cannot start a thread for {}: {e}", self.who()),
             ));
         }
-        let answer = match rx.recv_timeout(self.timeout) {
-            Ok(answer) => answer,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                return Err(Error::from_adapter(
-                    ErrorKind::Internal,
-                    format!(
-                        "{}: {op} did not answer within {}s (plugin_timeout_secs in config)",
-                        self.who(),
-                        self.timeout.as_secs()
-                    ),
-                ));
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(Error::from_adapter(
-                    ErrorKind::Internal,
-                    format!("{}: {op} died without an answer", self.who()),
-                ));
-            }
-        };
-        self.decode_answer(op, answer, decode)
+        match rx.recv_timeout(self.timeout) {
+            Ok(answer) => Ok(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::from_adapter(
+                ErrorKind::Internal,
+                format!(
+                    "{}: {op} did not answer within {}s (plugin_timeout_secs in config)",
+                    self.who(),
+                    self.timeout.as_secs()
+                ),
+            )),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::from_adapter(
+                ErrorKind::Internal,
+                format!("{}: {op} died without an answer", self.who()),
+            )),
+        }
     }
 
     /// An operation's answer, read by `decode`, or its error with the adapter's kind.
@@ -229,15 +280,17 @@ impl Agent {
                     format!("{}: {op} answered invalid JSON: {e}", self.who()),
                 ),
             }),
-            Err(text) => {
-                let AdapterError { kind, message } = decode_error(&text);
-                let message = match kind {
-                    ErrorKind::Internal => format!("{}: {message}", self.who()),
-                    _ => message,
-                };
-                Err(Error::from_adapter(kind, message))
-            }
+            Err(text) => Err(self.adapter_error(decode_error(&text))),
         }
+    }
+
+    /// An adapter's error with its kind; a crash or a broken answer names the adapter.
+    fn adapter_error(&self, AdapterError { kind, message }: AdapterError) -> Error {
+        let message = match kind {
+            ErrorKind::Internal => format!("{}: {message}", self.who()),
+            _ => message,
+        };
+        Error::from_adapter(kind, message)
     }
 }
 
@@ -400,4 +453,37 @@ fn check_private(path: &Path) -> Result<(), String> {
 #[cfg(not(unix))]
 fn check_private(_path: &Path) -> Result<(), String> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// Every built-in is compiled into this program, so the handshake hands each over, and a
+    /// session reads the same as values as it does through the ABI's JSON.
+    #[test]
+    fn builtins_take_the_in_process_channel_and_read_as_they_do_in_json() {
+        let registry = Registry::new(PathBuf::from("/nonexistent"), TIMEOUT).unwrap();
+        for agent in registry.agents() {
+            assert!(agent.in_process.is_some(), "{}", agent.name());
+        }
+
+        let mut json_only =
+            Agent::from_module(handoff_claude::module(), Origin::Builtin, TIMEOUT).unwrap();
+        json_only.in_process = None;
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../plugins/claude/tests/fixtures/compaction.jsonl"
+        );
+        let request = ExtractRequest {
+            path: Some(fixture.into()),
+            ..ExtractRequest::default()
+        };
+        let in_process = registry.get("claude").unwrap().extract(request.clone());
+        let through_json = json_only.extract(request).unwrap();
+        assert!(!through_json.transcript.messages.is_empty());
+        assert_eq!(in_process.unwrap(), through_json);
+    }
 }

@@ -93,8 +93,11 @@ pub fn remove(agent: &Agent, home: Option<&str>, injected: &Injected) -> Result<
 }
 
 pub fn sha256_file(path: &str) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
-    Ok(hex(&Sha256::digest(&bytes)))
+    // Streamed: a written session is tens of megabytes, hashed while it is also read back.
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).with_context(|| format!("cannot read {path}"))?;
+    Ok(hex(&hasher.finalize()))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

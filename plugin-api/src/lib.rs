@@ -3,18 +3,21 @@
 //!
 //! An adapter author implements [`Adapter`] and exports it with [`export_adapter!`]; the wrapper
 //! here turns it into the ABI (JSON across, panics caught). Built-in adapters go through the very
-//! same [`root_module`], so the host has one code path for both.
+//! same [`root_module`], so the host has one code path for both; the handshake lets a built-in,
+//! compiled into the host's own program, hand its requests and answers over as values instead of
+//! JSON ([`in_process`]).
 //!
 //! Versions: the crate's major version is part of the ABI (`abi_stable` refuses a library of
 //! another major), so it stays 1 while the wire stays readable both ways. New fields arrive with
 //! serde defaults: a plugin built against an older minor version keeps loading and working, and
 //! only its source may need the new field when it builds a struct by name (`tool` in
-//! [`Part::ToolCall`] since 1.2; `verified_clients` in [`protocol::AgentInfo`] and `store` in
-//! [`protocol::SessionSummary`] since 1.3).
+//! [`Part::ToolCall`] since 1.2; `verified_clients` in [`protocol::AgentInfo`], `store` in
+//! [`protocol::SessionSummary`] and `encodings` in [`Hello`] since 1.3).
 #![allow(non_local_definitions)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod ffi;
+pub mod in_process;
 pub mod model;
 pub mod protocol;
 
@@ -30,7 +33,7 @@ use abi_stable::{
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use ffi::{AdapterBox, AdapterFfi, AdapterFfi_TO, AdapterModule, AdapterModuleRef};
 
@@ -72,7 +75,7 @@ pub fn root_module<A: Adapter + Default>() -> AdapterModuleRef {
 extern "C" fn new_adapter<A: Adapter + Default>() -> AdapterBox {
     // Constructing the adapter runs author code too: a panic here must not unwind across the ABI.
     let adapter = guarded(A::default)
-        .map(|a| Wrapped(Ok(a)))
+        .map(|a| Wrapped(Ok(Arc::new(a))))
         .unwrap_or_else(|message| {
             Wrapped(Err(AdapterError::internal(format!(
                 "adapter constructor crashed: {message}"
@@ -81,8 +84,9 @@ extern "C" fn new_adapter<A: Adapter + Default>() -> AdapterBox {
     AdapterFfi_TO::from_value(adapter, TD_Opaque)
 }
 
-/// The ABI face of an [`Adapter`]; holds the constructor's failure if it had one.
-struct Wrapped<A>(Result<A, AdapterError>);
+/// The ABI face of an [`Adapter`]; holds the constructor's failure if it had one. The adapter is
+/// shared with the in-process channel when the host takes it ([`in_process`]).
+struct Wrapped<A>(Result<Arc<A>, AdapterError>);
 
 impl<A: Adapter> Wrapped<A> {
     fn run<Req, Resp>(
@@ -226,7 +230,15 @@ impl<A: Adapter> AdapterFfi for Wrapped<A> {
         match method.as_str() {
             Hello::NAME => self.run(
                 request,
-                |a, host: Hello| hello::<A>(a, &host),
+                |a, host: Hello| {
+                    let answer = hello::<A>(a, &host)?;
+                    if let Ok(adapter) = &self.0
+                        && host.speaks(ENCODING_IN_PROCESS)
+                    {
+                        in_process::hand_over(Arc::new(in_process::Direct(Arc::clone(adapter))));
+                    }
+                    Ok(answer)
+                },
                 serde_json::to_string,
             ),
             Remove::NAME => self.run(request, |a, r: Remove| a.remove(r), serde_json::to_string),
@@ -407,6 +419,69 @@ mod tests {
         };
         let error = say_hello(&too_new).unwrap_err();
         assert!(error.message.contains("upgrade the plugin"), "{error}");
+    }
+
+    /// A host that speaks the in-process channel takes the adapter over from the `hello` it
+    /// says on this thread (the same adapter: its answers are the wrapper's); a host that lists
+    /// only JSON, or an older one that lists nothing, is left the ABI.
+    #[test]
+    fn hello_hands_the_adapter_over_only_to_a_host_that_speaks_in_process() {
+        in_process::take_handover();
+        say_hello(&Hello::current("handoff test", &[])).unwrap();
+        let adapter = in_process::take_handover().expect("handed over");
+        assert!(in_process::take_handover().is_none(), "taken once");
+        let error = adapter.extract(ExtractRequest::default()).unwrap_err();
+        assert_eq!(error, AdapterError::not_found("none"));
+        assert!(
+            adapter
+                .list_sessions(ListRequest::default())
+                .unwrap()
+                .is_empty()
+        );
+
+        for encodings in [vec![ENCODING_JSON.to_owned()], Vec::new()] {
+            let host = Hello {
+                encodings,
+                ..Hello::current("handoff test", &[])
+            };
+            let answer = say_hello(&host).unwrap();
+            assert!(answer.speaks(ENCODING_IN_PROCESS));
+            assert!(in_process::take_handover().is_none());
+        }
+    }
+
+    /// An adapter that panics in process gives an internal error, as it would across the ABI.
+    #[test]
+    fn a_panic_in_process_is_an_internal_error() {
+        #[derive(Default)]
+        struct Panicky;
+        impl Adapter for Panicky {
+            fn name(&self) -> &str {
+                "panicky"
+            }
+            fn info(&self) -> AgentInfo {
+                Quiet.info()
+            }
+            fn list_sessions(&self, _: ListRequest) -> AdapterResult<Vec<SessionSummary>> {
+                panic!("listing went wrong")
+            }
+            fn extract(&self, _: ExtractRequest) -> AdapterResult<Extracted> {
+                Quiet.extract(ExtractRequest::default())
+            }
+            fn inject(&self, _: InjectRequest) -> AdapterResult<Injected> {
+                Quiet.inject(InjectRequest {
+                    home: None,
+                    cwd: String::new(),
+                    mode: InjectMode::Plan,
+                    transcript: Transcript::new(SessionMeta::default(), Vec::new()),
+                })
+            }
+        }
+        let adapter = in_process::Direct(Arc::new(Panicky));
+        let error =
+            in_process::InProcess::list_sessions(&adapter, ListRequest::default()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Internal);
+        assert!(error.message.contains("listing went wrong"), "{error}");
     }
 
     /// A transcript newer than the plugin knows is refused by name, not read silently.

@@ -289,7 +289,19 @@ pub struct Hello {
     /// Who is speaking, for messages: `handoff 0.2.0`, `handoff-plugin-api 1.1.0`.
     #[serde(default)]
     pub software: String,
+    /// How the operations' requests and answers can travel between the two sides:
+    /// [`ENCODING_JSON`] always (a peer that lists nothing, built before 1.3, speaks only that),
+    /// and [`ENCODING_IN_PROCESS`] when this side can hand over or take an adapter compiled into
+    /// the same program as the host (see [`crate::in_process`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encodings: Vec<String>,
 }
+
+/// JSON text across the frozen ABI: every side speaks it.
+pub const ENCODING_JSON: &str = "json";
+/// The typed values themselves, moved and borrowed without encoding: only between a host and an
+/// adapter compiled into the same program ([`crate::in_process`]).
+pub const ENCODING_IN_PROCESS: &str = "in-process";
 
 impl Method for Hello {
     const NAME: &'static str = "hello";
@@ -305,7 +317,15 @@ impl Hello {
             ir_version: crate::model::IR_VERSION,
             methods: methods.iter().map(|m| (*m).to_owned()).collect(),
             software: software.into(),
+            encodings: [ENCODING_JSON, ENCODING_IN_PROCESS]
+                .map(String::from)
+                .to_vec(),
         }
+    }
+
+    /// Whether this side said it speaks `encoding`.
+    pub fn speaks(&self, encoding: &str) -> bool {
+        encoding == ENCODING_JSON || self.encodings.iter().any(|e| e == encoding)
     }
 
     /// Why `self` cannot work with `peer`, if it cannot: the peer needs a newer `self`

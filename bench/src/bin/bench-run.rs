@@ -2,7 +2,9 @@
 //!
 //! Runs `handoff` and the Python `handoff-agent` alternately on the generated tree (`gen-data`),
 //! each case at least `--runs` times per tool, and prints a Markdown table of median wall time,
-//! ratio and peak RSS (from `wait4`, per process).
+//! ratio and peak RSS (from `wait4`, per process). The transfers run with handoff's default
+//! context budget and with `--full`, every message converted and written, which is the work
+//! handoff-agent always does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -126,19 +128,24 @@ fn bench(a: &Args) -> Result<(), String> {
     };
     let mut rows = Vec::new();
 
-    // Each case alternates: before each round `prepare`, then ours, then theirs.
-    let alternate = |case: &'static str, args: &[&str], runs: usize, prepare: &dyn Fn()| {
-        let mut row = Row {
-            case,
-            ours: Vec::new(),
-            theirs: Vec::new(),
+    // Each case alternates: before each round `prepare`, then ours, then theirs. The two tools
+    // get the same arguments unless a case gives handoff its own.
+    let alternate_with =
+        |case: &'static str, ours: &[&str], theirs: &[&str], runs: usize, prepare: &dyn Fn()| {
+            let mut row = Row {
+                case,
+                ours: Vec::new(),
+                theirs: Vec::new(),
+            };
+            for _ in 0..runs {
+                prepare();
+                row.ours.push(run(&a.handoff, ours, &home, &big)?);
+                row.theirs.push(run(&a.agent_py, theirs, &home, &big)?);
+            }
+            Ok::<_, String>(row)
         };
-        for _ in 0..runs {
-            prepare();
-            row.ours.push(run(&a.handoff, args, &home, &big)?);
-            row.theirs.push(run(&a.agent_py, args, &home, &big)?);
-        }
-        Ok::<_, String>(row)
+    let alternate = |case: &'static str, args: &[&str], runs: usize, prepare: &dyn Fn()| {
+        alternate_with(case, args, args, runs, prepare)
     };
     let list = ["list", "--all"];
     rows.push(alternate(
@@ -161,17 +168,38 @@ fn bench(a: &Args) -> Result<(), String> {
         &|| {},
     )?);
 
-    // Transfer of the big Claude session into Codex; the written rollouts are removed after.
-    let sessions = home.join(".codex/sessions");
-    let before = rollouts(&sessions);
-    rows.push(alternate(
-        "transfer claude → codex (59 MB)",
-        &["claude", "codex"],
-        a.runs,
-        &|| {},
-    )?);
-    for written in rollouts(&sessions).difference(&before) {
-        let _ = std::fs::remove_file(written);
+    // Transfers of the big sessions; what they write is removed after each round, so every
+    // round starts from the same store. handoff-agent has no budget: it converts and writes
+    // every message. handoff's default writes what fits its context budget; `--full` is the
+    // same work as handoff-agent's.
+    let written = [home.join(".codex/sessions"), home.join(".claude/projects")];
+    let before: Vec<_> = written.iter().map(|dir| files_under(dir)).collect();
+    let remove_written = || {
+        for (dir, before) in written.iter().zip(&before) {
+            for file in files_under(dir).difference(before) {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    };
+    for (case, ours, theirs) in [
+        (
+            "transfer claude → codex (59 MB), handoff's default budget",
+            &["claude", "codex"][..],
+            &["claude", "codex"][..],
+        ),
+        (
+            "transfer claude → codex (59 MB), everything (--full)",
+            &["claude", "codex", "--full"][..],
+            &["claude", "codex"][..],
+        ),
+        (
+            "transfer codex → claude (59 MB), everything (--full)",
+            &["codex", "claude", "--full"][..],
+            &["codex", "claude"][..],
+        ),
+    ] {
+        rows.push(alternate_with(case, ours, theirs, a.runs, &remove_written)?);
+        remove_written();
     }
 
     // Startup with three plugins in the plugins dir (`agents` loads them all).
@@ -216,7 +244,8 @@ fn bench(a: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn rollouts(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+/// Every file under `dir`, at any depth.
+fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
     let mut found = std::collections::BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -247,11 +247,11 @@ fn list_agent(
         ..ListRequest::default()
     };
     let Some(key) = &titles.key else {
-        return Ok(agent.list_sessions(&request)?);
+        return Ok(agent.list_sessions(request)?);
     };
     let mut cache = ListCache::load(agent.name(), key);
     request.unchanged = cache.stamps(cwd);
-    let answer = agent.list_sessions(&request)?;
+    let answer = agent.list_sessions(request)?;
     let redactor = if answer.iter().any(|r| !r.cached && r.title.is_some()) {
         Some(titles.redactor.get()?)
     } else {

@@ -230,7 +230,7 @@ fn look(
     } else {
         (Some(row.session_id.clone()), None)
     };
-    let extracted = match agent.extract(&ExtractRequest {
+    let extracted = match agent.extract(ExtractRequest {
         home,
         cwd: row.cwd.clone(),
         session_id,

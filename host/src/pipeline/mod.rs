@@ -13,11 +13,12 @@ pub use normalize::Normalized;
 use normalize::normalize;
 use source::{Source, extract_nearest, recorded_dir};
 use steps::{fit, inject, plan, redact, redactor};
-use verify::verify;
+use verify::{Fingerprint, verify};
 
 use anyhow::{Result, anyhow, bail};
-use handoff_plugin_api::{InjectMode, Injected, Role, Transcript};
+use handoff_plugin_api::{Extracted, InjectMode, Injected, Role, Transcript};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::budget::BudgetReport;
@@ -132,14 +133,17 @@ pub fn run(
     let target = registry.get(&request.to)?;
     let target_home = config.agent_home(&request.to);
 
-    let (project, Source { mut extracted }, redactor) = extract_with_rules(
+    let (project, Source { extracted }, redactor) = extract_with_rules(
         source_agent,
         config,
         &request.here,
         request.session_id.as_deref(),
         request.redact,
     )?;
-    let transcript = &mut extracted.transcript;
+    let Extracted {
+        mut transcript,
+        report: mut extract_report,
+    } = extracted;
     let mut warnings = Vec::new();
     let mut warn = |text: String, progress: &mut dyn FnMut(Progress)| {
         progress(Progress::Warning(&text));
@@ -159,13 +163,13 @@ pub fn run(
             .map(|(created, updated)| updated - created),
     };
     progress(Progress::Found(&source, &project));
-    for warning in std::mem::take(&mut extracted.report.warnings) {
+    for warning in std::mem::take(&mut extract_report.warnings) {
         warn(warning, progress);
     }
 
-    let mut plan = plan(transcript, request.max_tokens);
+    let mut plan = plan(&transcript, request.max_tokens);
     let redactions = match &redactor {
-        Some(redactor) => redact(transcript, redactor, &mut plan),
+        Some(redactor) => redact(&mut transcript, redactor, &mut plan),
         None => {
             warn(
                 "secret redaction is off: the new session may contain credentials".into(),
@@ -174,11 +178,11 @@ pub fn run(
             RedactionCounts::default()
         }
     };
-    let budget = fit(transcript, plan);
-    let normalized = normalize(transcript);
+    let budget = fit(&mut transcript, plan);
+    let normalized = normalize(&mut transcript);
     // A kind is the source file's text like any other: printed only redacted.
     let unknown_records: BTreeMap<String, usize> =
-        std::mem::take(&mut extracted.report.unknown_records)
+        std::mem::take(&mut extract_report.unknown_records)
             .into_iter()
             .map(|(kind, n)| match &redactor {
                 Some(redactor) => (
@@ -194,22 +198,22 @@ pub fn run(
         redactions: &redactions,
         budget: &budget,
         normalized: &normalized,
-        skipped_lines: extracted.report.skipped_lines,
+        skipped_lines: extract_report.skipped_lines,
         unknown_records: &unknown_records,
     });
 
     // The target resumes where the conversation happened, wherever handoff was run from.
-    let cwd = recorded_dir(transcript).unwrap_or_else(|| project.clone());
-    let (users, assistants) = role_counts(transcript);
+    let cwd = recorded_dir(&transcript).unwrap_or_else(|| project.clone());
+    let (users, assistants) = role_counts(&transcript);
     let mut report = Report {
         project,
         source,
         target: None,
         redactions: redactions.total(),
         redactions_by_kind: redactions.by_kind,
-        skipped_lines: extracted.report.skipped_lines,
+        skipped_lines: extract_report.skipped_lines,
         unknown_records,
-        sidechains: extracted.report.sidechains,
+        sidechains: extract_report.sidechains,
         budget,
         normalized,
         messages_written: transcript.messages.len(),
@@ -220,48 +224,60 @@ pub fn run(
         rendered: None,
     };
 
-    let render_as = match request.action {
-        Action::Print(format) => Some(format),
-        Action::DryRun { preview } => preview,
-        Action::Write => None,
-    };
-    if let Some(format) = render_as {
-        report.rendered = Some(render(
-            target,
-            target_home.clone(),
-            &cwd,
-            format,
-            transcript,
-            report.sidechains,
-        )?);
-    }
-    if let Action::Print(_) = request.action {
-        report.warnings = warnings;
-        return Ok(report);
+    match request.action {
+        // Printing is the last use of the transcript: it goes to the target whole.
+        Action::Print(format) => {
+            let (transcript, sidechains) = (Cow::Owned(transcript), report.sidechains);
+            let rendered = render(target, target_home, &cwd, format, transcript, sidechains)?;
+            report.rendered = Some(rendered);
+            report.warnings = warnings;
+            return Ok(report);
+        }
+        Action::DryRun {
+            preview: Some(format),
+        } => {
+            let (transcript, sidechains) = (Cow::Borrowed(&transcript), report.sidechains);
+            let home = target_home.clone();
+            let rendered = render(target, home, &cwd, format, transcript, sidechains)?;
+            report.rendered = Some(rendered);
+        }
+        Action::DryRun { preview: None } | Action::Write => {}
     }
 
     let mode = match request.action {
         Action::Write => InjectMode::Write,
         _ => InjectMode::Plan,
     };
+    // What the written session must read back as, taken before the transcript moves to the
+    // target.
+    let meant = (mode == InjectMode::Write).then(|| Fingerprint::of(&transcript));
     let injected = inject(target, target_home.clone(), &cwd, mode, transcript)?;
     for warning in &injected.warnings {
         warn(warning.clone(), progress);
     }
-    if mode == InjectMode::Write {
-        commit(target, target_home.as_deref(), &cwd, &injected, transcript)?;
-        let record = Record::new(
-            Endpoint {
-                agent: request.from.clone(),
-                session_id: transcript.session.id.clone(),
-                path: transcript.session.source_path.clone(),
-            },
-            Endpoint {
-                agent: request.to.clone(),
-                session_id: injected.session_id.clone(),
-                path: Some(injected.path.clone()),
-            },
+    if let Some(meant) = meant {
+        let record = || {
+            Record::new(
+                Endpoint {
+                    agent: request.from.clone(),
+                    session_id: report.source.session_id.clone(),
+                    path: report.source.path.clone(),
+                },
+                Endpoint {
+                    agent: request.to.clone(),
+                    session_id: injected.session_id.clone(),
+                    path: Some(injected.path.clone()),
+                },
+                &injected,
+            )
+        };
+        let record = commit(
+            target,
+            target_home.as_deref(),
+            &cwd,
             &injected,
+            &meant,
+            record,
         )?;
         if let Err(e) = history::append(&record) {
             warn(
@@ -280,6 +296,36 @@ pub fn run(
     });
     report.warnings = warnings;
     Ok(report)
+}
+
+/// Keeps a written session only if it lies inside the target's home and reads back as meant;
+/// otherwise removes it and fails. Its history record (the written files' hashes) is made while
+/// it is read back.
+fn commit(
+    target: &Agent,
+    home: Option<&str>,
+    cwd: &str,
+    injected: &Injected,
+    meant: &Fingerprint,
+    record: impl FnOnce() -> Result<Record> + Send,
+) -> Result<Record> {
+    crate::written::check_inside(target, home, injected)?;
+    let (verified, record) = std::thread::scope(|scope| {
+        let record = scope.spawn(record);
+        let verified = verify(target, home.map(str::to_owned), cwd, injected, meant);
+        let record = record
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("hashing the written files crashed")));
+        (verified, record)
+    });
+    if let Err(e) = verified {
+        let cleanup = crate::written::remove(target, home, injected)
+            .err()
+            .map(|c| format!(" (and removing it failed: {c:#})"))
+            .unwrap_or_default();
+        bail!("the written session did not read back as meant, removed it{cleanup}: {e:#}");
+    }
+    record
 }
 
 /// The source session (see [`extract_nearest`]) and, when `redact`, the redaction rules,
@@ -348,26 +394,6 @@ pub fn read(request: &ShowRequest, config: &Config, registry: &Registry) -> Resu
     })
 }
 
-/// Keeps a written session only if it lies inside the target's home and reads back as meant;
-/// otherwise removes it and fails.
-fn commit(
-    target: &Agent,
-    home: Option<&str>,
-    cwd: &str,
-    injected: &Injected,
-    meant: &Transcript,
-) -> Result<()> {
-    crate::written::check_inside(target, home, injected)?;
-    if let Err(e) = verify(target, home.map(str::to_owned), cwd, injected, meant) {
-        let cleanup = crate::written::remove(target, home, injected)
-            .err()
-            .map(|c| format!(" (and removing it failed: {c:#})"))
-            .unwrap_or_default();
-        bail!("the written session did not read back as meant, removed it{cleanup}: {e:#}");
-    }
-    Ok(())
-}
-
 /// The transcript as `--format` asks: readable Markdown or HTML, the transcript model, or the
 /// target's own format.
 fn render(
@@ -375,14 +401,16 @@ fn render(
     home: Option<String>,
     cwd: &str,
     format: Format,
-    transcript: &Transcript,
+    transcript: Cow<'_, Transcript>,
     sidechains: usize,
 ) -> Result<String> {
     Ok(match format {
-        Format::Markdown => crate::render::markdown(transcript),
-        Format::Html => crate::render::html(transcript, sidechains),
-        Format::Json => serde_json::to_string_pretty(transcript)? + "\n",
+        Format::Markdown => crate::render::markdown(&transcript),
+        Format::Html => crate::render::html(&transcript, sidechains),
+        Format::Json => serde_json::to_string_pretty(&transcript)? + "\n",
         Format::Native => {
+            // A borrowed transcript is still to be planned after: the target renders a copy.
+            let transcript = transcript.into_owned();
             let rendered = inject(target, home, cwd, InjectMode::Render, transcript)?;
             rendered.rendered.unwrap_or_default()
         }

@@ -25,7 +25,7 @@ pub fn extract(
         handoff_adapter_kit::fs::check_session_id(&agent.info.name, id)
             .map_err(|e| Error::new(Kind::Usage, e.message))?;
     }
-    let extracted = agent.extract(&ExtractRequest {
+    let extracted = agent.extract(ExtractRequest {
         home,
         cwd: Some(cwd.to_owned()),
         session_id,

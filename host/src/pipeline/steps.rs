@@ -4,8 +4,7 @@
 //! over-budget session, is not redacted for nothing.
 
 use anyhow::{Result, anyhow};
-use handoff_plugin_api::{InjectMode, Injected, Transcript};
-use serde::Serialize;
+use handoff_plugin_api::{InjectMode, InjectRequest, Injected, Transcript};
 
 use crate::budget::{self, BudgetReport, Plan};
 use crate::redact::{RedactionCounts, Redactor};
@@ -38,30 +37,21 @@ pub fn fit(transcript: &mut Transcript, plan: Plan) -> BudgetReport {
     budget::apply(transcript, plan)
 }
 
+/// Hands the transcript to the target (moved, not copied: a copy of a big transcript would
+/// double the memory a transfer needs).
 pub fn inject(
     agent: &Agent,
     home: Option<String>,
     cwd: &str,
     mode: InjectMode,
-    transcript: &Transcript,
+    transcript: Transcript,
 ) -> Result<Injected> {
-    // The request is serialized from a borrow: a copy of a big transcript would double the
-    // memory a transfer needs.
-    #[derive(Serialize)]
-    struct BorrowedInjectRequest<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        home: Option<String>,
-        cwd: &'a str,
-        mode: InjectMode,
-        transcript: &'a Transcript,
-    }
-    let request = BorrowedInjectRequest {
+    Ok(agent.inject(InjectRequest {
         home,
-        cwd,
+        cwd: cwd.to_owned(),
         mode,
         transcript,
-    };
-    Ok(agent.inject(&request)?)
+    })?)
 }
 
 #[cfg(test)]

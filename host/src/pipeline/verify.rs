@@ -95,17 +95,17 @@ pub fn verify(
     home: Option<String>,
     cwd: &str,
     injected: &Injected,
-    meant: &Transcript,
+    meant: &Fingerprint,
 ) -> Result<()> {
     let back = agent
-        .extract(&ExtractRequest {
+        .extract(ExtractRequest {
             home,
             cwd: Some(cwd.to_owned()),
             session_id: Some(injected.session_id.clone()),
             path: None,
         })
         .with_context(|| format!("cannot read back {}", injected.path))?;
-    match Fingerprint::of(meant).mismatch(&Fingerprint::of(&back.transcript)) {
+    match meant.mismatch(&Fingerprint::of(&back.transcript)) {
         None => Ok(()),
         Some(why) => Err(anyhow!("{}: {why}", injected.path)),
     }

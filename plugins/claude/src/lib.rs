@@ -9,7 +9,7 @@ pub mod tools;
 pub mod write;
 
 use handoff_adapter_kit::find::requested_file;
-use handoff_adapter_kit::fs::{physical, write_new_file};
+use handoff_adapter_kit::fs::{physical, write_new_file_with};
 use handoff_adapter_kit::listing::Unchanged;
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
@@ -105,13 +105,18 @@ impl Adapter for ClaudeAdapter {
             return Ok(injected);
         }
         let version = version::stamp(newest_claimed_version(&home), VERIFIED_CLIENTS);
-        let text = write::render(&request.transcript, &injected.session_id, &cwd, &version)
+        let pieces = write::render(&request.transcript, &injected.session_id, &cwd, &version)
             .ok_or_else(|| AdapterError::invalid("claude: the transcript has nothing to write"))?;
         match request.mode {
             InjectMode::Plan => {}
-            InjectMode::Render => injected.rendered = Some(text),
+            InjectMode::Render => injected.rendered = Some(pieces.concat()),
             InjectMode::Write => {
-                write_new_file(&home, &path, text.as_bytes())?;
+                write_new_file_with(&home, &path, |out| {
+                    pieces
+                        .iter()
+                        .try_for_each(|piece| out.write_all(piece.as_bytes()))
+                        .map_err(|e| AdapterError::io(path.display(), e))
+                })?;
                 injected.written.push(Written::File {
                     path: injected.path.clone(),
                 });

@@ -4,6 +4,7 @@
 
 use crate::read::REDACTED_THINKING_KEY;
 use crate::tools;
+use handoff_adapter_kit::parallel::par_map;
 use handoff_adapter_kit::text::media_note;
 use handoff_adapter_kit::time;
 use handoff_plugin_api::{Media, Message, Part, Role, Transcript};
@@ -21,26 +22,35 @@ struct Item<'a> {
     part_index: usize,
 }
 
-/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`, its rows
-/// claiming `client_version`; `None` when nothing in it would reach the model (the client cannot
-/// resume a session without rows).
+/// Renders `transcript` as the JSONL text of session `session_id` in project `cwd`, in
+/// consecutive pieces of whole lines encoded on every core (written one after another they are
+/// the session, never held whole a second time), its rows claiming `client_version`; `None` when
+/// nothing in it would reach the model (the client cannot resume a session without rows).
 pub fn render(
     transcript: &Transcript,
     session_id: &str,
     cwd: &str,
     client_version: &str,
-) -> Option<String> {
+) -> Option<Vec<String>> {
+    /// Rows encoded together: enough pieces for the cores to share evenly.
+    const ROWS_PER_PIECE: usize = 256;
     let own = transcript.session.agent == "claude";
     let mut writer = Writer::new(session_id, cwd, client_version, own);
     writer.write_all(transcript);
     if writer.rows.is_empty() {
         return None;
     }
-    let mut out = String::new();
-    for row in &writer.rows {
-        out.push_str(&row.to_string());
-        out.push('\n');
-    }
+    let mut pieces = par_map(
+        &writer.rows.chunks(ROWS_PER_PIECE).collect::<Vec<_>>(),
+        |rows| {
+            let mut piece = String::new();
+            for row in *rows {
+                piece.push_str(&row.to_string());
+                piece.push('\n');
+            }
+            piece
+        },
+    );
     let title = transcript
         .session
         .title
@@ -53,10 +63,9 @@ pub fn render(
             format!("{TITLE_PREFIX}{title}")
         };
         let row = json!({"type": "custom-title", "customTitle": title, "sessionId": session_id});
-        out.push_str(&row.to_string());
-        out.push('\n');
+        pieces.push(format!("{row}\n"));
     }
-    Some(out)
+    Some(pieces)
 }
 
 fn first_user_text(transcript: &Transcript) -> Option<String> {

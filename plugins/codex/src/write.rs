@@ -5,15 +5,18 @@
 use crate::paths;
 use crate::state_db::{self, NewThread};
 use crate::tools;
-use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file};
+use handoff_adapter_kit::fs::{expand_tilde, physical, write_new_file_with};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
 use handoff_adapter_kit::version;
 use handoff_plugin_api::{
-    AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Tool, Transcript,
-    Written,
+    AdapterError, AdapterResult, InjectMode, InjectRequest, Injected, Media, Part, Role, Tool,
+    Transcript, Written,
 };
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 pub const ORIGINATOR: &str = "codex_cli_rs";
@@ -27,87 +30,183 @@ enum CallShape {
     Custom,
 }
 
-pub struct Rendered {
-    pub text: String,
-    /// The first user text written, for the thread index's title and preview.
-    pub first_user_message: Option<String>,
+/// A rollout line as Codex writes it, its payload borrowed from the transcript: the lines are
+/// encoded straight into the rollout, without a copy of each text in between.
+#[derive(Serialize)]
+struct Line<'a, P> {
+    timestamp: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    payload: P,
 }
 
-struct Writer {
-    lines: Vec<String>,
+/// The `response_item` payloads the writer puts down.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Item<'a> {
+    Message {
+        role: &'a str,
+        content: &'a [Content<'a>],
+    },
+    Reasoning {
+        summary: Vec<Summary<'a>>,
+        encrypted_content: &'a str,
+    },
+    CustomToolCall {
+        status: &'a str,
+        call_id: &'a str,
+        name: &'a str,
+        input: &'a str,
+    },
+    FunctionCall {
+        name: &'a str,
+        arguments: &'a str,
+        call_id: &'a str,
+    },
+    FunctionCallOutput {
+        call_id: &'a str,
+        output: Output<'a>,
+    },
+    CustomToolCallOutput {
+        call_id: &'a str,
+        output: Output<'a>,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Content<'a> {
+    InputText { text: Cow<'a, str> },
+    InputImage { image_url: String },
+    OutputText { text: &'a str },
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Summary<'a> {
+    SummaryText { text: &'a str },
+}
+
+/// A call's output: its text, or its text and images.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Output<'a> {
+    Text(&'a str),
+    Items(Vec<Content<'a>>),
+}
+
+/// The `event_msg` payloads the picker and transcript view show.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Event<'a> {
+    UserMessage {
+        message: &'a str,
+        images: [&'a str; 0],
+    },
+    AgentMessage {
+        message: &'a str,
+    },
+}
+
+struct Writer<'a, W> {
+    out: W,
     timestamp_ms: i64,
+    /// `timestamp_ms` as written, formatted once per change.
+    timestamp: String,
     /// The transcript is Codex's own: its calls are written as they were.
     native: bool,
     /// Source call id → the id and shape it was written with, for calls whose output has not
     /// been written yet.
-    open_calls: HashMap<String, (String, CallShape)>,
-    user_content: Vec<Value>,
-    assistant_text: Vec<String>,
+    open_calls: HashMap<&'a str, (String, CallShape)>,
+    user_content: Vec<Content<'a>>,
+    assistant_text: Vec<&'a str>,
     first_user_message: Option<String>,
     synthetic_ids: usize,
 }
 
-impl Writer {
-    fn line(&mut self, kind: &str, payload: Value) {
-        let line = json!({
-            "timestamp": format_rfc3339_ms(self.timestamp_ms),
-            "type": kind,
-            "payload": payload,
-        });
-        self.lines.push(line.to_string());
+impl<'a, W: Write> Writer<'a, W> {
+    fn line(&mut self, kind: &str, payload: impl Serialize) -> serde_json::Result<()> {
+        let line = Line {
+            timestamp: &self.timestamp,
+            kind,
+            payload,
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n").map_err(serde_json::Error::io)
     }
 
-    fn item(&mut self, payload: Value) {
-        self.line("response_item", payload);
+    fn item(&mut self, payload: Item<'_>) -> serde_json::Result<()> {
+        self.line("response_item", payload)
     }
 
-    fn flush_user(&mut self) {
+    fn set_time(&mut self, ms: i64) {
+        if ms != self.timestamp_ms {
+            self.timestamp_ms = ms;
+            self.timestamp = format_rfc3339_ms(ms);
+        }
+    }
+
+    fn flush_user(&mut self) -> serde_json::Result<()> {
         if self.user_content.is_empty() {
-            return;
+            return Ok(());
         }
         let content = std::mem::take(&mut self.user_content);
         let text: Vec<&str> = content
             .iter()
-            .filter_map(|c| c.get("text").and_then(Value::as_str))
+            .filter_map(|c| match c {
+                Content::InputText { text } => Some(text.as_ref()),
+                _ => None,
+            })
             .collect();
         let text = text.join("\n");
-        self.item(json!({"type": "message", "role": "user", "content": content}));
+        self.item(Item::Message {
+            role: "user",
+            content: &content,
+        })?;
         if !text.is_empty() {
-            if self.first_user_message.is_none() {
-                self.first_user_message = Some(text.clone());
-            }
             self.line(
                 "event_msg",
-                json!({"type": "user_message", "message": text, "images": []}),
-            );
+                Event::UserMessage {
+                    message: &text,
+                    images: [],
+                },
+            )?;
+            if self.first_user_message.is_none() {
+                self.first_user_message = Some(text);
+            }
         }
+        Ok(())
     }
 
-    fn flush_assistant(&mut self) {
+    fn flush_assistant(&mut self) -> serde_json::Result<()> {
         if self.assistant_text.is_empty() {
-            return;
+            return Ok(());
         }
         let texts = std::mem::take(&mut self.assistant_text);
-        let content: Vec<Value> = texts
+        let content: Vec<Content<'_>> = texts
             .iter()
-            .map(|t| json!({"type": "output_text", "text": t}))
+            .map(|text| Content::OutputText { text })
             .collect();
-        self.item(json!({"type": "message", "role": "assistant", "content": content}));
+        self.item(Item::Message {
+            role: "assistant",
+            content: &content,
+        })?;
         self.line(
             "event_msg",
-            json!({"type": "agent_message", "message": texts.join("\n\n")}),
-        );
+            Event::AgentMessage {
+                message: &texts.join("\n\n"),
+            },
+        )
     }
 
-    fn flush(&mut self) {
-        self.flush_user();
-        self.flush_assistant();
+    fn flush(&mut self) -> serde_json::Result<()> {
+        self.flush_user()?;
+        self.flush_assistant()
     }
 
-    fn user_text(&mut self, text: &str) {
+    fn user_text(&mut self, text: Cow<'a, str>) {
         if !text.trim().is_empty() {
-            self.user_content
-                .push(json!({"type": "input_text", "text": text}));
+            self.user_content.push(Content::InputText { text });
         }
     }
 
@@ -115,59 +214,58 @@ impl Writer {
         match image_url(media) {
             Some(url) if what == "image" => self
                 .user_content
-                .push(json!({"type": "input_image", "image_url": url})),
+                .push(Content::InputImage { image_url: url }),
             _ => {
                 let name = media
                     .name
                     .as_deref()
                     .or(media.path.as_deref())
                     .unwrap_or(&media.media_type);
-                self.user_text(&format!("[{what}: {name}]"));
+                self.user_text(Cow::Owned(format!("[{what}: {name}]")));
             }
         }
     }
 
-    fn part(&mut self, role: Role, part: &Part) {
+    fn part(&mut self, role: Role, part: &'a Part) -> serde_json::Result<()> {
         match part {
             Part::Text { text } if role == Role::User => {
-                self.flush_assistant();
-                self.user_text(text);
+                self.flush_assistant()?;
+                self.user_text(Cow::Borrowed(text));
             }
             Part::Text { text } => {
-                self.flush_user();
+                self.flush_user()?;
                 if !text.trim().is_empty() {
-                    self.assistant_text.push(text.clone());
+                    self.assistant_text.push(text);
                 }
             }
             Part::Image(media) => {
                 // Codex takes images as user input only.
-                self.flush_assistant();
+                self.flush_assistant()?;
                 self.user_media(media, "image");
             }
             Part::File(media) => {
-                self.flush_assistant();
+                self.flush_assistant()?;
                 self.user_media(media, "file");
             }
             Part::Compaction { summary } => {
-                self.flush_assistant();
-                self.user_text(summary);
+                self.flush_assistant()?;
+                self.user_text(Cow::Borrowed(summary));
             }
             Part::Reasoning {
                 text,
                 signature: Some(signature),
                 provider: Some(provider),
             } if provider == "openai" => {
-                self.flush();
-                let summary: Vec<Value> = if text.is_empty() {
+                self.flush()?;
+                let summary = if text.is_empty() {
                     Vec::new()
                 } else {
-                    vec![json!({"type": "summary_text", "text": text})]
+                    vec![Summary::SummaryText { text }]
                 };
-                self.item(json!({
-                    "type": "reasoning",
-                    "summary": summary,
-                    "encrypted_content": signature,
-                }));
+                self.item(Item::Reasoning {
+                    summary,
+                    encrypted_content: signature,
+                })?;
             }
             // Reasoning Codex cannot verify is not forged into a reasoning item.
             Part::Reasoning { .. } => {}
@@ -177,8 +275,8 @@ impl Writer {
                 input,
                 tool,
             } => {
-                self.flush();
-                self.call(id, name, input, tool);
+                self.flush()?;
+                self.call(id, name, input, tool)?;
             }
             Part::ToolResult {
                 call_id,
@@ -186,13 +284,20 @@ impl Writer {
                 images,
                 ..
             } => {
-                self.flush();
-                self.result(call_id, output, images);
+                self.flush()?;
+                self.result(call_id, output, images)?;
             }
         }
+        Ok(())
     }
 
-    fn call(&mut self, id: &str, name: &str, input: &Value, tool: &Tool) {
+    fn call(
+        &mut self,
+        id: &'a str,
+        name: &str,
+        input: &Value,
+        tool: &Tool,
+    ) -> serde_json::Result<()> {
         let call_id = if id.is_empty() {
             self.synthetic_ids += 1;
             format!("call_handoff_{}", self.synthetic_ids)
@@ -202,49 +307,50 @@ impl Writer {
         let (name, input) = tools::to_native(self.native, name, input, tool);
         let shape = match input {
             Value::String(text) => {
-                self.item(json!({
-                    "type": "custom_tool_call",
-                    "status": "completed",
-                    "call_id": call_id,
-                    "name": name,
-                    "input": text,
-                }));
+                self.item(Item::CustomToolCall {
+                    status: "completed",
+                    call_id: &call_id,
+                    name: &name,
+                    input: &text,
+                })?;
                 CallShape::Custom
             }
             arguments => {
-                self.item(json!({
-                    "type": "function_call",
-                    "name": name,
-                    "arguments": arguments.to_string(),
-                    "call_id": call_id,
-                }));
+                self.item(Item::FunctionCall {
+                    name: &name,
+                    arguments: &arguments.to_string(),
+                    call_id: &call_id,
+                })?;
                 CallShape::Function
             }
         };
-        self.open_calls.insert(id.to_owned(), (call_id, shape));
+        self.open_calls.insert(id, (call_id, shape));
+        Ok(())
     }
 
-    fn result(&mut self, call_id: &str, output: &str, images: &[Media]) {
+    fn result(&mut self, call_id: &str, output: &str, images: &[Media]) -> serde_json::Result<()> {
         // A result without its call (or a second one) has nothing to answer.
         let Some((written_id, shape)) = self.open_calls.remove(call_id) else {
-            return;
+            return Ok(());
         };
         let urls: Vec<String> = images.iter().filter_map(image_url).collect();
-        let value = if urls.is_empty() || shape == CallShape::Custom {
-            Value::String(output.to_owned())
+        let output = if urls.is_empty() || shape == CallShape::Custom {
+            Output::Text(output)
         } else {
-            let mut items = vec![json!({"type": "input_text", "text": output})];
+            let mut items = vec![Content::InputText {
+                text: Cow::Borrowed(output),
+            }];
             items.extend(
                 urls.into_iter()
-                    .map(|url| json!({"type": "input_image", "image_url": url})),
+                    .map(|image_url| Content::InputImage { image_url }),
             );
-            Value::Array(items)
+            Output::Items(items)
         };
-        let kind = match shape {
-            CallShape::Function => "function_call_output",
-            CallShape::Custom => "custom_tool_call_output",
-        };
-        self.item(json!({"type": kind, "call_id": written_id, "output": value}));
+        let call_id = &written_id;
+        self.item(match shape {
+            CallShape::Function => Item::FunctionCallOutput { call_id, output },
+            CallShape::Custom => Item::CustomToolCallOutput { call_id, output },
+        })
     }
 }
 
@@ -267,10 +373,29 @@ pub fn render(
     cwd: &str,
     now_ms: i64,
     cli_version: &str,
-) -> Rendered {
+) -> AdapterResult<String> {
+    let mut out = Vec::new();
+    render_into(&mut out, transcript, id, cwd, now_ms, cli_version)
+        .map_err(|e| AdapterError::internal(format!("codex: cannot encode the rollout: {e}")))?;
+    String::from_utf8(out)
+        .map_err(|e| AdapterError::internal(format!("codex: the rollout is not UTF-8: {e}")))
+}
+
+/// Writes the rollout of `transcript` into `out` line by line; answers the first user text
+/// written, for the thread index's title and preview.
+fn render_into(
+    out: impl Write,
+    transcript: &Transcript,
+    id: &str,
+    cwd: &str,
+    now_ms: i64,
+    cli_version: &str,
+) -> serde_json::Result<Option<String>> {
+    let created = format_rfc3339_ms(now_ms);
     let mut writer = Writer {
-        lines: Vec::new(),
+        out,
         timestamp_ms: now_ms,
+        timestamp: created.clone(),
         native: transcript.session.agent == "codex",
         open_calls: HashMap::new(),
         user_content: Vec::new(),
@@ -278,7 +403,6 @@ pub fn render(
         first_user_message: None,
         synthetic_ids: 0,
     };
-    let created = format_rfc3339_ms(now_ms);
     writer.line(
         "session_meta",
         json!({
@@ -289,28 +413,23 @@ pub fn render(
             "cli_version": cli_version,
             "source": SOURCE,
         }),
-    );
-    writer.line("turn_context", json!({"cwd": cwd}));
+    )?;
+    writer.line("turn_context", json!({"cwd": cwd}))?;
     for message in &transcript.messages {
         if matches!(message.role, Role::System | Role::Developer) {
             // Another agent's instructions are not Codex's; Codex brings its own.
             continue;
         }
-        writer.flush();
+        writer.flush()?;
         if let Some(ms) = message.timestamp_ms {
-            writer.timestamp_ms = ms;
+            writer.set_time(ms);
         }
         for part in &message.parts {
-            writer.part(message.role, part);
+            writer.part(message.role, part)?;
         }
     }
-    writer.flush();
-    let mut text = writer.lines.join("\n");
-    text.push('\n');
-    Rendered {
-        text,
-        first_user_message: writer.first_user_message,
-    }
+    writer.flush()?;
+    Ok(writer.first_user_message)
 }
 
 /// The Codex version the newest rollout on this machine was written by.
@@ -342,18 +461,22 @@ pub fn inject(request: &InjectRequest) -> AdapterResult<Injected> {
         return Ok(injected);
     }
     let cli_version = version::stamp(newest_claimed_version(&home), crate::VERIFIED_CLIENTS);
-    let rendered = render(&request.transcript, &id, &cwd, now, &cli_version);
     if request.mode == InjectMode::Render {
-        injected.rendered = Some(rendered.text);
+        injected.rendered = Some(render(&request.transcript, &id, &cwd, now, &cli_version)?);
         return Ok(injected);
     }
-    write_new_file(&home, &path, rendered.text.as_bytes())?;
+    // Encoded straight into the new file: the rollout is never held whole as well.
+    let mut first_user_message = None;
+    write_new_file_with(&home, &path, |out| {
+        first_user_message = render_into(out, &request.transcript, &id, &cwd, now, &cli_version)
+            .map_err(|e| AdapterError::io(path.display(), e))?;
+        Ok(())
+    })?;
     injected.written.push(Written::File {
         path: injected.path.clone(),
     });
     if let Some(db) = state_db::find(&home) {
-        let title = rendered
-            .first_user_message
+        let title = first_user_message
             .or_else(|| request.transcript.session.title.clone())
             .unwrap_or_else(|| "handoff".into());
         let provider = state_db::configured_provider(&home);
@@ -415,7 +538,7 @@ mod tests {
                 Message::new(Role::User, vec![lost]),
             ],
         );
-        let text = render(&transcript, "id", "/p", 0, "0.169.0").text;
+        let text = render(&transcript, "id", "/p", 0, "0.169.0").unwrap();
         assert!(text.contains(r#""type":"function_call""#), "{text}");
         assert!(!text.contains("function_call_output"), "{text}");
         assert!(!text.contains("interrupted"), "{text}");

@@ -27,6 +27,19 @@ pub fn create_private_dirs(dir: &Path) -> Result<(), AdapterError> {
 /// real directory, and `..`, absolute or empty components are refused, so a write can never land
 /// outside the home.
 pub fn write_new_file(home: &Path, path: &Path, bytes: &[u8]) -> Result<(), AdapterError> {
+    write_new_file_with(home, path, |out| {
+        out.write_all(bytes)
+            .map_err(|e| AdapterError::io(path.display(), e))
+    })
+}
+
+/// [`write_new_file`] of the bytes `write` puts down as it makes them, so a long session is never
+/// held whole in memory as well as written. Nothing appears at `path` unless `write` succeeds.
+pub fn write_new_file_with(
+    home: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), AdapterError>,
+) -> Result<(), AdapterError> {
     let outside = || {
         AdapterError::invalid(format!(
             "{}: not inside {}; refusing to write",
@@ -68,7 +81,7 @@ pub fn write_new_file(home: &Path, path: &Path, bytes: &[u8]) -> Result<(), Adap
     }
     let path = dir.join(file_name);
     let temp = temp_file_in(&dir)?;
-    persist(temp, &dir, &path, bytes)
+    persist(temp, &dir, &path, write)
 }
 
 /// One directory, 0700; one that appeared meanwhile is fine (it is checked by the caller's
@@ -103,11 +116,19 @@ fn persist(
     mut temp: tempfile::NamedTempFile,
     dir: &Path,
     path: &Path,
-    bytes: &[u8],
+    write: impl FnOnce(&mut dyn Write) -> Result<(), AdapterError>,
 ) -> Result<(), AdapterError> {
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| AdapterError::io(temp.path().display(), e))?;
+    /// Bytes handed to the kernel at a time.
+    const BUFFER: usize = 1 << 20;
+    let temp_path = temp.path().to_path_buf();
+    let mut out = std::io::BufWriter::with_capacity(BUFFER, temp.as_file_mut());
+    write(&mut out)?;
+    out.flush()
+        .map_err(|e| AdapterError::io(temp_path.display(), e))?;
+    drop(out);
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| AdapterError::io(temp_path.display(), e))?;
     let now = std::fs::canonicalize(dir).map_err(|e| AdapterError::io(dir.display(), e))?;
     if now != dir {
         return Err(AdapterError::invalid(format!(
@@ -241,6 +262,31 @@ mod tests {
         );
         assert_eq!(file_uri_path("vscode-remote://ssh-remote+h/p"), None);
         assert_eq!(file_uri_path("file:///bad%ff"), None);
+    }
+
+    /// A file written as it is made appears whole, or, when the making fails halfway, not at
+    /// all (nor its temp file).
+    #[test]
+    fn a_file_written_as_it_is_made_appears_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/session.jsonl");
+        let err = write_new_file_with(dir.path(), &path, |out| {
+            out.write_all(b"half of it\n").unwrap();
+            Err(AdapterError::invalid("gave up"))
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "gave up");
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 0);
+
+        write_new_file_with(dir.path(), &path, |out| {
+            for line in 0..3 {
+                writeln!(out, "line {line}").unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"line 0\nline 1\nline 2\n");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use handoff_adapter_kit::text::{Routed, first_user_line, media_note, route};
 use handoff_adapter_kit::time::{format_rfc3339_ms, now_ms};
 use handoff_plugin_api::{Message, Part, Transcript};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const TITLE_PREFIX: &str = "handoff: ";
 
@@ -47,6 +47,8 @@ struct Writer {
     blocks: Vec<Value>,
     /// Calls written whose result has not been, by id: their tool name.
     open_calls: HashMap<String, String>,
+    /// The entry ids written so far, so that a new one is unique within the file.
+    entry_ids: HashSet<String>,
 }
 
 impl Writer {
@@ -54,7 +56,7 @@ impl Writer {
         // Eight hex digits, as pi makes them; unique within the file.
         let id = loop {
             let candidate = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-            if !self.lines.iter().any(|l| l.contains(&candidate)) {
+            if self.entry_ids.insert(candidate.clone()) {
                 break candidate;
             }
         };
@@ -213,6 +215,7 @@ pub fn render(
         model: model.clone(),
         blocks: Vec::new(),
         open_calls: HashMap::new(),
+        entry_ids: HashSet::new(),
     };
     let title = transcript
         .session
