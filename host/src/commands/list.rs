@@ -16,8 +16,9 @@ use crate::registry::Agent;
 use crate::spinner::Spinner;
 use crate::ui::{Ui, age, now_ms, one_line};
 
+/// Which sessions a listing looks at: the agents and the projects.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct Scope {
     /// Only this agent's sessions.
     #[arg(long, value_name = "AGENT")]
     pub agent: Option<String>,
@@ -27,6 +28,22 @@ pub struct Args {
     /// Project directory (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
+}
+
+impl Scope {
+    /// The project to look in; `None` for every project (`--all`).
+    pub fn project(&self) -> Result<Option<String>> {
+        match self.all {
+            true => Ok(None),
+            false => project_dir(self.cwd.as_deref()).map(Some),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub scope: Scope,
     /// At most this many sessions per agent.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -36,14 +53,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
-    let cwd = if args.all {
-        None
-    } else {
-        Some(project_dir(args.cwd.as_deref())?)
-    };
+    let cwd = args.scope.project()?;
     let (rows, projects) = collect(
         ctx,
-        args.agent.as_deref(),
+        args.scope.agent.as_deref(),
         cwd.clone(),
         args.limit,
         !args.json,
@@ -61,7 +74,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
     // Thousands of rows: one buffered write instead of a line-buffered write per row.
     output::write(|out| {
         rows.iter()
-            .try_for_each(|row| write_row(out, row, args.all, now))
+            .try_for_each(|row| write_row(out, row, args.scope.all, now))
     })
 }
 

@@ -12,10 +12,10 @@ use handoff_plugin_api::{ExtractRequest, SessionSummary};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::Context;
 use super::list::{self, row_json};
-use super::{Context, project_dir};
 use crate::error::{Kind, fail};
 use crate::output;
 use crate::redact::{LazyRedactor, RedactionCounts};
@@ -29,15 +29,8 @@ pub struct Args {
     /// The text to find, as typed; upper and lower case match each other (see --case-sensitive).
     #[arg(value_name = "TEXT")]
     pub text: String,
-    /// Only this agent's sessions.
-    #[arg(long, value_name = "AGENT")]
-    pub agent: Option<String>,
-    /// Sessions of every project, not only the current one.
-    #[arg(long)]
-    pub all: bool,
-    /// Project directory (default: the current directory).
-    #[arg(long, value_name = "DIR")]
-    pub cwd: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: list::Scope,
     /// At most this many sessions, the newest; 0 for every one.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
@@ -78,13 +71,14 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<()> {
         return fail(Kind::Usage, "name the text to find: handoff search <TEXT>");
     }
     let query = Query::new(&args.text, args.case_sensitive)?;
-    let cwd = if args.all {
-        None
-    } else {
-        Some(project_dir(args.cwd.as_deref())?)
-    };
-    let (rows, projects) =
-        list::collect(ctx, args.agent.as_deref(), cwd.clone(), None, !args.json)?;
+    let cwd = args.scope.project()?;
+    let (rows, projects) = list::collect(
+        ctx,
+        args.scope.agent.as_deref(),
+        cwd.clone(),
+        None,
+        !args.json,
+    )?;
     list::tell_nearest(&ctx.ui, cwd.as_deref(), &projects);
     let limit = match args.limit {
         0 => usize::MAX,

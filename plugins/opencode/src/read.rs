@@ -93,6 +93,18 @@ pub fn to_extracted(
         .rev()
         .filter(|m| str_at(&m.info, "role") == Some("user"))
         .find_map(|m| m.info.get("model").and_then(model_of_user));
+    extracted(session, agent, source_path, last_user_model, out, report)
+}
+
+/// A session's messages as what `extract` answers; `model` stands when the session row has none.
+pub fn extracted(
+    session: &RawSession,
+    agent: &str,
+    source_path: &str,
+    model: Option<String>,
+    messages: Vec<Message>,
+    report: ExtractReport,
+) -> Extracted {
     let meta = SessionMeta {
         id: session.id.clone(),
         agent: agent.into(),
@@ -100,16 +112,12 @@ pub fn to_extracted(
         cwd: session.directory.clone(),
         created_ms: session.created_ms,
         updated_ms: session.updated_ms,
-        model: session
-            .model
-            .as_ref()
-            .and_then(model_of_session)
-            .or(last_user_model),
+        model: session.model.as_ref().and_then(model_of_session).or(model),
         git_branch: None,
         source_path: Some(source_path.to_owned()),
     };
     Extracted {
-        transcript: Transcript::new(meta, out),
+        transcript: Transcript::new(meta, messages),
         report,
     }
 }

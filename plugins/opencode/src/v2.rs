@@ -12,9 +12,7 @@
 
 use crate::read::{self, RawSession, str_at};
 use handoff_adapter_kit::report;
-use handoff_plugin_api::{
-    ExtractReport, Extracted, Media, Message, Part, Role, SessionMeta, Transcript,
-};
+use handoff_plugin_api::{ExtractReport, Extracted, Media, Message, Part, Role};
 use serde_json::{Map, Value};
 
 /// One `session_message` row as the client decodes it: `data`, with the row's id and type.
@@ -96,25 +94,7 @@ pub fn to_extracted(
         };
         out.extend(read);
     }
-    let meta = SessionMeta {
-        id: session.id.clone(),
-        agent: agent.into(),
-        title: session.title.clone(),
-        cwd: session.directory.clone(),
-        created_ms: session.created_ms,
-        updated_ms: session.updated_ms,
-        model: session
-            .model
-            .as_ref()
-            .and_then(read::model_of_session)
-            .or(model),
-        git_branch: None,
-        source_path: Some(source_path.to_owned()),
-    };
-    Extracted {
-        transcript: Transcript::new(meta, out),
-        report,
-    }
+    read::extracted(session, agent, source_path, model, out, report)
 }
 
 fn user(data: &Value) -> Option<Message> {
