@@ -28,7 +28,8 @@ Exit status:
   5  the agent cannot do that: no writer, or a store newer than this handoff knows
   6  an adapter broke: it crashed, hung, answered garbage, or speaks another protocol";
 
-/// Move a coding-agent conversation between Claude Code, Codex, OpenCode and plugin agents.
+/// Move a coding-agent conversation to another agent (Claude Code, Codex, OpenCode, Copilot CLI,
+/// Gemini CLI, Qwen Code, pi, Kilo Code, Cline, Crush, or a plugin's agent) with its whole history.
 #[derive(Debug, Parser)]
 #[command(
     name = "handoff",

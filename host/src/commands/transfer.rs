@@ -15,7 +15,7 @@ use crate::ui::{Ui, duration, tilde};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Agent to take the session from (claude, codex, opencode, or a plugin's name).
+    /// Agent to take the session from (`handoff agents` lists them: claude, codex, opencode, …).
     #[arg(value_name = "FROM", required = true)]
     pub from: Option<String>,
     /// Agent to hand the session to.
