@@ -115,14 +115,12 @@ pub fn summary(result: &CellResult) -> String {
 /// What a failure that happened before handoff ran starts with: the source client did not write
 /// the scenario (a client's own flake, such as a shell call that lost its output under load).
 const SOURCE_FAILED: &str = "source session: ";
-/// How often a cell whose source client flaked is run again.
-const SOURCE_RETRIES: usize = 2;
 
 pub fn run_cell(clients: &Clients, handoff: &Path, source: Source, target: Agent) -> CellResult {
     let started = Instant::now();
     let mut outcome = check_cell(clients, handoff, source, target);
     // Up to twice more, each in a fresh sandbox: the cell tests handoff, not the source client.
-    for _ in 0..SOURCE_RETRIES {
+    for _ in 0..scenario::SOURCE_RETRIES {
         if !outcome
             .as_ref()
             .is_err_and(|reason| reason.starts_with(SOURCE_FAILED))

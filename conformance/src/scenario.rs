@@ -67,6 +67,30 @@ pub struct SourceSession {
     pub run: Run,
 }
 
+/// How often a source client that failed to write the scenario (its own flake, such as a shell
+/// call that lost its output under load) is run again, each time in a fresh sandbox.
+pub const SOURCE_RETRIES: usize = 2;
+
+/// [`create_session`] in a fresh sandbox, run again up to [`SOURCE_RETRIES`] times in another
+/// one when the client fails to write the scenario.
+pub fn create_session_retrying(
+    clients: &Clients,
+    agent: Agent,
+) -> Result<(Sandbox, SourceSession), String> {
+    let mut tries = 0;
+    loop {
+        let sandbox = Sandbox::new().map_err(|error| format!("sandbox: {error}"))?;
+        match create_session(clients, &sandbox, agent) {
+            Ok(source) => return Ok((sandbox, source)),
+            Err(error) if tries == SOURCE_RETRIES => return Err(error),
+            Err(error) => {
+                println!("{agent}: the client did not write the scenario, again: {error:.200}");
+                tries += 1;
+            }
+        }
+    }
+}
+
 /// Makes `agent` write the scenario's session in `sandbox`, and checks that it did.
 pub fn create_session(
     clients: &Clients,

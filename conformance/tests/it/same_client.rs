@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should panic loudly
 
-use handoff_conformance::clients::{self, Agent, Clients, Sandbox};
+use handoff_conformance::clients::{self, Agent, Clients};
 use handoff_conformance::mock::MockServer;
 use handoff_conformance::scenario::{self, RESUME_PROMPT, RESUME_REPLY};
 use handoff_conformance::store;
@@ -14,8 +14,7 @@ fn resume_own_session(agent: Agent) {
         println!("{}", clients::NOT_INSTALLED);
         return;
     };
-    let sandbox = Sandbox::new().unwrap();
-    let source = scenario::create_session(&clients, &sandbox, agent).unwrap();
+    let (sandbox, source) = scenario::create_session_retrying(&clients, agent).unwrap();
     println!(
         "{agent}: created {} in {:.1}s",
         source.id,
