@@ -55,7 +55,8 @@ fn is_conversation_type(kind: &str) -> bool {
 }
 
 /// Row kinds of Claude Code's own bookkeeping (titles, file snapshots, queue and request records,
-/// …), seen in the sessions of the verified releases: nothing of them reaches the model.
+/// …): the ones its sessions of the verified releases hold (the real fixtures; a test keeps them
+/// all known), and the entry types its 2.1.330 binary names; nothing of them reaches the model.
 const BOOKKEEPING_TYPES: &[&str] = &[
     "summary",
     "custom-title",

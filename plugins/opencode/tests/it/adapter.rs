@@ -665,18 +665,7 @@ fn written_session_reads_back_lists_under_its_project_and_is_removed_exactly() {
             "FINAL_TEXT"
         ]
     );
-    let results: Vec<(&str, &str, bool)> = flat
-        .iter()
-        .filter_map(|p| match p {
-            Part::ToolResult {
-                call_id,
-                output,
-                is_error,
-                ..
-            } => Some((call_id.as_str(), output.as_str(), *is_error)),
-            _ => None,
-        })
-        .collect();
+    let results = crate::tool_results(flat.iter().copied());
     assert_eq!(
         results,
         [

@@ -335,19 +335,7 @@ fn a_2x_session_is_extracted_in_seq_order_with_calls_paired_to_results() {
             ("call_err", "read", ToolKind::Read)
         ]
     );
-    let results: Vec<(&str, &str, bool)> = reply
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::ToolResult {
-                call_id,
-                output,
-                is_error,
-                ..
-            } => Some((call_id.as_str(), output.as_str(), *is_error)),
-            _ => None,
-        })
-        .collect();
+    let results = crate::tool_results(&reply.parts);
     assert_eq!(
         results,
         [
